@@ -1,0 +1,458 @@
+"""The Cognito Sync domain for one account and region.
+
+Each operation is a method named after it; it takes the model's members as snake_case
+keyword arguments (timestamps as datetimes), returns the model's output members as a
+dict, and raises the errors of ``exceptions``. One lock makes every operation atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import threading
+from dataclasses import dataclass, fields
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from . import tokens
+from .clock import now
+from .exceptions import (
+    InvalidParameterError,
+    LimitExceededError,
+    NotAuthorizedError,
+    ResourceConflictError,
+    ResourceNotFoundError,
+)
+from .models import Dataset, Identity, Pool, Record, utf8_size
+
+SESSION_SECONDS = 300
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Limits:
+    """AWS's default service limits; ``mock_cognito_sync(limits={...})`` overrides any."""
+
+    datasets_per_identity: int = 20
+    records_per_dataset: int = 1024
+    dataset_bytes: int = 1024 * 1024
+    bulk_publish_interval_seconds: int = 24 * 60 * 60
+
+    @classmethod
+    def from_mapping(cls, overrides: Mapping[str, int] | None) -> Limits:
+        """Defaults with ``overrides`` applied; an unknown name is a ValueError."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(overrides or {}) - names
+        if unknown:
+            raise ValueError(f"unknown limit(s) {sorted(unknown)}; known: {sorted(names)}")
+        return cls(**dict(overrides or {}))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A listing operation's page size: default, cap."""
+
+    default: int
+    cap: int
+
+
+RECORDS_PAGE = Page(1024, 1024)
+DATASETS_PAGE = Page(20, 64)
+POOLS_PAGE = Page(60, 60)
+
+
+def _locked(method: _F) -> _F:
+    @functools.wraps(method)
+    def wrapper(self: Backend, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Backend:
+    """Everything Cognito Sync holds for one (account, region)."""
+
+    def __init__(self, account_id: str, region: str, strict: bool = False, limits: Limits | None = None) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.strict = strict
+        self.limits = limits or Limits()
+        self.lock = threading.RLock()
+        self.pools: dict[str, Pool] = {}
+        self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["lock"]  # a lock cannot be copied; a copy gets a fresh one
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+
+    # -- the mock's own API ------------------------------------------------------------
+
+    @_locked
+    def register_identity_pool(self, pool_id: str) -> None:
+        """Make a pool known (strict mode lets only known pools exist)."""
+        self._touch_pool(pool_id, now())
+
+    @_locked
+    def register_identity(self, pool_id: str, identity_id: str) -> None:
+        """Make an identity (and its pool) known."""
+        self._touch_identity(pool_id, identity_id, now())
+
+    @_locked
+    def merge_identities(self, pool_id: str, into_identity_id: str, from_identity_id: str) -> None:
+        """Merge identity B into A: each of B's datasets appears in A as ``<name>.<B>``."""
+        moment = now()
+        source = self._touch_identity(pool_id, from_identity_id, moment)
+        target = self._touch_identity(pool_id, into_identity_id, moment)
+        for dataset in source.live():
+            merged_name = f"{dataset.name}.{from_identity_id}"
+            copy = self._dataset_for_write(target, merged_name, moment)
+            copy.sync_count += 1
+            for record in dataset.records.values():
+                if record.value is not None:
+                    copy.store(
+                        Record(
+                            record.key,
+                            record.value,
+                            copy.sync_count,
+                            moment,
+                            into_identity_id,
+                            record.device_last_modified_date,
+                        )
+                    )
+            links = target.merged.setdefault(dataset.name, [])
+            if merged_name not in links:
+                links.append(merged_name)
+
+    # -- records -----------------------------------------------------------------------
+
+    @_locked
+    def list_records(
+        self,
+        identity_pool_id: str,
+        identity_id: str,
+        dataset_name: str,
+        last_sync_count: int | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        sync_session_token: str | None = None,
+    ) -> dict[str, Any]:
+        self._require(identity_pool_id, identity_id, not_found=False)
+        limit = _page_size(max_results, RECORDS_PAGE)
+        last = last_sync_count or 0
+        if last < 0:
+            raise InvalidParameterError(f"LastSyncCount must not be negative: {last}")
+        if sync_session_token is not None:
+            self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name)
+        identity = self._identity(identity_pool_id, identity_id)
+        dataset = identity.datasets.get(dataset_name) if identity else None
+        current = dataset.sync_count if dataset else 0
+        if last > current:
+            raise InvalidParameterError(f"No such SyncCount: {last} exists for this Dataset")
+        listing = ["ListRecords", identity_pool_id, identity_id, dataset_name]
+        if next_token is None:
+            pinned, after = current, (last + 1, "")  # no key is empty: this sorts before them all
+        else:
+            pinned, key_count, key = self._unseal_page(next_token, listing)
+            after = (key_count, key)
+        records: list[dict[str, Any]] = []
+        token = None
+        if dataset is not None and dataset.exists:
+            for record in dataset.changed_since(after, pinned):
+                if len(records) == limit:
+                    last_record = records[-1]
+                    token = self._seal_page(listing, pinned, last_record["SyncCount"], last_record["Key"])
+                    break
+                records.append(record.to_dict())
+        exists = dataset is not None and dataset.exists
+        deleted_at = dataset.deleted_at if dataset else None
+        return {
+            "Records": records,
+            "NextToken": token,
+            "Count": len(records),
+            "DatasetSyncCount": pinned,
+            "LastModifiedBy": dataset.last_modified_by if exists else None,  # type: ignore[union-attr]
+            "MergedDatasetNames": (identity.merged.get(dataset_name) or None) if identity else None,
+            "DatasetExists": exists,
+            "DatasetDeletedAfterRequestedSyncCount": deleted_at is not None and 0 < last <= deleted_at,
+            "SyncSessionToken": self._issue_session(identity_pool_id, identity_id, dataset_name),
+        }
+
+    @_locked
+    def update_records(
+        self,
+        identity_pool_id: str,
+        identity_id: str,
+        dataset_name: str,
+        sync_session_token: str,
+        record_patches: list[dict[str, Any]] | None = None,
+        device_id: str | None = None,
+        client_context: str | None = None,
+    ) -> dict[str, Any]:
+        self._require(identity_pool_id, identity_id, not_found=True)
+        self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name)
+        patches = record_patches or []
+        _check_patches(patches)
+        identity = self._identity(identity_pool_id, identity_id)
+        dataset = identity.datasets.get(dataset_name) if identity else None
+        live = dataset if dataset is not None and dataset.exists else None
+        for patch in patches:
+            current = live.current_sync_count(patch["Key"]) if live else 0
+            if patch["SyncCount"] != current:
+                raise ResourceConflictError(
+                    f"Current SyncCount for: {patch['Key']} is: {current} not: {patch['SyncCount']}"
+                )
+        self._check_limits(identity, live, dataset_name, patches)
+        moment = now()
+        identity = self._touch_identity(identity_pool_id, identity_id, moment)
+        dataset = self._dataset_for_write(identity, dataset_name, moment)
+        written = self._write(dataset, patches, identity_id, moment)
+        return {"Records": [record.to_dict() for record in written]}
+
+    def _write(self, dataset: Dataset, patches: list[dict[str, Any]], by: str, moment: _dt.datetime) -> list[Record]:
+        """Store the patches under the dataset's next sync count; nothing when there are none."""
+        if not patches:
+            return []
+        dataset.sync_count += 1
+        dataset.last_modified_date = moment
+        dataset.last_modified_by = by
+        written = []
+        for patch in patches:
+            value = patch.get("Value") if patch["Op"] == "replace" else None
+            device_date = patch.get("DeviceLastModifiedDate") or moment
+            record = Record(patch["Key"], value, dataset.sync_count, moment, by, device_date)
+            dataset.store(record)
+            written.append(record)
+        return written
+
+    def _check_limits(
+        self,
+        identity: Identity | None,
+        live: Dataset | None,
+        dataset_name: str,
+        patches: list[dict[str, Any]],
+    ) -> None:
+        limits = self.limits
+        if live is None:
+            count = len(identity.live()) if identity else 0
+            if count >= limits.datasets_per_identity:
+                raise LimitExceededError(
+                    f"Cannot create dataset {dataset_name}: an identity can have at most "
+                    f"{limits.datasets_per_identity} datasets"
+                )
+        num_records = live.num_records if live else 0
+        storage = live.data_storage if live else 0
+        for patch in patches:
+            old = live.records.get(patch["Key"]) if live else None
+            if old is not None:
+                storage -= old.size
+                num_records -= old.value is not None
+            if patch["Op"] == "replace":
+                storage += utf8_size(patch["Key"]) + utf8_size(patch["Value"])
+                num_records += 1
+        if num_records > limits.records_per_dataset:
+            raise LimitExceededError(
+                f"Dataset {dataset_name} would hold {num_records} records; "
+                f"the limit is {limits.records_per_dataset}"
+            )
+        if storage > limits.dataset_bytes:
+            raise LimitExceededError(
+                f"Dataset {dataset_name} would hold {storage} bytes; the limit is {limits.dataset_bytes}"
+            )
+
+    # -- datasets ----------------------------------------------------------------------
+
+    @_locked
+    def describe_dataset(self, identity_pool_id: str, identity_id: str, dataset_name: str) -> dict[str, Any]:
+        return {"Dataset": self._live_dataset(identity_pool_id, identity_id, dataset_name).to_dict()}
+
+    @_locked
+    def delete_dataset(self, identity_pool_id: str, identity_id: str, dataset_name: str) -> dict[str, Any]:
+        dataset = self._live_dataset(identity_pool_id, identity_id, dataset_name)
+        before = dataset.to_dict()
+        moment = now()
+        dataset.delete()
+        identity = self._touch_identity(identity_pool_id, identity_id, moment)
+        identity.merged.pop(dataset_name, None)
+        for names in identity.merged.values():
+            if dataset_name in names:
+                names.remove(dataset_name)
+        return {"Dataset": before}
+
+    @_locked
+    def list_datasets(
+        self,
+        identity_pool_id: str,
+        identity_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> dict[str, Any]:
+        self._require(identity_pool_id, identity_id, not_found=False)
+        identity = self._identity(identity_pool_id, identity_id)
+        datasets = identity.live() if identity else []
+        page, token = self._page(
+            datasets,
+            lambda d: d.name,
+            ["ListDatasets", identity_pool_id, identity_id],
+            next_token,
+            _page_size(max_results, DATASETS_PAGE),
+        )
+        return {"Datasets": [d.to_dict() for d in page], "Count": len(page), "NextToken": token}
+
+    # -- usage -------------------------------------------------------------------------
+
+    @_locked
+    def describe_identity_usage(self, identity_pool_id: str, identity_id: str) -> dict[str, Any]:
+        self._require(identity_pool_id, identity_id, not_found=True)
+        identity = self._identity(identity_pool_id, identity_id)
+        if identity is None:
+            raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
+        return {"IdentityUsage": identity.to_usage()}
+
+    @_locked
+    def describe_identity_pool_usage(self, identity_pool_id: str) -> dict[str, Any]:
+        pool = self._known_pool(identity_pool_id)
+        return {"IdentityPoolUsage": pool.to_usage(self.sync_sessions.get(identity_pool_id, 0))}
+
+    @_locked
+    def list_identity_pool_usage(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
+        limit = _page_size(max_results, POOLS_PAGE)
+        pools = sorted(self.pools.values(), key=lambda p: p.pool_id)
+        page, token = self._page(pools, lambda p: p.pool_id, ["ListIdentityPoolUsage"], next_token, limit)
+        return {
+            "IdentityPoolUsages": [p.to_usage(self.sync_sessions.get(p.pool_id, 0)) for p in page],
+            "MaxResults": limit,
+            "Count": len(page),
+            "NextToken": token,
+        }
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _identity(self, pool_id: str, identity_id: str) -> Identity | None:
+        pool = self.pools.get(pool_id)
+        return pool.identities.get(identity_id) if pool else None
+
+    def _known_pool(self, pool_id: str) -> Pool:
+        """The pool, or ResourceNotFoundException when it is not known."""
+        pool = self.pools.get(pool_id)
+        if pool is None:
+            raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
+        return pool
+
+    def _live_dataset(self, pool_id: str, identity_id: str, name: str) -> Dataset:
+        """The dataset, or ResourceNotFoundException when it does not exist (or was deleted)."""
+        self._require(pool_id, identity_id, not_found=True)
+        identity = self._identity(pool_id, identity_id)
+        dataset = identity.live_dataset(name) if identity else None
+        if dataset is None:
+            raise ResourceNotFoundError(f"Dataset '{name}' not found.")
+        return dataset
+
+    def _require(self, pool_id: str, identity_id: str | None, not_found: bool) -> None:
+        """In strict mode, only known pools and identities exist.
+
+        Anything else is ResourceNotFoundException where the operation models it
+        (``not_found``), else NotAuthorizedException.
+        """
+        if not self.strict:
+            return
+        known = pool_id in self.pools
+        if known and identity_id is not None:
+            known = identity_id in self.pools[pool_id].identities
+        if known:
+            return
+        subject = f"Identity '{identity_id}'" if identity_id and pool_id in self.pools else f"IdentityPool '{pool_id}'"
+        if not_found:
+            raise ResourceNotFoundError(f"{subject} not found.")
+        raise NotAuthorizedError(f"{subject} is not known to this account and region.")
+
+    def _touch_pool(self, pool_id: str, moment: _dt.datetime) -> Pool:
+        pool = self.pools.get(pool_id)
+        if pool is None:
+            pool = self.pools[pool_id] = Pool(pool_id, moment)
+        pool.last_modified_date = moment
+        return pool
+
+    def _touch_identity(self, pool_id: str, identity_id: str, moment: _dt.datetime) -> Identity:
+        """Make a pool and an identity known (a write touched them) and date the change."""
+        pool = self._touch_pool(pool_id, moment)
+        identity = pool.identities.get(identity_id)
+        if identity is None:
+            identity = pool.identities[identity_id] = Identity(pool_id, identity_id, moment)
+        identity.last_modified_date = moment
+        return identity
+
+    def _dataset_for_write(self, identity: Identity, name: str, moment: _dt.datetime) -> Dataset:
+        dataset = identity.datasets.get(name)
+        if dataset is None:
+            dataset = identity.datasets[name] = Dataset(identity.identity_id, name, moment)
+        elif not dataset.exists:
+            dataset.recreate(moment)
+        return dataset
+
+    def _issue_session(self, pool_id: str, identity_id: str, dataset_name: str) -> str:
+        self.sync_sessions[pool_id] = self.sync_sessions.get(pool_id, 0) + 1
+        expires = now().timestamp() + SESSION_SECONDS
+        return tokens.sign(["session", self.account_id, self.region, pool_id, identity_id, dataset_name, expires])
+
+    def _check_session(self, token: str, pool_id: str, identity_id: str, dataset_name: str) -> None:
+        payload = tokens.unseal(token)
+        expected = ["session", self.account_id, self.region, pool_id, identity_id, dataset_name]
+        if not isinstance(payload, list) or len(payload) != 7 or payload[:6] != expected:
+            raise InvalidParameterError("SyncSessionToken not valid for these inputs")
+        if now().timestamp() > payload[6]:
+            raise InvalidParameterError("SyncSessionToken expired")
+
+    def _seal_page(self, listing: list[Any], *position: Any) -> str:
+        """A NextToken bound to this account, region and listing, carrying a position."""
+        return tokens.sign([self.account_id, self.region, *listing, *position])
+
+    def _unseal_page(self, token: str, listing: list[Any]) -> list[Any]:
+        """The position a NextToken carries, if this mock issued it for this same listing."""
+        payload = tokens.unseal(token)
+        prefix = [self.account_id, self.region, *listing]
+        if not isinstance(payload, list) or payload[: len(prefix)] != prefix:
+            raise InvalidParameterError(f"The NextToken is not valid for this {listing[0]} request")
+        return payload[len(prefix) :]
+
+    def _page(
+        self,
+        items: list[Any],
+        key: Callable[[Any], str],
+        listing: list[Any],
+        next_token: str | None,
+        limit: int,
+    ) -> tuple[list[Any], str | None]:
+        """One page of ``items`` (sorted by ``key``) after the token's position."""
+        start = 0
+        if next_token is not None:
+            (after,) = self._unseal_page(next_token, listing)
+            start = next((i for i, item in enumerate(items) if key(item) > after), len(items))
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        token = self._seal_page(listing, key(page[-1])) if more else None
+        return page, token
+
+
+def _page_size(max_results: int | None, page: Page) -> int:
+    if max_results is None:
+        return page.default
+    if max_results < 1:
+        raise InvalidParameterError(f"MaxResults must be at least 1, not {max_results}")
+    return min(max_results, page.cap)
+
+
+def _check_patches(patches: Iterable[dict[str, Any]]) -> None:
+    """A key patched twice, or a replace without a value, is not a valid request."""
+    seen: set[str] = set()
+    for patch in patches:
+        key = patch["Key"]
+        if key in seen:
+            raise InvalidParameterError(f"Duplicate record key in RecordPatches: {key}")
+        seen.add(key)
+        if patch["Op"] == "replace" and patch.get("Value") is None:
+            raise InvalidParameterError(f"A replace patch needs a Value: {key}")

@@ -1,0 +1,15 @@
+"""The mock's clock: the current UTC time, looked up at every call.
+
+Never cached, and always read through the ``datetime`` module's attribute, so that
+freezegun and time-machine control it whichever of them was started first.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+
+def now() -> _dt.datetime:
+    """The current time in UTC, truncated to the millisecond AWS reports."""
+    moment = _dt.datetime.now(_dt.timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -1,0 +1,179 @@
+"""The domain objects: pools, identities, datasets and records, free of HTTP.
+
+A dataset keeps its records in a dict by key and, beside it, a list of
+``(sync_count, key)`` kept sorted, so that a delta listing (records above a sync count)
+starts with a bisection and costs in proportion to what changed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from typing import Any, Iterator
+
+
+def utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, the unit of DataStorage."""
+    return len(text.encode("utf-8")) if not text.isascii() else len(text)
+
+
+class Record:
+    """One key of a dataset; ``value`` None marks a tombstone (a deleted record)."""
+
+    __slots__ = ("key", "value", "sync_count", "last_modified_date", "last_modified_by", "device_last_modified_date")
+
+    def __init__(
+        self,
+        key: str,
+        value: str | None,
+        sync_count: int,
+        modified: _dt.datetime,
+        modified_by: str,
+        device_modified: _dt.datetime,
+    ) -> None:
+        self.key = key
+        self.value = value
+        self.sync_count = sync_count
+        self.last_modified_date = modified
+        self.last_modified_by = modified_by
+        self.device_last_modified_date = device_modified
+
+    @property
+    def size(self) -> int:
+        """What this record adds to DataStorage (0 for a tombstone)."""
+        return 0 if self.value is None else utf8_size(self.key) + utf8_size(self.value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "Key": self.key,
+            "Value": self.value,
+            "SyncCount": self.sync_count,
+            "LastModifiedDate": self.last_modified_date,
+            "LastModifiedBy": self.last_modified_by,
+            "DeviceLastModifiedDate": self.device_last_modified_date,
+        }
+
+
+class Dataset:
+    """A dataset and its sync count; it outlives its deletion to remember that count."""
+
+    def __init__(self, identity_id: str, name: str, now: _dt.datetime, sync_count: int = 0) -> None:
+        self.identity_id = identity_id
+        self.name = name
+        self.creation_date = now
+        self.last_modified_date = now
+        self.last_modified_by = identity_id
+        self.sync_count = sync_count
+        self.exists = True
+        self.deleted_at: int | None = None  # the sync count at the last deletion
+        self.records: dict[str, Record] = {}
+        self._order: list[tuple[int, str]] = []
+        self.num_records = 0
+        self.data_storage = 0
+
+    def recreate(self, now: _dt.datetime) -> None:
+        """Bring a deleted dataset back; its sync count goes on from where it stopped."""
+        self.exists = True
+        self.creation_date = now
+        self.last_modified_date = now
+
+    def delete(self) -> None:
+        """Drop every record and remember the count the dataset was deleted at."""
+        self.exists = False
+        self.deleted_at = self.sync_count
+        self.records.clear()
+        self._order.clear()
+        self.num_records = 0
+        self.data_storage = 0
+
+    def current_sync_count(self, key: str) -> int:
+        """The SyncCount a patch of ``key`` must present (0 for a key never written)."""
+        record = self.records.get(key)
+        return 0 if record is None else record.sync_count
+
+    def store(self, record: Record) -> None:
+        """Put a record in place of the one with its key, keeping the order and the usage."""
+        old = self.records.get(record.key)
+        if old is not None:
+            del self._order[bisect.bisect_left(self._order, (old.sync_count, old.key))]
+            self.data_storage -= old.size
+            self.num_records -= old.value is not None
+        self.records[record.key] = record
+        bisect.insort(self._order, (record.sync_count, record.key))
+        self.data_storage += record.size
+        self.num_records += record.value is not None
+
+    def changed_since(self, after: tuple[int, str], up_to: int) -> Iterator[Record]:
+        """Records ordered by (SyncCount, key) past ``after``, with SyncCount <= ``up_to``."""
+        order = self._order
+        index = bisect.bisect_right(order, after)
+        while index < len(order):
+            count, key = order[index]
+            if count > up_to:
+                return
+            yield self.records[key]
+            index += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "IdentityId": self.identity_id,
+            "DatasetName": self.name,
+            "CreationDate": self.creation_date,
+            "LastModifiedDate": self.last_modified_date,
+            "LastModifiedBy": self.last_modified_by,
+            "DataStorage": self.data_storage,
+            "NumRecords": self.num_records,
+        }
+
+
+class Identity:
+    """An identity of a pool, with its datasets (live and deleted) and merge links."""
+
+    def __init__(self, pool_id: str, identity_id: str, now: _dt.datetime) -> None:
+        self.pool_id = pool_id
+        self.identity_id = identity_id
+        self.last_modified_date = now
+        self.datasets: dict[str, Dataset] = {}
+        self.merged: dict[str, list[str]] = {}  # dataset name -> names merged into it
+
+    def live(self) -> list[Dataset]:
+        """The datasets that exist, ordered by name."""
+        return sorted((d for d in self.datasets.values() if d.exists), key=lambda d: d.name)
+
+    def live_dataset(self, name: str) -> Dataset | None:
+        dataset = self.datasets.get(name)
+        return dataset if dataset is not None and dataset.exists else None
+
+    @property
+    def data_storage(self) -> int:
+        return sum(d.data_storage for d in self.datasets.values() if d.exists)
+
+    def to_usage(self) -> dict[str, Any]:
+        return {
+            "IdentityId": self.identity_id,
+            "IdentityPoolId": self.pool_id,
+            "LastModifiedDate": self.last_modified_date,
+            "DatasetCount": sum(1 for d in self.datasets.values() if d.exists),
+            "DataStorage": self.data_storage,
+        }
+
+
+class Pool:
+    """An identity pool as Cognito Sync sees it: identities and pool-wide settings."""
+
+    def __init__(self, pool_id: str, now: _dt.datetime) -> None:
+        self.pool_id = pool_id
+        self.last_modified_date = now
+        self.identities: dict[str, Identity] = {}
+
+    @property
+    def data_storage(self) -> int:
+        return sum(i.data_storage for i in self.identities.values())
+
+    def to_usage(self, sync_sessions: int) -> dict[str, Any]:
+        return {
+            "IdentityPoolId": self.pool_id,
+            "SyncSessionsCount": sync_sessions,
+            "DataStorage": self.data_storage,
+            "LastModifiedDate": self.last_modified_date,
+        }

@@ -1,0 +1,268 @@
+"""rest-json for Cognito Sync, driven by botocore's service model.
+
+Route a plain HTTP request to an operation, pull its inputs from path, query, headers
+and body, validate them, hand them to a dispatcher, and serialize the answer or the error.
+Nothing here is written per operation: every table is built from the model, once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qsl, unquote
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from .exceptions import CognitoSyncError, InternalError, InvalidParameterError
+from .validation import check_structure, summary
+
+SERVICE_NAME = "cognito-sync"
+logger = logging.getLogger("cognito_sync_mock")
+
+_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+_HOST_REGION = re.compile(r"cognito-sync[.-]([a-z0-9-]+)\.amazonaws\.com")
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass
+class Request:
+    """A plain HTTP request, as interception or the server hands it over."""
+
+    method: str
+    path: str  # still percent-encoded
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)  # keys in lower case
+    body: bytes = b""
+
+    @property
+    def region(self) -> str:
+        """The region: SigV4 credential scope, else the host name, else us-east-1."""
+        match = _CREDENTIAL_SCOPE.search(self.headers.get("authorization", ""))
+        if match:
+            return match.group(2)
+        match = _HOST_REGION.search(self.headers.get("host", ""))
+        return match.group(1) if match else DEFAULT_REGION
+
+    @property
+    def access_key(self) -> str | None:
+        """The access key ID the request was signed with, if it was signed."""
+        match = _CREDENTIAL_SCOPE.search(self.headers.get("authorization", ""))
+        return match.group(1) if match else None
+
+
+@dataclass
+class Response:
+    """What the protocol answers, with what the mock records of the call."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    operation: str | None = None
+    params: dict[str, Any] | None = None
+    error: str | None = None
+
+
+Dispatch = Callable[[str, "dict[str, Any]", Request], "dict[str, Any]"]
+
+
+@dataclass
+class Operation:
+    """One operation's routing and input tables, derived from its model."""
+
+    model: OperationModel
+    method: str
+    segments: tuple[str | None, ...]  # literal segment, or None for a label
+    labels: tuple[str, ...]  # member name per label, in path order
+    query: dict[str, str]  # wire name -> member name
+    headers: dict[str, str]  # lower-case header -> member name
+    body_members: tuple[str, ...]
+    errors: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+class Service:
+    """The model-derived tables: routes by (method, segment count), error statuses."""
+
+    def __init__(self, model: ServiceModel) -> None:
+        self.model = model
+        self.operations = {name: _operation(model.operation_model(name)) for name in model.operation_names}
+        self.routes: dict[tuple[str, int], list[Operation]] = {}
+        for op in self.operations.values():
+            self.routes.setdefault((op.method, len(op.segments)), []).append(op)
+        self.statuses = {shape.name: shape.metadata["error"]["httpStatusCode"] for shape in model.error_shapes}
+
+    def route(self, method: str, path: str) -> tuple[Operation, list[str]] | None:
+        """The operation and its decoded label values, or None when no route matches."""
+        parts = path.split("/")[1:]
+        for op in self.routes.get((method, len(parts)), ()):
+            values = []
+            for literal, part in zip(op.segments, parts):
+                if literal is None:
+                    values.append(unquote(part))
+                elif literal != part:
+                    break
+            else:
+                return op, values
+        return None
+
+
+def _operation(model: OperationModel) -> Operation:
+    template = model.http["requestUri"].split("?")[0]
+    segments = tuple(None if s.startswith("{") else s for s in template.split("/")[1:])
+    labels = tuple(s.strip("{}+") for s in template.split("/")[1:] if s.startswith("{"))
+    query: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    body: list[str] = []
+    shape = model.input_shape
+    for name, member in (shape.members if shape else {}).items():
+        location = member.serialization.get("location")
+        wire = member.serialization.get("name", name)
+        if location == "querystring":
+            query[wire] = name
+        elif location == "header":
+            headers[wire.lower()] = name
+        elif location != "uri":
+            body.append(name)
+    return Operation(
+        model=model,
+        method=model.http["method"],
+        segments=segments,
+        labels=labels,
+        query=query,
+        headers=headers,
+        body_members=tuple(body),
+        errors=frozenset(shape.name for shape in model.error_shapes),
+    )
+
+
+@lru_cache(maxsize=1)
+def service() -> Service:
+    """The service tables, built once from the installed botocore's model."""
+    return Service(botocore.session.get_session().get_service_model(SERVICE_NAME))
+
+
+def handle(request: Request, dispatch: Dispatch) -> Response:
+    """Answer one HTTP request: route, parse, validate, dispatch, serialize."""
+    svc = service()
+    found = svc.route(request.method, request.path)
+    if found is None:
+        return _unknown_route(request)
+    op, labels = found
+    params: dict[str, Any] | None = None
+    try:
+        params = parse(op, labels, request)
+        result = dispatch(op.name, params, request)
+        body = serialize(op.model.output_shape, result)
+        return Response(200, _headers(), body, op.name, params)
+    except CognitoSyncError as error:
+        if error.code not in op.errors:
+            logger.error("%s raised %s, which its model does not list", op.name, error.code)
+            error = InternalError(f"{error.code}: {error.message}")
+        return _error(svc, op.name, params, error)
+    except Exception as exc:  # a bug in the mock must not leak a traceback to the client
+        logger.exception("cognito_sync_mock failed on %s", op.name)
+        error = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {exc}")
+        return _error(svc, op.name, params, error)
+
+
+def parse(op: Operation, labels: list[str], request: Request) -> dict[str, Any]:
+    """Gather the operation's inputs from path, query, headers and body, then validate them."""
+    raw: dict[str, Any] = dict(zip(op.labels, labels))
+    errors: list[str] = []
+    shape = op.model.input_shape
+    members = shape.members if shape else {}
+    for wire, value in parse_qsl(request.query, keep_blank_values=True):
+        name = op.query.get(wire)
+        if name is not None:
+            raw[name] = _from_query(members[name], value, name, errors)
+    for header, name in op.headers.items():
+        value = request.headers.get(header)
+        if value is not None:
+            raw[name] = value
+    if op.body_members and request.body.strip():
+        raw.update(_body(request.body, op.body_members))
+    if shape is None:
+        return {}
+    params = check_structure(shape, raw, "", errors)
+    if errors:
+        raise InvalidParameterError(summary(errors))
+    return params
+
+
+def _from_query(shape: Shape, value: str, name: str, errors: list[str]) -> Any:
+    if shape.type_name not in ("integer", "long"):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        return value  # left a string: validation reports it as not a whole number
+
+
+def _body(body: bytes, members: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidParameterError("The request body is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise InvalidParameterError("The request body must be a JSON object")
+    return {name: document[name] for name in members if name in document}
+
+
+def serialize(shape: Shape | None, value: Any) -> bytes:
+    """The JSON body of a successful answer (``{}`` for an empty output)."""
+    if shape is None or value is None:
+        return b"{}"
+    return json.dumps(_to_json(shape, value), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _to_json(shape: Shape, value: Any) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        members = shape.members  # type: ignore[attr-defined]
+        return {
+            name: _to_json(members[name], item)
+            for name, item in value.items()
+            if item is not None and name in members
+        }
+    if kind == "list":
+        member = shape.member  # type: ignore[attr-defined]
+        return [_to_json(member, item) for item in value]
+    if kind == "map":
+        item_shape = shape.value  # type: ignore[attr-defined]
+        return {key: _to_json(item_shape, item) for key, item in value.items()}
+    if kind == "timestamp":
+        return epoch(value)
+    return value
+
+
+def epoch(moment: _dt.datetime) -> float:
+    """Epoch seconds with millisecond precision, as AWS's JSON timestamps."""
+    return round(moment.timestamp(), 3)
+
+
+def _headers() -> dict[str, str]:
+    return {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
+
+
+def _error(svc: Service, operation: str, params: dict[str, Any] | None, error: CognitoSyncError) -> Response:
+    headers = _headers()
+    headers["x-amzn-ErrorType"] = f"{error.code}:"
+    body = json.dumps({"message": error.message}).encode()
+    return Response(svc.statuses.get(error.code, 400), headers, body, operation, params, error.code)
+
+
+def _unknown_route(request: Request) -> Response:
+    headers = _headers()
+    headers["x-amzn-ErrorType"] = "UnknownOperationException:"
+    message = f"No Cognito Sync operation matches {request.method} {request.path}"
+    return Response(404, headers, json.dumps({"message": message}).encode(), error="UnknownOperationException")

@@ -1,0 +1,87 @@
+"""What one activation of the mock (and every activation nested in it) shares.
+
+The backends of each (account, region), the record of answered calls, and the
+dispatcher that takes a parsed request to the right backend method.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from functools import lru_cache
+from typing import Any, Mapping, NamedTuple
+
+from . import protocol
+from .backend import Backend, Limits
+from .protocol import Request, Response
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+
+class Call(NamedTuple):
+    """One operation the mock answered: its name, its parameters and its error code (or None)."""
+
+    operation: str
+    params: dict[str, Any]
+    error: str | None
+
+
+@lru_cache(maxsize=None)
+def snake(name: str) -> str:
+    """``IdentityPoolId`` -> ``identity_pool_id``: model names as Python names."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+class State:
+    """Backends keyed by (account, region), the calls answered, and the options."""
+
+    def __init__(self, account_id: str | None = None, strict: bool = False, limits: Mapping[str, int] | None = None) -> None:
+        self.account_id = account_id or os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
+        self.strict = strict
+        self.limits = Limits.from_mapping(limits)
+        self.lock = threading.Lock()
+        self.backends: dict[tuple[str, str], Backend] = {}
+        self.calls: list[Call] = []
+
+    def backend(self, region: str = protocol.DEFAULT_REGION, account_id: str | None = None) -> Backend:
+        """The live backend of an account and region, made on first use."""
+        key = (account_id or self.account_id, region)
+        backend = self.backends.get(key)
+        if backend is None:
+            with self.lock:
+                backend = self.backends.get(key)
+                if backend is None:
+                    backend = self.backends[key] = Backend(key[0], region, self.strict, self.limits)
+        return backend
+
+    def reset(self) -> None:
+        """Forget every backend and every call."""
+        with self.lock:
+            self.backends = {}
+            self.calls = []
+
+    def save(self) -> tuple[dict[tuple[str, str], Backend], list[Call]]:
+        """A deep copy of the backends and calls, for ``restore``."""
+        with self.lock:
+            return copy.deepcopy((self.backends, self.calls))
+
+    def restore(self, saved: tuple[dict[tuple[str, str], Backend], list[Call]]) -> None:
+        """Replace the backends and calls with a copy of a ``save``."""
+        backends, calls = copy.deepcopy(saved)
+        with self.lock:
+            self.backends, self.calls = backends, calls
+
+    def handle(self, request: Request) -> Response:
+        """Answer one HTTP request and record the call."""
+        response = protocol.handle(request, self.dispatch)
+        if response.operation is not None:
+            self.calls.append(Call(response.operation, response.params or {}, response.error))
+        return response
+
+    def dispatch(self, operation: str, params: dict[str, Any], request: Request) -> dict[str, Any]:
+        """Run a validated operation on the backend of the request's account and region."""
+        backend = self.backend(request.region)
+        method = getattr(backend, snake(operation))
+        result: dict[str, Any] = method(**{snake(name): value for name, value in params.items()})
+        return result
