@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import logging
 import threading
+import uuid
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from . import tokens
+from . import events, tokens
+from .channels import SideChannels
 from .clock import now
+from .events import Write
 from .exceptions import (
+    AlreadyStreamedError,
+    DuplicateRequestError,
+    InvalidConfigurationError,
     InvalidParameterError,
     LimitExceededError,
     NotAuthorizedError,
@@ -23,6 +30,9 @@ from .exceptions import (
     ResourceNotFoundError,
 )
 from .models import Dataset, Identity, Pool, Record, utf8_size
+from .streams import stream_record
+
+logger = logging.getLogger("cognito_sync_mock")
 
 SESSION_SECONDS = 300
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -72,11 +82,19 @@ def _locked(method: _F) -> _F:
 class Backend:
     """Everything Cognito Sync holds for one (account, region)."""
 
-    def __init__(self, account_id: str, region: str, strict: bool = False, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        region: str,
+        strict: bool = False,
+        limits: Limits | None = None,
+        channels: SideChannels | None = None,
+    ) -> None:
         self.account_id = account_id
         self.region = region
         self.strict = strict
         self.limits = limits or Limits()
+        self.channels = channels or SideChannels()
         self.lock = threading.RLock()
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
@@ -198,43 +216,85 @@ class Backend:
         patches = record_patches or []
         _check_patches(patches)
         identity = self._identity(identity_pool_id, identity_id)
-        dataset = identity.datasets.get(dataset_name) if identity else None
-        live = dataset if dataset is not None and dataset.exists else None
+        live = identity.live_dataset(dataset_name) if identity else None
+        stored = live.records if live else {}
         for patch in patches:
-            current = live.current_sync_count(patch["Key"]) if live else 0
+            record = stored.get(patch["Key"])
+            current = record.sync_count if record else 0
             if patch["SyncCount"] != current:
                 raise ResourceConflictError(
                     f"Current SyncCount for: {patch['Key']} is: {current} not: {patch['SyncCount']}"
                 )
-        self._check_limits(identity, live, dataset_name, patches)
+        writes = [
+            Write(p["Key"], p.get("Value") if p["Op"] == "replace" else None, p.get("DeviceLastModifiedDate"))
+            for p in patches
+        ]
+        writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
+        self._check_limits(identity, live, dataset_name, writes)
         moment = now()
         identity = self._touch_identity(identity_pool_id, identity_id, moment)
         dataset = self._dataset_for_write(identity, dataset_name, moment)
-        written = self._write(dataset, patches, identity_id, moment)
+        written = self._write(dataset, writes, identity_id, moment)
+        if written:
+            self._announce(identity, dataset, written, device_id)
         return {"Records": [record.to_dict() for record in written]}
 
-    def _write(self, dataset: Dataset, patches: list[dict[str, Any]], by: str, moment: _dt.datetime) -> list[Record]:
-        """Store the patches under the dataset's next sync count; nothing when there are none."""
-        if not patches:
+    def _write(self, dataset: Dataset, writes: list[Write], by: str, moment: _dt.datetime) -> list[Record]:
+        """Store the writes under the dataset's next sync count; nothing when there are none."""
+        if not writes:
             return []
         dataset.sync_count += 1
         dataset.last_modified_date = moment
         dataset.last_modified_by = by
         written = []
-        for patch in patches:
-            value = patch.get("Value") if patch["Op"] == "replace" else None
-            device_date = patch.get("DeviceLastModifiedDate") or moment
-            record = Record(patch["Key"], value, dataset.sync_count, moment, by, device_date)
+        for write in writes:
+            record = Record(write.key, write.value, dataset.sync_count, moment, by, write.device_date or moment)
             dataset.store(record)
             written.append(record)
         return written
+
+    def _sync_trigger(
+        self, pool_id: str, identity_id: str, dataset_name: str, stored: dict[str, Record], writes: list[Write]
+    ) -> list[Write]:
+        """Run the pool's SyncTrigger, if it has one with a registered handler, on the writes."""
+        pool = self.pools.get(pool_id)
+        arn = pool.events.get("SyncTrigger") if pool else None
+        if arn is None:
+            return writes
+        handler = self.channels.lambdas.get(arn)
+        if handler is None:
+            logger.warning("SyncTrigger %s has no handler (mock.register_lambda): the trigger is skipped", arn)
+            return writes
+        ids = {"region": self.region, "identityPoolId": pool_id, "identityId": identity_id, "datasetName": dataset_name}
+        return events.run(handler, arn, events.build_event(ids, stored, writes), writes)
+
+    def _announce(self, identity: Identity, dataset: Dataset, written: list[Record], device_id: str | None) -> None:
+        """After a write: one stream record, and a silent push to every other subscribed device."""
+        self._publish(identity.pool_id, dataset, "replace", written)
+        payload = {
+            "source": "cognito-sync",
+            "identityPoolId": identity.pool_id,
+            "identityId": identity.identity_id,
+            "datasetName": dataset.name,
+            "syncCount": dataset.sync_count,
+        }
+        for device in sorted(identity.subscriptions.get(dataset.name, ())):
+            if device != device_id:
+                platform, token = identity.devices[device]
+                self.channels.outbox.send(platform, token, device, dict(payload))
+
+    def _publish(self, pool_id: str, dataset: Dataset, operation: str, records: list[Record]) -> None:
+        pool = self.pools[pool_id]
+        if pool.stream_name is not None:
+            record = stream_record(pool_id, dataset, operation, records)
+            self.channels.streams.publish(self.account_id, self.region, pool.stream_name, record)
 
     def _check_limits(
         self,
         identity: Identity | None,
         live: Dataset | None,
         dataset_name: str,
-        patches: list[dict[str, Any]],
+        writes: list[Write],
     ) -> None:
         limits = self.limits
         if live is None:
@@ -246,13 +306,13 @@ class Backend:
                 )
         num_records = live.num_records if live else 0
         storage = live.data_storage if live else 0
-        for patch in patches:
-            old = live.records.get(patch["Key"]) if live else None
+        for write in writes:
+            old = live.records.get(write.key) if live else None
             if old is not None:
                 storage -= old.size
                 num_records -= old.value is not None
-            if patch["Op"] == "replace":
-                storage += utf8_size(patch["Key"]) + utf8_size(patch["Value"])
+            if write.value is not None:
+                storage += utf8_size(write.key) + utf8_size(write.value)
                 num_records += 1
         if num_records > limits.records_per_dataset:
             raise LimitExceededError(
@@ -276,7 +336,10 @@ class Backend:
         before = dataset.to_dict()
         moment = now()
         dataset.delete()
+        dataset.last_modified_date = moment
         identity = self._touch_identity(identity_pool_id, identity_id, moment)
+        identity.subscriptions.pop(dataset_name, None)
+        self._publish(identity_pool_id, dataset, "remove", [])
         identity.merged.pop(dataset_name, None)
         for names in identity.merged.values():
             if dataset_name in names:
@@ -329,6 +392,151 @@ class Backend:
             "Count": len(page),
             "NextToken": token,
         }
+
+    # -- pool configuration and Cognito events -----------------------------------------
+
+    @_locked
+    def set_identity_pool_configuration(
+        self,
+        identity_pool_id: str,
+        push_sync: dict[str, Any] | None = None,
+        cognito_streams: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        self._require(identity_pool_id, None, not_found=True)
+        if cognito_streams and cognito_streams.get("StreamingStatus") == "ENABLED" and not cognito_streams.get("StreamName"):
+            raise InvalidParameterError("CognitoStreams needs a StreamName when StreamingStatus is ENABLED")
+        pool = self._touch_pool(identity_pool_id, now())
+        if push_sync is not None:
+            pool.push_sync = push_sync
+        if cognito_streams is not None:
+            pool.cognito_streams = cognito_streams
+        return self._configuration(identity_pool_id)
+
+    @_locked
+    def get_identity_pool_configuration(self, identity_pool_id: str) -> dict[str, Any]:
+        self._require(identity_pool_id, None, not_found=True)
+        return self._configuration(identity_pool_id)
+
+    def _configuration(self, pool_id: str) -> dict[str, Any]:
+        pool = self.pools.get(pool_id)
+        return {
+            "IdentityPoolId": pool_id,
+            "PushSync": pool.push_sync if pool else None,
+            "CognitoStreams": pool.cognito_streams if pool else None,
+        }
+
+    @_locked
+    def set_cognito_events(self, identity_pool_id: str, events: dict[str, str]) -> dict[str, Any]:
+        self._require(identity_pool_id, None, not_found=True)
+        for name in events:
+            if name != "SyncTrigger":
+                raise InvalidParameterError(f"Unknown Cognito event type: {name}; the only event type is SyncTrigger")
+        pool = self._touch_pool(identity_pool_id, now())
+        for name, arn in events.items():
+            if arn:
+                pool.events[name] = arn
+            else:
+                pool.events.pop(name, None)
+        return {}
+
+    @_locked
+    def get_cognito_events(self, identity_pool_id: str) -> dict[str, Any]:
+        self._require(identity_pool_id, None, not_found=True)
+        pool = self.pools.get(identity_pool_id)
+        return {"Events": dict(pool.events) if pool else {}}
+
+    # -- Cognito Streams bulk publish --------------------------------------------------
+
+    @_locked
+    def bulk_publish(self, identity_pool_id: str) -> dict[str, Any]:
+        self._require(identity_pool_id, None, not_found=True)
+        pool = self.pools.get(identity_pool_id)
+        if pool is None or pool.stream_name is None:
+            raise InvalidParameterError(f"Cognito Streams is not enabled for identity pool {identity_pool_id}")
+        bulk = pool.bulk_publish
+        if bulk.status == "IN_PROGRESS":
+            raise DuplicateRequestError(f"A bulk publish of identity pool {identity_pool_id} is already in progress")
+        moment = now()
+        interval = self.limits.bulk_publish_interval_seconds
+        if bulk.status == "SUCCEEDED" and bulk.complete_time and (moment - bulk.complete_time).total_seconds() < interval:
+            raise AlreadyStreamedError(
+                f"Identity pool {identity_pool_id} was bulk published less than {interval} seconds ago"
+            )
+        bulk.status, bulk.start_time, bulk.complete_time, bulk.failure_message = "IN_PROGRESS", moment, None, None
+        if not self.channels.hold_bulk_publishes:
+            self._finish_bulk_publish(pool, moment)
+        return {"IdentityPoolId": identity_pool_id}
+
+    @_locked
+    def get_bulk_publish_details(self, identity_pool_id: str) -> dict[str, Any]:
+        self._require(identity_pool_id, None, not_found=True)
+        pool = self.pools.get(identity_pool_id)
+        details = pool.bulk_publish.to_dict() if pool else {"BulkPublishStatus": "NOT_STARTED"}
+        return {"IdentityPoolId": identity_pool_id, **details}
+
+    @_locked
+    def complete_bulk_publish(self, pool_id: str) -> None:
+        """Finish a held bulk publish: publish every dataset and mark it SUCCEEDED now."""
+        self._finish_bulk_publish(self._bulk_in_progress(pool_id), now())
+
+    @_locked
+    def fail_bulk_publish(self, pool_id: str, message: str) -> None:
+        """End a held bulk publish as FAILED with ``message``; nothing is published."""
+        bulk = self._bulk_in_progress(pool_id).bulk_publish
+        bulk.status, bulk.failure_message = "FAILED", message
+
+    def _bulk_in_progress(self, pool_id: str) -> Pool:
+        pool = self.pools.get(pool_id)
+        if pool is None or pool.bulk_publish.status != "IN_PROGRESS":
+            raise ValueError(f"identity pool {pool_id} has no bulk publish in progress")
+        return pool
+
+    def _finish_bulk_publish(self, pool: Pool, moment: _dt.datetime) -> None:
+        for identity in pool.identities.values():
+            for dataset in identity.live():
+                records = sorted(dataset.records.values(), key=lambda r: (r.sync_count, r.key))
+                self._publish(pool.pool_id, dataset, "replace", records)
+        pool.bulk_publish.status, pool.bulk_publish.complete_time = "SUCCEEDED", moment
+
+    # -- push sync ---------------------------------------------------------------------
+
+    @_locked
+    def register_device(self, identity_pool_id: str, identity_id: str, platform: str, token: str) -> dict[str, Any]:
+        self._require(identity_pool_id, identity_id, not_found=True)
+        pool = self.pools.get(identity_pool_id)
+        if pool is None or not pool.push_sync:
+            raise InvalidConfigurationError(f"Push sync is not configured for identity pool {identity_pool_id}")
+        identity = self._touch_identity(identity_pool_id, identity_id, now())
+        for device_id, device in identity.devices.items():
+            if device == (platform, token):
+                return {"DeviceId": device_id}
+        device_id = str(uuid.uuid4())
+        identity.devices[device_id] = (platform, token)
+        return {"DeviceId": device_id}
+
+    @_locked
+    def subscribe_to_dataset(
+        self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
+    ) -> dict[str, Any]:
+        self._require(identity_pool_id, identity_id, not_found=True)
+        identity = self._identity(identity_pool_id, identity_id)
+        if identity is None or device_id not in identity.devices:
+            raise ResourceNotFoundError(f"Device '{device_id}' is not registered for identity '{identity_id}'.")
+        self._live_dataset(identity_pool_id, identity_id, dataset_name)
+        identity.subscriptions.setdefault(dataset_name, set()).add(device_id)
+        return {}
+
+    @_locked
+    def unsubscribe_from_dataset(
+        self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
+    ) -> dict[str, Any]:
+        self._require(identity_pool_id, identity_id, not_found=True)
+        identity = self._identity(identity_pool_id, identity_id)
+        devices = identity.subscriptions.get(dataset_name, set()) if identity else set()
+        if device_id not in devices:
+            raise ResourceNotFoundError(f"Device '{device_id}' is not subscribed to dataset '{dataset_name}'.")
+        devices.discard(device_id)
+        return {}
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -86,11 +86,6 @@ class Dataset:
         self.num_records = 0
         self.data_storage = 0
 
-    def current_sync_count(self, key: str) -> int:
-        """The SyncCount a patch of ``key`` must present (0 for a key never written)."""
-        record = self.records.get(key)
-        return 0 if record is None else record.sync_count
-
     def store(self, record: Record) -> None:
         """Put a record in place of the one with its key, keeping the order and the usage."""
         old = self.records.get(record.key)
@@ -135,6 +130,8 @@ class Identity:
         self.last_modified_date = now
         self.datasets: dict[str, Dataset] = {}
         self.merged: dict[str, list[str]] = {}  # dataset name -> names merged into it
+        self.devices: dict[str, tuple[str, str]] = {}  # device ID -> (platform, token)
+        self.subscriptions: dict[str, set[str]] = {}  # dataset name -> device IDs
 
     def live(self) -> list[Dataset]:
         """The datasets that exist, ordered by name."""
@@ -158,6 +155,24 @@ class Identity:
         }
 
 
+class BulkPublish:
+    """The state of a pool's latest bulk publish."""
+
+    def __init__(self) -> None:
+        self.status = "NOT_STARTED"
+        self.start_time: _dt.datetime | None = None
+        self.complete_time: _dt.datetime | None = None
+        self.failure_message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "BulkPublishStatus": self.status,
+            "BulkPublishStartTime": self.start_time,
+            "BulkPublishCompleteTime": self.complete_time,
+            "FailureMessage": self.failure_message,
+        }
+
+
 class Pool:
     """An identity pool as Cognito Sync sees it: identities and pool-wide settings."""
 
@@ -165,6 +180,16 @@ class Pool:
         self.pool_id = pool_id
         self.last_modified_date = now
         self.identities: dict[str, Identity] = {}
+        self.push_sync: dict[str, Any] | None = None
+        self.cognito_streams: dict[str, Any] | None = None
+        self.events: dict[str, str] = {}
+        self.bulk_publish = BulkPublish()
+
+    @property
+    def stream_name(self) -> str | None:
+        """The stream records go to, when Cognito Streams is enabled."""
+        streams = self.cognito_streams or {}
+        return streams.get("StreamName") if streams.get("StreamingStatus") == "ENABLED" else None
 
     @property
     def data_storage(self) -> int:

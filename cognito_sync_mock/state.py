@@ -9,11 +9,14 @@ from __future__ import annotations
 import copy
 import os
 import threading
+from collections import deque
 from functools import lru_cache
 from typing import Any, Mapping, NamedTuple
 
 from . import protocol
 from .backend import Backend, Limits
+from .channels import SideChannels
+from .exceptions import CognitoSyncError, error_for_code
 from .protocol import Request, Response
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -43,6 +46,8 @@ class State:
         self.lock = threading.Lock()
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: list[Call] = []
+        self.channels = SideChannels()
+        self.faults: dict[str, deque[CognitoSyncError]] = {}
 
     def backend(self, region: str = protocol.DEFAULT_REGION, account_id: str | None = None) -> Backend:
         """The live backend of an account and region, made on first use."""
@@ -52,23 +57,26 @@ class State:
             with self.lock:
                 backend = self.backends.get(key)
                 if backend is None:
-                    backend = self.backends[key] = Backend(key[0], region, self.strict, self.limits)
+                    backend = Backend(key[0], region, self.strict, self.limits, self.channels)
+                    self.backends[key] = backend
         return backend
 
     def reset(self) -> None:
-        """Forget every backend and every call."""
+        """Forget every backend, call, stream record, push notification and injected fault."""
         with self.lock:
             self.backends = {}
             self.calls = []
+            self.faults = {}
+        self.channels.clear()
 
     def save(self) -> tuple[dict[tuple[str, str], Backend], list[Call]]:
         """A deep copy of the backends and calls, for ``restore``."""
         with self.lock:
-            return copy.deepcopy((self.backends, self.calls))
+            return copy.deepcopy((self.backends, self.calls), {id(self.channels): self.channels})
 
     def restore(self, saved: tuple[dict[tuple[str, str], Backend], list[Call]]) -> None:
         """Replace the backends and calls with a copy of a ``save``."""
-        backends, calls = copy.deepcopy(saved)
+        backends, calls = copy.deepcopy(saved, {id(self.channels): self.channels})
         with self.lock:
             self.backends, self.calls = backends, calls
 
@@ -81,7 +89,29 @@ class State:
 
     def dispatch(self, operation: str, params: dict[str, Any], request: Request) -> dict[str, Any]:
         """Run a validated operation on the backend of the request's account and region."""
+        self._injected_fault(operation)
         backend = self.backend(request.region)
         method = getattr(backend, snake(operation))
         result: dict[str, Any] = method(**{snake(name): value for name, value in params.items()})
         return result
+
+    def inject_error(self, operation: str, code: str, message: str | None, times: int) -> None:
+        """Make the next ``times`` calls of ``operation`` fail with ``code``, which it must model."""
+        model = protocol.service().operations.get(operation)
+        if model is None:
+            raise ValueError(f"Cognito Sync has no operation {operation!r}")
+        if code not in model.errors:
+            raise ValueError(f"{operation} does not model {code!r}; it models {sorted(model.errors)}")
+        if times < 1:
+            raise ValueError(f"times must be at least 1, not {times}")
+        text = message or f"Injected {code} for {operation}"
+        with self.lock:
+            self.faults.setdefault(operation, deque()).extend(error_for_code(code, text) for _ in range(times))
+
+    def _injected_fault(self, operation: str) -> None:
+        faults = self.faults.get(operation)
+        if faults:
+            with self.lock:
+                error = faults.popleft() if faults else None
+            if error is not None:
+                raise error

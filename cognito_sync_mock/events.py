@@ -1,0 +1,110 @@
+"""Cognito Events: the SyncTrigger, run as a registered Python callable in place of Lambda.
+
+The trigger sees every record of the dataset (the patched keys as ``replace`` or
+``remove``, the rest as ``unmodified``) and returns the same shape; what it returns is
+what UpdateRecords stores.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import uuid
+from typing import Any, Callable, Mapping, NamedTuple
+
+from .exceptions import InvalidLambdaFunctionOutputError, LambdaThrottled, LambdaThrottledError
+from .models import Record
+
+Handler = Callable[[dict[str, Any], Any], Any]
+READ_ONLY_FIELDS = ("version", "eventType", "region", "identityPoolId", "identityId", "datasetName")
+_OPS = ("replace", "remove", "unmodified")
+_MAX_KEY, _MAX_VALUE = 1024, 1048575
+
+
+class Write(NamedTuple):
+    """One record UpdateRecords is about to store; ``value`` None writes a tombstone."""
+
+    key: str
+    value: str | None
+    device_date: _dt.datetime | None
+
+
+class LambdaContext:
+    """The few context attributes a Python Lambda handler commonly reads."""
+
+    def __init__(self, function_arn: str) -> None:
+        self.invoked_function_arn = function_arn
+        self.function_name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
+        self.function_version = "$LATEST"
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 128
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 5000
+
+
+def build_event(
+    ids: Mapping[str, str],
+    stored: Mapping[str, Record],
+    writes: list[Write],
+) -> dict[str, Any]:
+    """The SyncTrigger event: ``ids`` holds region, identityPoolId, identityId, datasetName."""
+    records = {
+        key: {"oldValue": record.value, "newValue": record.value, "op": "unmodified"}
+        for key, record in stored.items()
+        if record.value is not None
+    }
+    for write in writes:
+        old = stored.get(write.key)
+        records[write.key] = {
+            "oldValue": old.value if old else None,
+            "newValue": write.value,
+            "op": "replace" if write.value is not None else "remove",
+        }
+    return {"version": 2, "eventType": "SyncTrigger", **ids, "datasetRecords": records}
+
+
+def run(handler: Handler, function_arn: str, event: dict[str, Any], writes: list[Write]) -> list[Write]:
+    """Call the handler and turn its output into the writes to store."""
+    try:
+        output = handler(copy.deepcopy(event), LambdaContext(function_arn))
+    except LambdaThrottled as throttled:
+        raise LambdaThrottledError(str(throttled) or f"Lambda function {function_arn} was throttled") from None
+    except Exception as exc:  # whatever the function raises, AWS reports it as bad output
+        raise InvalidLambdaFunctionOutputError(
+            f"Lambda function {function_arn} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    return writes_from_output(event, output, {w.key: w.device_date for w in writes})
+
+
+def _bad(reason: str) -> InvalidLambdaFunctionOutputError:
+    return InvalidLambdaFunctionOutputError(f"The SyncTrigger function returned an invalid output: {reason}")
+
+
+def writes_from_output(
+    event: dict[str, Any], output: Any, device_dates: Mapping[str, _dt.datetime | None]
+) -> list[Write]:
+    """What the trigger's output asks to store; any departure from the event's shape fails."""
+    if not isinstance(output, dict) or not isinstance(output.get("datasetRecords"), dict):
+        raise _bad("it must be the event with its datasetRecords map")
+    for name in READ_ONLY_FIELDS:
+        if name in output and output[name] != event[name]:
+            raise _bad(f"the read-only field {name} was changed")
+    incoming = event["datasetRecords"]
+    writes = []
+    for key, record in output["datasetRecords"].items():
+        if not isinstance(key, str) or not 1 <= len(key) <= _MAX_KEY or not isinstance(record, dict):
+            raise _bad(f"the record {key!r} is not a key with a record map")
+        op, value = record.get("op"), record.get("newValue")
+        if op not in _OPS or (value is not None and not isinstance(value, str)) or len(value or "") > _MAX_VALUE:
+            raise _bad(f"the record {key!r} needs op replace, remove or unmodified and a string newValue")
+        original = incoming.get(key)
+        if original is not None and "oldValue" in record and record["oldValue"] != original["oldValue"]:
+            raise _bad(f"the read-only field oldValue of {key!r} was changed")
+        if original is None and op == "unmodified":
+            raise _bad(f"the new record {key!r} needs op replace or remove")
+        stored = None if op == "remove" else value
+        if op == "unmodified" and original is not None and stored == original["oldValue"]:
+            continue
+        writes.append(Write(key, stored, device_dates.get(key)))
+    return writes
