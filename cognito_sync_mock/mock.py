@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import threading
 import unittest
 from typing import Any, Callable, Mapping, TypeVar
@@ -24,6 +25,30 @@ _T = TypeVar("_T")
 _lock = threading.RLock()
 _open: list[object] = []  # one entry per open activation, of any mock object
 _shared: State | None = None
+_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+_dummy_credentials: bool = False
+
+
+def _lend_credentials() -> None:
+    """With no credentials in the environment, lend dummy ones while the mock is active.
+
+    botocore refuses to send an unsigned request before the mock could answer it, so a
+    test machine with no AWS configuration would fail with NoCredentialsError.
+    """
+    global _dummy_credentials
+    if any(name in os.environ for name in (*_CREDENTIAL_VARIABLES, "AWS_PROFILE")):
+        return
+    os.environ.update(dict.fromkeys(_CREDENTIAL_VARIABLES, "cognito-sync-mock"))
+    _dummy_credentials = True
+
+
+def _take_back_credentials() -> None:
+    global _dummy_credentials
+    if _dummy_credentials:
+        for name in _CREDENTIAL_VARIABLES:
+            if os.environ.get(name) == "cognito-sync-mock":
+                del os.environ[name]
+        _dummy_credentials = False
 
 
 class mock_cognito_sync:  # noqa: N801 - lowercase, like the decorators it sits beside
@@ -63,6 +88,7 @@ class mock_cognito_sync:  # noqa: N801 - lowercase, like the decorators it sits 
             if _shared is None:
                 _shared = State(**self._options)
                 interception.install(_shared)
+                _lend_credentials()
             entry = object()
             _open.append(entry)
             self._entries.append(entry)
@@ -79,6 +105,7 @@ class mock_cognito_sync:  # noqa: N801 - lowercase, like the decorators it sits 
             _open.remove(entry)
             if not _open:
                 interception.uninstall()
+                _take_back_credentials()
                 _shared = None
 
     def __enter__(self) -> mock_cognito_sync:
