@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from . import events, tokens
+from . import events, moto_bridge, tokens
 from .channels import SideChannels
 from .clock import now
 from .events import Write
@@ -230,6 +230,8 @@ class Backend:
             for p in patches
         ]
         writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
+        if not writes and live is not None:
+            return {"Records": []}  # nothing to write to a dataset that exists: nothing changes
         self._check_limits(identity, live, dataset_name, writes)
         moment = now()
         identity = self._touch_identity(identity_pool_id, identity_id, moment)
@@ -259,7 +261,7 @@ class Backend:
         """Run the pool's SyncTrigger, if it has one with a registered handler, on the writes."""
         pool = self.pools.get(pool_id)
         arn = pool.events.get("SyncTrigger") if pool else None
-        if arn is None:
+        if arn is None or not writes:  # an empty patch list changes nothing, so nothing runs
             return writes
         handler = self.channels.lambdas.get(arn)
         if handler is None:
@@ -371,10 +373,9 @@ class Backend:
     @_locked
     def describe_identity_usage(self, identity_pool_id: str, identity_id: str) -> dict[str, Any]:
         self._require(identity_pool_id, identity_id, not_found=True)
-        identity = self._identity(identity_pool_id, identity_id)
-        if identity is None:
+        if not self._known(identity_pool_id, identity_id):
             raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
-        return {"IdentityUsage": identity.to_usage()}
+        return {"IdentityUsage": self.pools[identity_pool_id].identities[identity_id].to_usage()}
 
     @_locked
     def describe_identity_pool_usage(self, identity_pool_id: str) -> dict[str, Any]:
@@ -384,6 +385,8 @@ class Backend:
     @_locked
     def list_identity_pool_usage(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
         limit = _page_size(max_results, POOLS_PAGE)
+        for pool_id in moto_bridge.known_identity_pools(self.account_id, self.region):
+            self._known(pool_id)
         pools = sorted(self.pools.values(), key=lambda p: p.pool_id)
         page, token = self._page(pools, lambda p: p.pool_id, ["ListIdentityPoolUsage"], next_token, limit)
         return {
@@ -546,10 +549,9 @@ class Backend:
 
     def _known_pool(self, pool_id: str) -> Pool:
         """The pool, or ResourceNotFoundException when it is not known."""
-        pool = self.pools.get(pool_id)
-        if pool is None:
+        if not self._known(pool_id):
             raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
-        return pool
+        return self.pools[pool_id]
 
     def _live_dataset(self, pool_id: str, identity_id: str, name: str) -> Dataset:
         """The dataset, or ResourceNotFoundException when it does not exist (or was deleted)."""
@@ -566,17 +568,28 @@ class Backend:
         Anything else is ResourceNotFoundException where the operation models it
         (``not_found``), else NotAuthorizedException.
         """
-        if not self.strict:
-            return
-        known = pool_id in self.pools
-        if known and identity_id is not None:
-            known = identity_id in self.pools[pool_id].identities
-        if known:
+        if not self.strict or self._known(pool_id, identity_id):
             return
         subject = f"Identity '{identity_id}'" if identity_id and pool_id in self.pools else f"IdentityPool '{pool_id}'"
         if not_found:
             raise ResourceNotFoundError(f"{subject} not found.")
         raise NotAuthorizedError(f"{subject} is not known to this account and region.")
+
+    def _known(self, pool_id: str, identity_id: str | None = None) -> bool:
+        """Whether the pool (and the identity) is known: here, or to moto's cognito-identity.
+
+        What moto knows is adopted, so that it lists and counts like the rest.
+        """
+        pool = self.pools.get(pool_id)
+        if pool is not None and (identity_id is None or identity_id in pool.identities):
+            return True
+        if not moto_bridge.knows(self.account_id, self.region, pool_id, identity_id):
+            return False
+        if identity_id is None:
+            self._touch_pool(pool_id, now())
+        else:
+            self._touch_identity(pool_id, identity_id, now())
+        return True
 
     def _touch_pool(self, pool_id: str, moment: _dt.datetime) -> Pool:
         pool = self.pools.get(pool_id)

@@ -144,7 +144,11 @@ class mock_cognito_sync:  # noqa: N801 - lowercase, like the decorators it sits 
         if issubclass(cls, unittest.TestCase):
             return self._decorate_test_case(cls)
         for name, member in list(vars(cls).items()):
-            if name.startswith("test") and callable(member):
+            if not name.startswith("test"):
+                continue
+            if isinstance(member, (staticmethod, classmethod)):
+                setattr(cls, name, type(member)(self(member.__func__)))
+            elif callable(member):
                 setattr(cls, name, self(member))
         return cls
 

@@ -158,9 +158,10 @@ def handle(request: Request, dispatch: Dispatch) -> Response:
     if found is None:
         return _unknown_route(request)
     op, labels = found
-    params: dict[str, Any] | None = None
+    params: dict[str, Any] = dict(zip(op.labels, labels))  # what is recorded if parsing fails
     try:
-        params = parse(op, labels, request)
+        params = gather(op, labels, request)
+        params = check(op, params)
         result = dispatch(op.name, params, request)
         body = serialize(op.model.output_shape, result)
         return Response(200, _headers(), body, op.name, params)
@@ -175,31 +176,37 @@ def handle(request: Request, dispatch: Dispatch) -> Response:
         return _error(svc, op.name, params, error)
 
 
-def parse(op: Operation, labels: list[str], request: Request) -> dict[str, Any]:
-    """Gather the operation's inputs from path, query, headers and body, then validate them."""
+def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]:
+    """The operation's inputs from path, query, headers and body, by member name."""
     raw: dict[str, Any] = dict(zip(op.labels, labels))
-    errors: list[str] = []
     shape = op.model.input_shape
     members = shape.members if shape else {}
     for wire, value in parse_qsl(request.query, keep_blank_values=True):
         name = op.query.get(wire)
         if name is not None:
-            raw[name] = _from_query(members[name], value, name, errors)
+            raw[name] = _from_query(members[name], value)
     for header, name in op.headers.items():
         value = request.headers.get(header)
         if value is not None:
             raw[name] = value
     if op.body_members and request.body.strip():
         raw.update(_body(request.body, op.body_members))
+    return raw
+
+
+def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate gathered inputs against the input shape; InvalidParameterException if not."""
+    shape = op.model.input_shape
     if shape is None:
         return {}
+    errors: list[str] = []
     params = check_structure(shape, raw, "", errors)
     if errors:
         raise InvalidParameterError(summary(errors))
     return params
 
 
-def _from_query(shape: Shape, value: str, name: str, errors: list[str]) -> Any:
+def _from_query(shape: Shape, value: str) -> Any:
     if shape.type_name not in ("integer", "long"):
         return value
     try:
@@ -254,7 +261,7 @@ def _headers() -> dict[str, str]:
     return {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
 
 
-def _error(svc: Service, operation: str, params: dict[str, Any] | None, error: CognitoSyncError) -> Response:
+def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = f"{error.code}:"
     body = json.dumps({"message": error.message}).encode()

@@ -6,14 +6,10 @@ when moto's mock is active in this process and holds such a stream.
 
 from __future__ import annotations
 
-import base64
-import json
-import logging
-import sys
 import threading
 from typing import Any, NamedTuple
 
-logger = logging.getLogger("cognito_sync_mock")
+from .moto_bridge import put_kinesis_record
 
 
 class StreamRecord(NamedTuple):
@@ -36,7 +32,7 @@ class Streams:
         """Record one stream record and forward it to moto's Kinesis when it can take it."""
         with self._lock:
             self._published.append(StreamRecord(account_id, region, stream_name, data))
-        _put_in_moto_kinesis(account_id, region, stream_name, data)
+        put_kinesis_record(account_id, region, stream_name, data)
 
     def records(self, stream_name: str | None, region: str, account_id: str) -> list[dict[str, Any]]:
         """The records published to a stream (any stream when None) of an account and region."""
@@ -52,23 +48,6 @@ class Streams:
     def clear(self) -> None:
         with self._lock:
             self._published.clear()
-
-
-def _put_in_moto_kinesis(account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
-    if "moto" not in sys.modules:  # moto was never imported: it cannot be active
-        return
-    try:
-        from moto.core.models import botocore_stubber
-        from moto.kinesis.models import kinesis_backends
-    except ImportError:
-        return
-    if not botocore_stubber.enabled:
-        return
-    backend = kinesis_backends[account_id][region]
-    if stream_name not in backend.streams:
-        return
-    payload = base64.b64encode(json.dumps(data).encode()).decode()
-    backend.put_record(None, stream_name, data["identityId"], None, payload)  # type: ignore[arg-type]
 
 
 def _ms(moment: Any) -> int:

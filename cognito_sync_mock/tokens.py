@@ -25,7 +25,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _mac(payload: str) -> str:
-    return _b64(hmac.new(_SECRET, payload.encode(), hashlib.sha256).digest()[:18])
+    return _b64(hmac.new(_SECRET, payload.encode("utf-8", "replace"), hashlib.sha256).digest()[:18])
 
 
 def sign(payload: Any) -> str:
@@ -37,9 +37,9 @@ def sign(payload: Any) -> str:
 def unseal(token: str) -> Any:
     """The payload of a token this process signed, or None for anything else."""
     body, _, mac = token.rpartition(".")
-    if not body or not hmac.compare_digest(mac, _mac(body)):
+    if not body or not hmac.compare_digest(mac.encode("utf-8", "replace"), _mac(body).encode()):
         return None
     try:
         return json.loads(_unb64(body))
-    except ValueError:
+    except ValueError:  # bad base64 or JSON (binascii.Error and UnicodeError are ValueErrors)
         return None

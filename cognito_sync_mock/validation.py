@@ -29,10 +29,21 @@ def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.ASCII | re.DOTALL)
 
 
-def _show(value: Any) -> str:
+def _java(value: Any) -> str:
+    """A value as AWS's Java services print it: maps as {k=v}, lists as [a, b]."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_java(k)}={_java(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java(v) for v in value) + "]"
     if value is None:
         return "null"
-    return f"'{value}'"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _show(value: Any) -> str:
+    return "null" if value is None else f"'{_java(value)}'"
 
 
 def _fail(value: Any, path: str, constraint: str) -> str:

@@ -1,0 +1,57 @@
+"""Everything that looks into moto, when moto's mock is active in this process.
+
+moto is never imported here unless the user's code already did: a process without moto
+pays nothing, and a process with moto inactive sees no effect.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from typing import Any
+
+
+def _active() -> bool:
+    if "moto" not in sys.modules:
+        return False
+    try:
+        from moto.core.models import botocore_stubber
+    except ImportError:
+        return False
+    return bool(botocore_stubber.enabled)
+
+
+def known_identity_pools(account_id: str, region: str) -> list[str]:
+    """The identity pool IDs moto's cognito-identity holds in an account and region."""
+    if not _active():
+        return []
+    from moto.cognitoidentity.models import cognitoidentity_backends
+
+    return list(cognitoidentity_backends[account_id][region].identity_pools)
+
+
+def knows(account_id: str, region: str, pool_id: str, identity_id: str | None = None) -> bool:
+    """Whether moto's cognito-identity holds the pool (and the identity in it)."""
+    if pool_id not in known_identity_pools(account_id, region):
+        return False
+    if identity_id is None:
+        return True
+    from moto.cognitoidentity.models import cognitoidentity_backends
+
+    pools: dict[str, Any] = cognitoidentity_backends[account_id][region].pools_identities
+    identities = pools.get(pool_id, {}).get("Identities", [])
+    return any(entry.get("IdentityId") == identity_id for entry in identities)
+
+
+def put_kinesis_record(account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
+    """Put a record on moto's Kinesis stream of that name, if moto holds one there."""
+    if not _active():
+        return
+    from moto.kinesis.models import kinesis_backends
+
+    backend = kinesis_backends[account_id][region]
+    if stream_name not in backend.streams:
+        return
+    payload = base64.b64encode(json.dumps(data).encode()).decode()
+    backend.put_record(None, stream_name, data["identityId"], None, payload)  # type: ignore[arg-type]

@@ -1,0 +1,218 @@
+"""Helpers for the activation, interception, time and plugin tests.
+
+Kept apart from conftest.py (owned by the data-operation tests). Import it as
+``activation_support`` (tests/ is on sys.path under pytest's default import mode) or as
+``tests.activation_support``.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
+
+REGION = "us-east-1"
+POOL = "us-east-1:0000aaaa-0000-4000-8000-000000000001"
+IDENTITY = "us-east-1:0000aaaa-0000-4000-8000-000000000002"
+OTHER_IDENTITY = "us-east-1:0000aaaa-0000-4000-8000-000000000003"
+CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+NO_RETRIES = {"total_max_attempts": 1}
+
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def make_client(
+    region: str = REGION,
+    endpoint_url: str | None = None,
+    *,
+    session: boto3.session.Session | None = None,
+    service: str = "cognito-sync",
+    **config: Any,
+) -> Any:
+    """A client with dummy credentials and a single attempt per call.
+
+    Clients come from one shared session (made once: cheap), under a lock, since a
+    session is not safe to make clients from in several threads at once.
+    """
+    with _session_lock:
+        if session is None:
+            if not _shared_session:
+                _shared_session.append(boto3.session.Session())
+            session = _shared_session[0]
+        return session.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=Config(retries=dict(NO_RETRIES), **config),
+            **CREDENTIALS,
+        )
+
+
+_shared_session: list[boto3.session.Session] = []
+_session_lock = threading.RLock()
+
+
+def ids(pool: str = POOL, identity: str = IDENTITY, dataset: str | None = "game") -> dict[str, str]:
+    out = {"IdentityPoolId": pool, "IdentityId": identity}
+    if dataset is not None:
+        out["DatasetName"] = dataset
+    return out
+
+
+def write(client: Any, dataset: str, values: dict[str, str], pool: str = POOL, identity: str = IDENTITY) -> dict[str, Any]:
+    """Replace ``values`` in ``dataset`` (at the keys' current sync counts) in one UpdateRecords."""
+    listed = client.list_records(**ids(pool, identity, dataset))
+    counts = {record["Key"]: record["SyncCount"] for record in listed["Records"]}
+    patches = [
+        {"Op": "replace", "Key": key, "Value": value, "SyncCount": counts.get(key, 0)} for key, value in values.items()
+    ]
+    return client.update_records(
+        **ids(pool, identity, dataset), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=patches
+    )
+
+
+def dataset_names(client: Any, pool: str = POOL, identity: str = IDENTITY) -> list[str]:
+    """The names ListDatasets returns for an identity."""
+    return [d["DatasetName"] for d in client.list_datasets(IdentityPoolId=pool, IdentityId=identity)["Datasets"]]
+
+
+# -- is a mock answering? --------------------------------------------------------------
+
+_probe: list[Any] = []
+_probe_lock = threading.Lock()
+
+
+def mock_is_active() -> bool:
+    """Whether a cognito-sync call is answered in-process (a read: it changes no state).
+
+    Only call this with the network guard on: without a mock the call goes to the
+    network, where the guard refuses it at once.
+    """
+    with _probe_lock:
+        if not _probe:
+            _probe.append(make_client("us-east-1"))
+    try:
+        _probe[0].list_datasets(
+            IdentityPoolId="us-east-1:0000ffff-0000-4000-8000-00000000ffff",
+            IdentityId="us-east-1:0000ffff-0000-4000-8000-00000000fffe",
+        )
+    except EndpointConnectionError:
+        return False
+    return True
+
+
+# -- the network guard -----------------------------------------------------------------
+
+
+class NetworkGuard:
+    """Refuses every connection (and name lookup) that is not to the loopback address."""
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[str, Any]] = []
+
+
+def _host_of(address: Any) -> str:
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return str(address)
+
+
+@pytest.fixture
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    """No socket may leave the machine while this fixture is active; attempts are recorded."""
+    guard = NetworkGuard()
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and str(host) not in _LOCAL_HOSTS:
+            guard.attempts.append(("getaddrinfo", host))
+            raise socket.gaierror(socket.EAI_NONAME, f"network guard: no lookup of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and _host_of(address) not in _LOCAL_HOSTS:
+            guard.attempts.append(("connect", address))
+            raise ConnectionRefusedError(f"network guard: no connection to {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    yield guard
+
+
+# -- a local HTTP server ---------------------------------------------------------------
+
+
+class LocalServer:
+    """A ThreadingHTTPServer on 127.0.0.1 that answers every request with ``reply`` as JSON."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.reply: dict[str, Any] = {}
+        self.extra_headers: dict[str, str] = {}
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                owner.requests.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                payload = json.dumps(owner.reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("x-amzn-RequestId", "local-server-request")
+                for name, value in owner.extra_headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def local_server() -> Iterator[LocalServer]:
+    server = LocalServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def closed_port() -> int:
+    """A loopback port where nothing listens (bound, never listening, kept for the process)."""
+    if not _closed:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        _closed.append(sock)
+    return int(_closed[0].getsockname()[1])
+
+
+_closed: list[socket.socket] = []

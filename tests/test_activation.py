@@ -1,0 +1,715 @@
+"""Activation: decorator (functions, coroutines, classes, TestCases), context manager,
+start/stop, nesting, isolation, options, ``calls``/``reset`` and threads (SPEC 11)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import unittest
+from typing import Any
+
+import boto3
+import pytest
+
+from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
+
+try:
+    from activation_support import (
+        IDENTITY,
+        POOL,
+        dataset_names,
+        ids,
+        make_client,
+        mock_is_active,
+        network_guard,
+        write,
+    )
+except ImportError:  # tests/ imported as a package
+    from tests.activation_support import (  # type: ignore[no-redef]
+        IDENTITY,
+        POOL,
+        dataset_names,
+        ids,
+        make_client,
+        mock_is_active,
+        network_guard,
+        write,
+    )
+
+__all__ = ["network_guard"]  # the fixture is used through autouse below
+
+
+@pytest.fixture(autouse=True)
+def _guard(network_guard: Any) -> Any:
+    """Every test here runs with the network refused; no mock is open before or after."""
+    assert not mock_is_active(), "a mock was left active before this test"
+    network_guard.attempts.clear()  # the probe's own refused lookup
+    yield network_guard
+    assert not mock_is_active(), "a mock was left active after this test"
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    """One cognito-sync client, made before any mock starts (default endpoint, us-east-1)."""
+    return make_client()
+
+
+def describe(mock: mock_cognito_sync, dataset: str = "game", **backend_args: Any) -> dict[str, Any]:
+    """DescribeDataset through the mock's Python API (no HTTP)."""
+    result: dict[str, Any] = mock.backend(**backend_args).describe_dataset(
+        identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=dataset
+    )
+    return result["Dataset"]
+
+
+# -- decorator on functions ----------------------------------------------------------------
+
+
+def test_bare_decorator_on_plain_function(client: Any) -> None:
+    @mock_cognito_sync
+    def body(x: int, *, y: int) -> tuple[int, bool, list[str]]:
+        write(client, "game", {"k": "v"})
+        return x + y, mock_is_active(), dataset_names(client)
+
+    assert body.__name__ == "body"
+    assert not mock_is_active()
+    assert body(1, y=2) == (3, True, ["game"])
+    assert not mock_is_active()
+
+
+def test_each_decorated_call_starts_with_empty_state(client: Any) -> None:
+    @mock_cognito_sync
+    def body() -> tuple[list[str], bool]:
+        before = dataset_names(client)
+        exists = client.list_records(**ids())["DatasetExists"]
+        write(client, "game", {"k": "v"})
+        return before, exists
+
+    assert body() == ([], False)
+    assert body() == ([], False)
+
+
+def test_decorated_function_that_raises_turns_mock_off(client: Any) -> None:
+    @mock_cognito_sync
+    def body() -> None:
+        write(client, "game", {"k": "v"})
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        body()
+    assert not mock_is_active()
+
+
+def test_decorator_with_account_id(client: Any) -> None:
+    deco = mock_cognito_sync(account_id="111122223333")
+
+    @deco
+    def body() -> tuple[int, int]:
+        write(client, "game", {"k": "v"})
+        mine = describe(deco)["NumRecords"]
+        explicit = describe(deco, account_id="111122223333")["NumRecords"]
+        with pytest.raises(CognitoSyncError) as info:
+            describe(deco, account_id="123456789012")
+        assert info.value.code == "ResourceNotFoundException"
+        return mine, explicit
+
+    assert body() == (1, 1)
+
+
+def test_account_comes_from_moto_account_id_then_default(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")
+    with mock_cognito_sync() as mock:
+        write(client, "game", {"k": "v"})
+        assert describe(mock, account_id="444455556666")["DatasetName"] == "game"
+        with pytest.raises(CognitoSyncError):
+            describe(mock, account_id="123456789012")
+    with mock_cognito_sync(account_id="111122223333") as mock:  # the option beats the variable
+        write(client, "game", {"k": "v"})
+        assert describe(mock, account_id="111122223333")["DatasetName"] == "game"
+        with pytest.raises(CognitoSyncError):
+            describe(mock, account_id="444455556666")
+    monkeypatch.delenv("MOTO_ACCOUNT_ID")
+    with mock_cognito_sync() as mock:
+        write(client, "game", {"k": "v"})
+        assert describe(mock, account_id="123456789012")["DatasetName"] == "game"
+
+
+def test_decorator_with_strict() -> None:
+    deco = mock_cognito_sync(strict=True)
+    strict_client = make_client()
+
+    @deco
+    def body() -> bool:
+        # ListRecords does not model ResourceNotFoundException: NotAuthorizedException.
+        with pytest.raises(strict_client.exceptions.NotAuthorizedException):
+            strict_client.list_records(**ids())
+        with pytest.raises(strict_client.exceptions.ResourceNotFoundException):
+            strict_client.describe_dataset(**ids())
+        deco.backend().register_identity(POOL, IDENTITY)
+        listed = strict_client.list_records(**ids())
+        return listed["DatasetExists"]
+
+    assert body() is False
+    # Without strict, an unknown well-formed pool is accepted.
+    with mock_cognito_sync():
+        assert strict_client.list_records(**ids())["DatasetExists"] is False
+
+
+def test_decorator_with_limits(client: Any) -> None:
+    @mock_cognito_sync(limits={"datasets_per_identity": 1})
+    def body() -> str:
+        write(client, "one", {"k": "v"})
+        with pytest.raises(client.exceptions.LimitExceededException):
+            write(client, "two", {"k": "v"})
+        return ",".join(dataset_names(client))
+
+    assert body() == "one"
+
+    @mock_cognito_sync(limits={"records_per_dataset": 2})
+    def records() -> list[str]:
+        write(client, "game", {"a": "1", "b": "2"})
+        with pytest.raises(client.exceptions.LimitExceededException):
+            write(client, "game", {"c": "3"})
+        return sorted(r["Key"] for r in client.list_records(**ids())["Records"])
+
+    assert records() == ["a", "b"]
+
+
+def test_unknown_limit_raises_value_error_at_construction() -> None:
+    with pytest.raises(ValueError):
+        mock_cognito_sync(limits={"datasets_per_idenity": 1})
+    with pytest.raises(ValueError):
+
+        @mock_cognito_sync(limits={"no_such_limit": 3})
+        def body() -> None:  # pragma: no cover - never decorated
+            pass
+
+    assert not mock_is_active()
+
+
+# -- coroutine functions -------------------------------------------------------------------
+
+
+def test_decorator_on_coroutine_function(client: Any) -> None:
+    @mock_cognito_sync
+    async def body() -> tuple[bool, list[str]]:
+        first = client.list_records(**ids())
+        await asyncio.sleep(0)
+        assert mock_is_active()
+        client.update_records(
+            **ids(),
+            SyncSessionToken=first["SyncSessionToken"],
+            RecordPatches=[{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}],
+        )
+        await asyncio.sleep(0)
+        listed = client.list_records(**ids())
+        return first["DatasetExists"], [r["Value"] for r in listed["Records"]]
+
+    assert inspect.iscoroutinefunction(body)
+    assert body.__name__ == "body"
+    assert asyncio.run(body()) == (False, ["v"])
+    assert not mock_is_active()
+    assert asyncio.run(body()) == (False, ["v"])  # a fresh state again
+
+
+def test_overlapping_coroutines_keep_the_mock_on_until_both_end(client: Any) -> None:
+    deco = mock_cognito_sync()
+
+    async def main() -> list[str]:
+        done = asyncio.Event()
+
+        @deco
+        async def short() -> None:
+            write(client, "short", {"k": "v"})
+            await asyncio.sleep(0)
+
+        @deco
+        async def long() -> list[str]:
+            await asyncio.sleep(0)
+            await done.wait()
+            await asyncio.sleep(0)
+            return dataset_names(client)  # still answered: this activation is open
+
+        async def run_short() -> None:
+            await short()
+            done.set()
+
+        _, names = await asyncio.gather(run_short(), long())
+        return names
+
+    assert asyncio.run(main()) == ["short"]
+
+
+# -- classes -------------------------------------------------------------------------------
+
+
+def test_decorator_on_plain_class(client: Any) -> None:
+    @mock_cognito_sync
+    class Suite:
+        def test_write(self) -> list[str]:
+            write(client, "game", {"k": "v"})
+            return dataset_names(client)
+
+        def test_read(self) -> list[str]:
+            return dataset_names(client)
+
+        async def test_async(self) -> list[str]:
+            await asyncio.sleep(0)
+            names = dataset_names(client)
+            write(client, "async", {"k": "v"})
+            await asyncio.sleep(0)
+            return names + dataset_names(client)
+
+    suite = Suite()
+    assert suite.test_write() == ["game"]
+    assert not mock_is_active()
+    assert suite.test_read() == []
+    assert suite.test_write() == ["game"]
+    assert asyncio.run(suite.test_async()) == ["async"]
+    assert not mock_is_active()
+
+
+def test_decorator_on_class_with_options(client: Any) -> None:
+    deco = mock_cognito_sync(account_id="111122223333")
+
+    @deco
+    class Suite:
+        def test_write(self) -> int:
+            write(client, "game", {"k": "v"})
+            return int(describe(deco, account_id="111122223333")["NumRecords"])
+
+    assert Suite().test_write() == 1
+
+
+def test_decorator_on_class_with_static_test_method() -> None:
+    @mock_cognito_sync
+    class Suite:
+        @staticmethod
+        def test_static() -> bool:
+            return mock_is_active()
+
+    assert Suite().test_static() is True
+    assert Suite.test_static() is True
+
+
+def _run_case(case: type[unittest.TestCase]) -> unittest.TestResult:
+    suite = unittest.TestLoader().loadTestsFromTestCase(case)
+    result = unittest.TestResult()
+    suite.run(result)
+    return result
+
+
+def test_decorator_on_unittest_testcase(client: Any) -> None:
+    log: list[tuple[str, Any]] = []
+
+    @mock_cognito_sync
+    class Case(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls) -> None:
+            write(client, "shared", {"k": "v"})
+            log.append(("setUpClass", dataset_names(client)))
+
+        @classmethod
+        def tearDownClass(cls) -> None:
+            log.append(("tearDownClass", mock_is_active()))
+
+        def setUp(self) -> None:
+            log.append(("setUp", mock_is_active()))
+
+        def tearDown(self) -> None:
+            log.append(("tearDown", mock_is_active()))
+
+        def test_one(self) -> None:
+            log.append(("test_one", dataset_names(client)))
+            write(client, "one", {"k": "v"})
+            self.assertEqual(dataset_names(client), ["one", "shared"])
+
+        def test_two(self) -> None:
+            log.append(("test_two", dataset_names(client)))
+            write(client, "two", {"k": "v"})
+            self.assertEqual(dataset_names(client), ["shared", "two"])
+
+    result = _run_case(Case)
+    assert (result.testsRun, result.errors, result.failures) == (2, [], [])
+    assert log == [
+        ("setUpClass", ["shared"]),
+        ("setUp", True),
+        ("test_one", ["shared"]),
+        ("tearDown", True),
+        ("setUp", True),
+        ("test_two", ["shared"]),
+        ("tearDown", True),
+        ("tearDownClass", True),
+    ]
+    assert not mock_is_active()
+
+    # Running the class again starts from an empty state again.
+    log.clear()
+    result = _run_case(Case)
+    assert (result.testsRun, result.errors, result.failures) == (2, [], [])
+    assert log[0] == ("setUpClass", ["shared"])
+
+
+def test_decorator_on_unittest_testcase_without_class_fixtures(client: Any) -> None:
+    seen: list[list[str]] = []
+
+    @mock_cognito_sync
+    class Case(unittest.TestCase):
+        def test_a(self) -> None:
+            seen.append(dataset_names(client))
+            write(client, "a", {"k": "v"})
+
+        def test_b(self) -> None:
+            seen.append(dataset_names(client))
+            write(client, "b", {"k": "v"})
+
+    result = _run_case(Case)
+    assert (result.testsRun, result.errors, result.failures) == (2, [], [])
+    assert seen == [[], []]
+
+
+def test_unittest_testcase_whose_setupclass_raises_leaves_mock_off(client: Any) -> None:
+    @mock_cognito_sync
+    class Case(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls) -> None:
+            write(client, "game", {"k": "v"})
+            raise RuntimeError("set-up failed")
+
+        def test_never(self) -> None:  # pragma: no cover - skipped by unittest
+            pass
+
+    result = _run_case(Case)
+    assert len(result.errors) == 1
+    assert "set-up failed" in result.errors[0][1]
+    assert not mock_is_active()
+
+
+def test_decorator_on_isolated_asyncio_testcase(client: Any) -> None:
+    seen: list[tuple[str, Any]] = []
+
+    @mock_cognito_sync
+    class Case(unittest.IsolatedAsyncioTestCase):
+        @classmethod
+        def setUpClass(cls) -> None:
+            write(client, "shared", {"k": "v"})
+
+        async def asyncSetUp(self) -> None:
+            seen.append(("asyncSetUp", mock_is_active()))
+
+        async def test_one(self) -> None:
+            await asyncio.sleep(0)
+            seen.append(("test_one", dataset_names(client)))
+            write(client, "one", {"k": "v"})
+
+        async def test_two(self) -> None:
+            await asyncio.sleep(0)
+            seen.append(("test_two", dataset_names(client)))
+            write(client, "two", {"k": "v"})
+
+    result = _run_case(Case)
+    assert (result.testsRun, result.errors, result.failures) == (2, [], [])
+    assert seen == [
+        ("asyncSetUp", True),
+        ("test_one", ["shared"]),
+        ("asyncSetUp", True),
+        ("test_two", ["shared"]),
+    ]
+
+
+# -- context manager, start/stop -------------------------------------------------------
+
+
+def test_context_manager(client: Any) -> None:
+    with mock_cognito_sync() as mock:
+        assert isinstance(mock, mock_cognito_sync)
+        write(client, "game", {"k": "v"})
+        assert describe(mock)["NumRecords"] == 1
+        assert [call.operation for call in mock.calls] == ["ListRecords", "UpdateRecords"]
+    assert not mock_is_active()
+    with mock_cognito_sync():  # a fresh state
+        assert dataset_names(client) == []
+
+
+def test_start_and_stop(client: Any) -> None:
+    mock = mock_cognito_sync()
+    mock.start()
+    try:
+        write(client, "game", {"k": "v"})
+        assert dataset_names(client) == ["game"]
+    finally:
+        mock.stop()
+    assert not mock_is_active()
+    mock.start()
+    try:
+        assert dataset_names(client) == []  # restarting begins with an empty state
+    finally:
+        mock.stop()
+    assert not mock_is_active()
+
+
+def test_stop_without_start_raises_runtime_error() -> None:
+    with pytest.raises(RuntimeError):
+        mock_cognito_sync().stop()
+    mock = mock_cognito_sync()
+    mock.start()
+    mock.stop()
+    with pytest.raises(RuntimeError):
+        mock.stop()
+    assert not mock_is_active()
+
+
+# -- nesting ---------------------------------------------------------------------------
+
+
+def test_nested_activations_share_state(client: Any) -> None:
+    with mock_cognito_sync() as outer:
+        write(client, "outer", {"k": "v"})
+        with mock_cognito_sync() as inner:
+            assert dataset_names(client) == ["outer"]
+            assert describe(inner, "outer")["NumRecords"] == 1
+            write(client, "inner", {"k": "v"})
+        assert mock_is_active()
+        assert dataset_names(client) == ["inner", "outer"]
+        assert describe(outer, "inner")["NumRecords"] == 1
+    assert not mock_is_active()
+
+
+def test_decorated_function_inside_with_shares_the_outer_state(client: Any) -> None:
+    @mock_cognito_sync
+    def inner() -> list[str]:
+        names = dataset_names(client)
+        write(client, "inner", {"k": "v"})
+        return names
+
+    with mock_cognito_sync():
+        write(client, "outer", {"k": "v"})
+        assert inner() == ["outer"]
+        assert mock_is_active()
+        assert dataset_names(client) == ["inner", "outer"]
+    assert not mock_is_active()
+
+
+def test_same_object_nested(client: Any) -> None:
+    mock = mock_cognito_sync()
+    with mock:
+        write(client, "game", {"k": "v"})
+        with mock:
+            assert dataset_names(client) == ["game"]
+        assert mock_is_active()
+        assert dataset_names(client) == ["game"]
+    assert not mock_is_active()
+
+
+def test_inner_body_raising_keeps_outer_active(client: Any) -> None:
+    with mock_cognito_sync():
+        write(client, "game", {"k": "v"})
+        with pytest.raises(ZeroDivisionError):
+            with mock_cognito_sync():
+                write(client, "inner", {"k": "v"})
+                1 / 0  # noqa: B018
+        assert mock_is_active()
+        assert dataset_names(client) == ["game", "inner"]
+    assert not mock_is_active()
+
+
+def test_outer_body_raising_turns_mock_off(client: Any) -> None:
+    with pytest.raises(KeyError):
+        with mock_cognito_sync():
+            with mock_cognito_sync():
+                write(client, "game", {"k": "v"})
+            raise KeyError("outer")
+    assert not mock_is_active()
+
+
+def test_stopping_out_of_order(client: Any) -> None:
+    first = mock_cognito_sync()
+    second = mock_cognito_sync()
+    first.start()
+    second.start()
+    write(client, "game", {"k": "v"})
+    first.stop()  # not the latest: the mock stays on, with its state
+    assert mock_is_active()
+    assert dataset_names(client) == ["game"]
+    third = mock_cognito_sync().start()
+    assert describe(third)["NumRecords"] == 1
+    second.stop()
+    assert mock_is_active()
+    assert dataset_names(client) == ["game"]
+    third.stop()
+    assert not mock_is_active()
+
+
+# -- calls and reset -------------------------------------------------------------------
+
+
+def test_calls_record_operations_params_and_errors_in_order(client: Any) -> None:
+    with mock_cognito_sync() as mock:
+        listed = client.list_records(**ids())
+        token = listed["SyncSessionToken"]
+        patch = {"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}
+        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[patch])
+        with pytest.raises(client.exceptions.ResourceConflictException):
+            client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[patch])
+        with pytest.raises(client.exceptions.InvalidParameterException):
+            client.describe_dataset(**ids(dataset="bad name"))
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.describe_dataset(**ids(dataset="missing"))
+        client.list_records(**ids(), LastSyncCount=1)
+
+        calls = mock.calls
+        assert [(c.operation, c.error) for c in calls] == [
+            ("ListRecords", None),
+            ("UpdateRecords", None),
+            ("UpdateRecords", "ResourceConflictException"),
+            ("DescribeDataset", "InvalidParameterException"),
+            ("DescribeDataset", "ResourceNotFoundException"),
+            ("ListRecords", None),
+        ]
+        assert calls[0].params == ids()
+        assert calls[1].params == {**ids(), "SyncSessionToken": token, "RecordPatches": [patch]}
+        assert calls[2].params == calls[1].params
+        assert calls[4].params == ids(dataset="missing")
+        assert calls[5].params == {**ids(), "LastSyncCount": 1}
+
+
+def test_calls_keep_params_of_a_request_that_failed_validation(client: Any) -> None:
+    with mock_cognito_sync() as mock:
+        with pytest.raises(client.exceptions.InvalidParameterException):
+            client.describe_dataset(**ids(dataset="bad name"))
+        (call,) = mock.calls
+        assert (call.operation, call.error) == ("DescribeDataset", "InvalidParameterException")
+        assert call.params == ids(dataset="bad name")
+
+
+def test_reset_empties_state_and_calls(client: Any) -> None:
+    with mock_cognito_sync() as mock:
+        write(client, "game", {"k": "v"})
+        assert len(mock.calls) == 2
+        mock.reset()
+        assert mock.calls == []
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.describe_dataset(**ids())
+        assert dataset_names(client) == []
+        assert [(c.operation, c.error) for c in mock.calls] == [
+            ("DescribeDataset", "ResourceNotFoundException"),
+            ("ListDatasets", None),
+        ]
+        assert mock_is_active()
+
+
+# -- threads ---------------------------------------------------------------------------
+
+
+def test_worker_threads_see_the_mock() -> None:
+    results: dict[str, Any] = {}
+    go = threading.Event()
+
+    def early() -> None:  # started before the mock
+        go.wait(10)
+        try:
+            results["early"] = dataset_names(make_client())
+        except Exception as exc:  # pragma: no cover - reported below
+            results["early"] = exc
+
+    def inside() -> None:
+        try:
+            results["inside"] = dataset_names(make_client())
+        except Exception as exc:  # pragma: no cover - reported below
+            results["inside"] = exc
+
+    before = threading.Thread(target=early)
+    before.start()
+    with mock_cognito_sync():
+        write(make_client(), "game", {"k": "v"})
+        worker = threading.Thread(target=inside)
+        worker.start()
+        worker.join(10)
+        go.set()
+        before.join(10)
+    assert results == {"early": ["game"], "inside": ["game"]}
+
+
+def test_threads_hammering_one_dataset_lose_no_update() -> None:
+    threads_count, increments = 4, 25
+    clients = [make_client(session=boto3.session.Session()) for _ in range(threads_count)]
+    barrier = threading.Barrier(threads_count)
+    errors: list[BaseException] = []
+    conflicts = [0] * threads_count
+
+    def worker(index: int) -> None:
+        c = clients[index]
+        try:
+            barrier.wait(10)
+            done = 0
+            while done < increments:
+                listed = c.list_records(**ids(dataset="counter"))
+                record = {r["Key"]: r for r in listed["Records"]}.get("n")
+                value = int(record["Value"]) if record else 0
+                count = record["SyncCount"] if record else 0
+                try:
+                    c.update_records(
+                        **ids(dataset="counter"),
+                        SyncSessionToken=listed["SyncSessionToken"],
+                        RecordPatches=[{"Op": "replace", "Key": "n", "Value": str(value + 1), "SyncCount": count}],
+                    )
+                except c.exceptions.ResourceConflictException:
+                    conflicts[index] += 1
+                    continue
+                done += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with mock_cognito_sync() as mock:
+        workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads_count)]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join(60)
+        assert errors == []
+        total = threads_count * increments
+        final = clients[0].list_records(**ids(dataset="counter"))
+        assert final["DatasetSyncCount"] == total
+        assert [(r["Key"], r["Value"], r["SyncCount"]) for r in final["Records"]] == [("n", str(total), total)]
+        updates = [c.error for c in mock.calls if c.operation == "UpdateRecords"]
+        assert updates.count(None) == total
+        assert updates.count("ResourceConflictException") == sum(conflicts)
+        assert len(updates) == total + sum(conflicts)
+
+
+# -- decorated tests collected by pytest itself ------------------------------------------
+
+
+@mock_cognito_sync
+def test_decorated_test_function_gets_its_fixtures(client: Any, tmp_path: Any) -> None:
+    assert tmp_path.is_dir()
+    assert dataset_names(client) == []
+    write(client, "game", {"k": "v"})
+    assert dataset_names(client) == ["game"]
+
+
+@mock_cognito_sync
+async def _decorated_coroutine(client: Any) -> list[str]:
+    await asyncio.sleep(0)
+    write(client, "game", {"k": "v"})
+    await asyncio.sleep(0)
+    return dataset_names(client)
+
+
+def test_module_level_decorated_coroutine(client: Any) -> None:
+    assert asyncio.run(_decorated_coroutine(client)) == ["game"]
+    assert asyncio.run(_decorated_coroutine(client)) == ["game"]
+
+
+@mock_cognito_sync
+class TestDecoratedClassCollectedByPytest:
+    def test_first(self, client: Any) -> None:
+        assert dataset_names(client) == []
+        write(client, "first", {"k": "v"})
+        assert dataset_names(client) == ["first"]
+
+    def test_second(self, client: Any) -> None:
+        assert dataset_names(client) == []
+        write(client, "second", {"k": "v"})
+        assert dataset_names(client) == ["second"]

@@ -1,0 +1,287 @@
+"""Cognito Streams: one stream record per writing UpdateRecords and per DeleteDataset."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from freezegun import freeze_time
+from moto import mock_aws
+
+from cognito_sync_mock import mock_cognito_sync
+
+from conftest import (
+    DATASET,
+    IDENTITY,
+    OTHER_IDENTITY,
+    OTHER_POOL,
+    POOL,
+    ids,
+    make_client,
+    put,
+    raises_error,
+    remove,
+    replace,
+    update,
+)
+from side_channels_support import ROLE_ARN, STREAM, enable_streams, ms, utc
+
+T0 = utc("2024-05-01 12:00:00.123")
+T1 = utc("2024-05-01 12:05:00.456")
+
+
+def test_no_stream_records_without_streaming(cognito_sync: Any, client: Any) -> None:
+    put(client, {"a": "1"})
+    client.delete_dataset(**ids())
+    assert cognito_sync.stream_records() == []
+
+
+def test_no_stream_records_when_streaming_is_disabled(cognito_sync: Any, client: Any) -> None:
+    client.set_identity_pool_configuration(
+        IdentityPoolId=POOL,
+        CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "DISABLED"},
+    )
+    put(client, {"a": "1"})
+    assert cognito_sync.stream_records() == []
+
+
+def test_update_records_publishes_one_record_with_every_written_record(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    device_date = utc("2024-04-30 08:00:00.250")
+    with freeze_time(T0):
+        put(client, {"a": "1"})
+    with freeze_time(T1):
+        update(client, [replace("a", "2", 1, DeviceLastModifiedDate=device_date), replace("b", "x", 0), remove("c", 0)])
+    records = cognito_sync.stream_records(STREAM)
+    assert records == [
+        {
+            "identityPoolId": POOL,
+            "identityId": IDENTITY,
+            "datasetName": DATASET,
+            "operation": "replace",
+            "payloadType": "Inline",
+            "syncCount": 1,
+            "lastModifiedDate": ms(T0),
+            "kinesisSyncRecords": [
+                {
+                    "key": "a",
+                    "value": "1",
+                    "syncCount": 1,
+                    "lastModifiedDate": ms(T0),
+                    "deviceLastModifiedDate": ms(T0),
+                    "op": "replace",
+                }
+            ],
+        },
+        {
+            "identityPoolId": POOL,
+            "identityId": IDENTITY,
+            "datasetName": DATASET,
+            "operation": "replace",
+            "payloadType": "Inline",
+            "syncCount": 2,
+            "lastModifiedDate": ms(T1),
+            "kinesisSyncRecords": [
+                {
+                    "key": "a",
+                    "value": "2",
+                    "syncCount": 2,
+                    "lastModifiedDate": ms(T1),
+                    "deviceLastModifiedDate": ms(device_date),
+                    "op": "replace",
+                },
+                {
+                    "key": "b",
+                    "value": "x",
+                    "syncCount": 2,
+                    "lastModifiedDate": ms(T1),
+                    "deviceLastModifiedDate": ms(T1),
+                    "op": "replace",
+                },
+                {
+                    "key": "c",
+                    "value": None,
+                    "syncCount": 2,
+                    "lastModifiedDate": ms(T1),
+                    "deviceLastModifiedDate": ms(T1),
+                    "op": "remove",
+                },
+            ],
+        },
+    ]
+    assert json.loads(json.dumps(records)) == records  # JSON-ready
+
+
+def test_delete_dataset_publishes_a_remove_with_no_records(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    with freeze_time(T0):
+        put(client, {"a": "1"})
+        update(client, [replace("a", "2", 1)])
+    with freeze_time(T1):
+        client.delete_dataset(**ids())
+    last = cognito_sync.stream_records()[-1]
+    assert len(cognito_sync.stream_records()) == 3
+    assert last == {
+        "identityPoolId": POOL,
+        "identityId": IDENTITY,
+        "datasetName": DATASET,
+        "operation": "remove",
+        "payloadType": "Inline",
+        "syncCount": 2,
+        "lastModifiedDate": ms(T1),
+        "kinesisSyncRecords": [],
+    }
+
+
+def test_stream_records_come_in_order(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    put(client, {"k": "1"}, dataset="one")
+    put(client, {"k": "1"}, dataset="two")
+    update(client, [replace("k", "2", 1)], dataset="one")
+    put(client, {"k": "1"}, identity=OTHER_IDENTITY, dataset="one")
+    client.delete_dataset(**ids(dataset="two"))
+    summary = [
+        (r["identityId"], r["datasetName"], r["operation"], r["syncCount"]) for r in cognito_sync.stream_records()
+    ]
+    assert summary == [
+        (IDENTITY, "one", "replace", 1),
+        (IDENTITY, "two", "replace", 1),
+        (IDENTITY, "one", "replace", 2),
+        (OTHER_IDENTITY, "one", "replace", 1),
+        (IDENTITY, "two", "remove", 1),
+    ]
+
+
+def test_stream_records_are_filtered_by_stream_region_and_account(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client, POOL, "first")
+    enable_streams(client, OTHER_POOL, "second")
+    put(client, {"k": "1"}, pool=POOL)
+    put(client, {"k": "2"}, pool=OTHER_POOL)
+    west = make_client("us-west-2")
+    enable_streams(west, POOL, "first")
+    put(west, {"k": "3"}, pool=POOL)
+
+    assert [r["identityPoolId"] for r in cognito_sync.stream_records("first")] == [POOL]
+    assert [r["identityPoolId"] for r in cognito_sync.stream_records("second")] == [OTHER_POOL]
+    assert [r["identityPoolId"] for r in cognito_sync.stream_records()] == [POOL, OTHER_POOL]
+    assert cognito_sync.stream_records("third") == []
+    west_records = cognito_sync.stream_records("first", region="us-west-2")
+    assert [r["kinesisSyncRecords"][0]["value"] for r in west_records] == ["3"]
+    assert cognito_sync.stream_records(account_id="123456789012") == cognito_sync.stream_records()
+    assert cognito_sync.stream_records(account_id="000000000000") == []
+
+
+def test_updates_that_write_nothing_or_fail_publish_nothing(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    update(client, [])  # creates the dataset, writes no record
+    with raises_error("ResourceConflictException", 409):
+        update(client, [replace("a", "1", 5)])
+    assert cognito_sync.stream_records() == []
+
+
+def test_disabling_streaming_stops_publishing(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    put(client, {"a": "1"})
+    client.set_identity_pool_configuration(
+        IdentityPoolId=POOL,
+        CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "DISABLED"},
+    )
+    update(client, [replace("a", "2", 1)])
+    assert [r["syncCount"] for r in cognito_sync.stream_records()] == [1]
+
+
+def test_streamed_records_follow_a_sync_trigger_output(cognito_sync: Any, client: Any) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:t"
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        event["datasetRecords"]["extra"] = {"newValue": "e", "op": "replace"}
+        return event
+
+    cognito_sync.register_lambda(arn, handler)
+    client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": arn})
+    enable_streams(client)
+    put(client, {"a": "1"})
+    (record,) = cognito_sync.stream_records()
+    assert [(r["key"], r["value"]) for r in record["kinesisSyncRecords"]] == [("a", "1"), ("extra", "e")]
+
+
+def read_kinesis(kinesis: Any, stream: str) -> list[dict[str, Any]]:
+    shard = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
+        "ShardIterator"
+    ]
+    return kinesis.get_records(ShardIterator=iterator)["Records"]
+
+
+def test_records_reach_moto_kinesis_with_the_identity_as_partition_key() -> None:
+    with mock_aws():
+        kinesis = boto3.client(
+            "kinesis", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+        )
+        kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+        with mock_cognito_sync() as mock:
+            client = make_client()
+            enable_streams(client)
+            put(client, {"a": "1"})
+            put(client, {"b": "2"}, identity=OTHER_IDENTITY)
+            client.delete_dataset(**ids())
+            published = mock.stream_records(STREAM)
+            got = read_kinesis(kinesis, STREAM)
+    assert len(published) == 3
+    assert [json.loads(r["Data"]) for r in got] == published
+    assert [r["PartitionKey"] for r in got] == [IDENTITY, OTHER_IDENTITY, IDENTITY]
+
+
+def test_moto_kinesis_without_that_stream_gets_nothing_and_the_write_succeeds() -> None:
+    with mock_aws():
+        kinesis = boto3.client(
+            "kinesis", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+        )
+        kinesis.create_stream(StreamName="another-stream", ShardCount=1)
+        west = boto3.client("kinesis", region_name="us-west-2", aws_access_key_id="test", aws_secret_access_key="test")
+        west.create_stream(StreamName=STREAM, ShardCount=1)
+        with mock_cognito_sync() as mock:
+            client = make_client()
+            enable_streams(client)
+            answer = put(client, {"a": "1"})
+            assert answer["Records"][0]["SyncCount"] == 1
+            assert len(mock.stream_records(STREAM)) == 1
+            assert read_kinesis(kinesis, "another-stream") == []
+            assert read_kinesis(west, STREAM) == []
+
+
+def test_stream_dates_are_epoch_milliseconds(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    with freeze_time(T0):
+        put(client, {"a": "1"})
+    (record,) = cognito_sync.stream_records()
+    assert record["lastModifiedDate"] == 1714564800123
+    assert isinstance(record["lastModifiedDate"], int)
+
+
+def test_stream_records_default_to_the_mocks_account() -> None:
+    with mock_cognito_sync(account_id="111122223333") as mock:
+        client = make_client()
+        enable_streams(client)
+        put(client, {"a": "1"})
+        assert len(mock.stream_records()) == 1
+        assert mock.stream_records(account_id="111122223333") == mock.stream_records()
+        assert mock.stream_records(account_id="123456789012") == []
+
+
+def test_reset_forgets_stream_records_and_push_notifications(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    client.set_identity_pool_configuration(
+        IdentityPoolId=POOL, PushSync={"ApplicationArns": ["arn:aws:sns:us-east-1:1:app/GCM/a"]}
+    )
+    put(client, {"a": "1"})
+    device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")["DeviceId"]
+    client.subscribe_to_dataset(**ids(), DeviceId=device)
+    update(client, [replace("a", "2", 1)])
+    assert len(cognito_sync.stream_records()) == 2
+    assert len(cognito_sync.push_notifications) == 1
+    cognito_sync.reset()
+    assert cognito_sync.stream_records() == []
+    assert cognito_sync.push_notifications == []
+    assert cognito_sync.calls == []

@@ -1,0 +1,380 @@
+"""Server-side validation (the client's own is turned off) and the wire shape of answers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+
+from cognito_sync_mock import mock_cognito_sync
+
+from conftest import (
+    DATASET,
+    POOL,
+    error_of,
+    ids,
+    make_client,
+    put,
+    raises_error,
+    remove,
+    replace,
+    token_for,
+    update,
+)
+
+POOL_PATTERN = r"[\w-]+:[0-9a-f-]+"
+NAME_PATTERN = "[a-zA-Z0-9_.:-]+"
+
+
+def one_error(text: str) -> str:
+    return f"1 validation error detected: {text}"
+
+
+def pattern_error(value: str, member: str, pattern: str) -> str:
+    return f"Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+
+
+def push(client: Any, patches: Any, **kwargs: Any) -> dict[str, Any]:
+    """UpdateRecords with a genuine token and whatever patches (even malformed ones)."""
+    return client.update_records(**ids(), SyncSessionToken=token_for(client), RecordPatches=patches, **kwargs)
+
+
+@pytest.fixture
+def wire(unvalidated_client: Any) -> list[dict[str, Any]]:
+    """Every raw HTTP answer the unvalidated client receives: status, headers, body."""
+    seen: list[dict[str, Any]] = []
+
+    def record(response_dict: Any = None, **_: Any) -> None:
+        if response_dict is not None:
+            seen.append(response_dict)
+
+    unvalidated_client.meta.events.register("response-received.cognito-sync", record)
+    return seen
+
+
+# -- patterns ---------------------------------------------------------------------------
+
+
+def test_dataset_name_pattern_message(unvalidated_client: Any) -> None:
+    message = one_error(pattern_error("bad name", "datasetName", NAME_PATTERN))
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.list_records(**ids(dataset="bad name"))
+
+
+@pytest.mark.parametrize("pool", ["us-éast-1:0abc", "us-east-1٣:0abc", "ｕｓ:0abc"])
+def test_word_characters_are_ascii_only(unvalidated_client: Any, pool: str) -> None:
+    message = one_error(pattern_error(pool, "identityPoolId", POOL_PATTERN))
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.list_records(**ids(pool=pool))
+
+
+@pytest.mark.parametrize("identity", ["us-east-1:0abz", "us-east-1", "us-east-1:0abc:", ":0abc", "a b:0abc"])
+def test_identity_id_pattern_is_a_full_match(unvalidated_client: Any, identity: str) -> None:
+    message = one_error(pattern_error(identity, "identityId", POOL_PATTERN))
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.list_datasets(**ids(identity=identity, dataset=None))
+
+
+def test_a_pool_id_with_underscores_and_digits_is_valid(unvalidated_client: Any) -> None:
+    pool = "eu_WEST-2:0123456789abcdef-"
+    assert unvalidated_client.list_records(**ids(pool=pool))["DatasetExists"] is False
+
+
+@pytest.mark.parametrize("name", ["dataset/one", "données", "a b", "a+b"])
+def test_dataset_name_outside_the_pattern(unvalidated_client: Any, name: str) -> None:
+    message = one_error(pattern_error(name, "datasetName", NAME_PATTERN))
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.describe_dataset(**ids(dataset=name))
+
+
+# -- lengths, in characters -------------------------------------------------------------
+
+
+def test_identity_pool_id_longer_than_55(unvalidated_client: Any) -> None:
+    pool = "us-east-1:" + "0" * 46  # 56 characters, inside the pattern
+    message = one_error(
+        f"Value '{pool}' at 'identityPoolId' failed to satisfy constraint: "
+        "Member must have length less than or equal to 55"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.describe_identity_pool_usage(IdentityPoolId=pool)
+
+
+def test_identity_pool_id_of_exactly_55_is_valid(unvalidated_client: Any) -> None:
+    pool = "us-east-1:" + "0" * 45
+    with raises_error("ResourceNotFoundException", 404):
+        unvalidated_client.describe_identity_pool_usage(IdentityPoolId=pool)
+
+
+def test_dataset_name_longer_than_128(unvalidated_client: Any) -> None:
+    name = "d" * 129
+    message = one_error(
+        f"Value '{name}' at 'datasetName' failed to satisfy constraint: "
+        "Member must have length less than or equal to 128"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.list_records(**ids(dataset=name))
+    assert unvalidated_client.list_records(**ids(dataset="d" * 128))["DatasetExists"] is False
+
+
+def test_key_length_counts_characters_not_bytes(unvalidated_client: Any) -> None:
+    written = push(unvalidated_client, [replace("é" * 1024, "v")])  # 2048 bytes, 1024 characters
+    assert written["Records"][0]["SyncCount"] == 1
+
+    key = "k" * 1025
+    message = one_error(
+        f"Value '{key}' at 'recordPatches.1.member.key' failed to satisfy constraint: "
+        "Member must have length less than or equal to 1024"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        push(unvalidated_client, [replace(key, "v")])
+
+
+def test_empty_key(unvalidated_client: Any) -> None:
+    message = one_error(
+        "Value '' at 'recordPatches.1.member.key' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        push(unvalidated_client, [replace("", "v")])
+
+
+def test_value_length_counts_characters_not_bytes() -> None:
+    with mock_cognito_sync(limits={"dataset_bytes": 4 * 1024 * 1024}):
+        client = make_client(parameter_validation=False)
+        written = push(client, [replace("k", "é" * 1_048_575)])  # 2 MiB in bytes, at the length max
+        assert written["Records"][0]["SyncCount"] == 1
+        assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 1 + 2 * 1_048_575
+
+        with raises_error("InvalidParameterException", 400) as info:
+            push(client, [replace("j", "v" * 1_048_576)])
+        message = error_of(info)[2]
+        assert message.startswith("1 validation error detected: Value 'vvv")
+        assert message.endswith(
+            "' at 'recordPatches.1.member.value' failed to satisfy constraint: "
+            "Member must have length less than or equal to 1048575"
+        )
+
+
+def test_device_id_longer_than_256(unvalidated_client: Any) -> None:
+    device = "d" * 257
+    message = one_error(
+        f"Value '{device}' at 'deviceId' failed to satisfy constraint: "
+        "Member must have length less than or equal to 256"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        push(unvalidated_client, [replace("a", "1")], DeviceId=device)
+
+
+# -- enum, required, types --------------------------------------------------------------
+
+
+def test_op_outside_its_enum(unvalidated_client: Any) -> None:
+    patch = {"Op": "update", "Key": "a", "Value": "1", "SyncCount": 0}
+    message = one_error(
+        "Value 'update' at 'recordPatches.1.member.op' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [replace, remove]"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        push(unvalidated_client, [patch])
+
+
+def test_the_index_of_the_bad_patch_is_one_based(unvalidated_client: Any) -> None:
+    patches = [replace("a", "1"), replace("b", "2"), {"Op": "REMOVE", "Key": "c", "SyncCount": 0}]
+    message = one_error(
+        "Value 'REMOVE' at 'recordPatches.3.member.op' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [replace, remove]"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        push(unvalidated_client, patches)
+
+
+@pytest.mark.parametrize(
+    ("patch", "member"),
+    [
+        ({"Key": "a", "Value": "1", "SyncCount": 0}, "op"),
+        ({"Op": "replace", "Value": "1", "SyncCount": 0}, "key"),
+        ({"Op": "replace", "Key": "a", "Value": "1"}, "syncCount"),
+    ],
+)
+def test_required_patch_members(unvalidated_client: Any, patch: dict[str, Any], member: str) -> None:
+    message = one_error(
+        f"Value null at 'recordPatches.1.member.{member}' failed to satisfy constraint: Member must not be null"
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        push(unvalidated_client, [patch])
+
+
+def test_missing_session_token(unvalidated_client: Any) -> None:
+    message = one_error("Value null at 'syncSessionToken' failed to satisfy constraint: Member must not be null")
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.update_records(**ids(), RecordPatches=[replace("a", "1")])
+
+
+@pytest.mark.parametrize(
+    ("patch", "member"),
+    [
+        ({"Op": "replace", "Key": "a", "Value": "1", "SyncCount": "0"}, "recordPatches.1.member.syncCount"),
+        ({"Op": "replace", "Key": "a", "Value": "1", "SyncCount": 1.5}, "recordPatches.1.member.syncCount"),
+        ({"Op": "replace", "Key": "a", "Value": 1, "SyncCount": 0}, "recordPatches.1.member.value"),
+        ({"Op": "replace", "Key": ["a"], "Value": "1", "SyncCount": 0}, "recordPatches.1.member.key"),
+        ({"Op": True, "Key": "a", "Value": "1", "SyncCount": 0}, "recordPatches.1.member.op"),
+    ],
+)
+def test_wrong_types_in_a_patch(unvalidated_client: Any, patch: dict[str, Any], member: str) -> None:
+    with raises_error("InvalidParameterException", 400) as info:
+        push(unvalidated_client, [patch])
+    _, _, message = error_of(info)
+    assert message.startswith("1 validation error detected: ")
+    assert f"at '{member}' failed to satisfy constraint: " in message
+
+
+@pytest.mark.parametrize(("member", "wire_name"), [("MaxResults", "maxResults"), ("LastSyncCount", "lastSyncCount")])
+def test_a_query_number_that_is_not_a_number(unvalidated_client: Any, member: str, wire_name: str) -> None:
+    with raises_error("InvalidParameterException", 400) as info:
+        unvalidated_client.list_records(**ids(), **{member: "ten"})
+    message = error_of(info)[2]
+    assert message.startswith("1 validation error detected: Value 'ten' at ")
+    assert f"at '{wire_name}' failed to satisfy constraint: " in message
+
+
+def test_nothing_is_written_when_validation_fails(unvalidated_client: Any) -> None:
+    put(unvalidated_client, {"a": "1"})
+    with raises_error("InvalidParameterException", 400):
+        push(unvalidated_client, [replace("a", "2", 1), {"Op": "rename", "Key": "b", "SyncCount": 0}])
+    listed = unvalidated_client.list_records(**ids())
+    assert listed["DatasetSyncCount"] == 1
+    assert [(r["Key"], r["Value"]) for r in listed["Records"]] == [("a", "1")]
+
+
+# -- several violations -----------------------------------------------------------------
+
+
+def test_two_violations_in_one_message(unvalidated_client: Any) -> None:
+    message = (
+        "2 validation errors detected: "
+        + pattern_error("nocolon", "identityPoolId", POOL_PATTERN)
+        + "; "
+        + pattern_error("bad name", "datasetName", NAME_PATTERN)
+    )
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.list_records(**ids(pool="nocolon", dataset="bad name"))
+
+
+def test_three_violations_across_path_and_body(unvalidated_client: Any) -> None:
+    token = token_for(unvalidated_client)
+    patches = [{"Op": "swap", "Key": "a", "Value": "1", "SyncCount": 0}, replace("k" * 1025, "v")]
+    with raises_error("InvalidParameterException", 400) as info:
+        unvalidated_client.update_records(
+            **ids(dataset="bad name"), SyncSessionToken=token, RecordPatches=patches
+        )
+    message = error_of(info)[2]
+    assert message.startswith("3 validation errors detected: ")
+    parts = message[len("3 validation errors detected: ") :].split("; ")
+    assert sorted(parts) == sorted(
+        [
+            pattern_error("bad name", "datasetName", NAME_PATTERN),
+            "Value 'swap' at 'recordPatches.1.member.op' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [replace, remove]",
+            f"Value '{'k' * 1025}' at 'recordPatches.2.member.key' failed to satisfy constraint: "
+            "Member must have length less than or equal to 1024",
+        ]
+    )
+
+
+# -- the wire ---------------------------------------------------------------------------
+
+
+def test_error_wire_shape(unvalidated_client: Any, wire: list[dict[str, Any]]) -> None:
+    with raises_error("InvalidParameterException", 400) as info:
+        unvalidated_client.list_records(**ids(dataset="bad name"))
+
+    (raw,) = wire
+    assert raw["status_code"] == 400
+    headers = {k.lower(): v for k, v in raw["headers"].items()}
+    assert headers["x-amzn-errortype"] == "InvalidParameterException:"
+    assert uuid.UUID(headers["x-amzn-requestid"])
+    assert json.loads(raw["body"]) == {"message": one_error(pattern_error("bad name", "datasetName", NAME_PATTERN))}
+    assert info.value.response["ResponseMetadata"]["RequestId"] == headers["x-amzn-requestid"]
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "status"),
+    [
+        (lambda c: c.describe_dataset(**ids()), "ResourceNotFoundException", 404),
+        (lambda c: update(c, [replace("a", "1", 7)]), "ResourceConflictException", 409),
+        (lambda c: c.list_records(**ids(), LastSyncCount=9), "InvalidParameterException", 400),
+    ],
+    ids=["not found", "conflict", "invalid"],
+)
+def test_error_statuses_and_headers(
+    unvalidated_client: Any, wire: list[dict[str, Any]], call: Any, code: str, status: int
+) -> None:
+    with raises_error(code, status) as info:
+        call(unvalidated_client)
+    raw = wire[-1]
+    assert raw["status_code"] == status
+    headers = {k.lower(): v for k, v in raw["headers"].items()}
+    assert headers["x-amzn-errortype"] == f"{code}:"
+    body = json.loads(raw["body"])
+    assert list(body) == ["message"]
+    assert body["message"] == error_of(info)[2]
+
+
+def test_limit_exceeded_is_400_on_the_wire() -> None:
+    with mock_cognito_sync(limits={"records_per_dataset": 1}):
+        client = make_client()
+        put(client, {"a": "1"})
+        with raises_error("LimitExceededException", 400):
+            put(client, {"b": "1"})
+
+
+def test_success_wire_shape(unvalidated_client: Any, wire: list[dict[str, Any]]) -> None:
+    with freeze_time("2024-01-02 03:04:05.678"):
+        update(unvalidated_client, [replace("a", "1"), remove("b", 0)])
+    unvalidated_client.list_records(**ids())
+
+    listing = wire[-1]
+    assert listing["status_code"] == 200
+    headers = {k.lower(): v for k, v in listing["headers"].items()}
+    assert headers["content-type"].startswith("application/json")
+    assert "x-amzn-errortype" not in headers
+    request_ids = [{k.lower(): v for k, v in r["headers"].items()}["x-amzn-requestid"] for r in wire]
+    assert all(uuid.UUID(r) for r in request_ids)
+    assert len(set(request_ids)) == len(request_ids), "each answer needs a fresh request ID"
+
+    body = json.loads(listing["body"])
+    records = {r["Key"]: r for r in body["Records"]}
+    assert records["a"]["LastModifiedDate"] == 1704164645.678
+    assert records["a"]["DeviceLastModifiedDate"] == 1704164645.678
+    assert records["a"]["Value"] == "1"
+    assert "Value" not in records["b"]  # None members are left out, not sent as null
+    assert "NextToken" not in body
+    assert "MergedDatasetNames" not in body
+    assert body["DatasetExists"] is True
+
+
+def test_missing_dataset_answer_leaves_out_absent_members(unvalidated_client: Any, wire: list[dict[str, Any]]) -> None:
+    unvalidated_client.list_records(**ids())
+    body = json.loads(wire[-1]["body"])
+    assert body["Records"] == [] and body["Count"] == 0 and body["DatasetExists"] is False
+    assert None not in body.values()
+    assert "NextToken" not in body and "MergedDatasetNames" not in body
+
+
+def test_timestamps_in_requests_may_be_integers(unvalidated_client: Any) -> None:
+    written = push(unvalidated_client, [replace("a", "1", DeviceLastModifiedDate=1700000000)])
+    assert written["Records"][0]["DeviceLastModifiedDate"].timestamp() == 1700000000
+
+
+def test_client_context_header_reaches_the_operation(cognito_sync: Any, client: Any) -> None:
+    token = token_for(client)
+    client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1")], ClientContext="ctx-1")
+    call = cognito_sync.calls[-1]
+    assert call.operation == "UpdateRecords"
+    assert call.params["ClientContext"] == "ctx-1"
+    assert call.params["IdentityPoolId"] == POOL and call.params["DatasetName"] == DATASET
+    assert call.error is None
