@@ -16,9 +16,8 @@ import unittest
 from typing import Any, Callable, Mapping, TypeVar
 
 from . import interception
-from .backend import Backend
-from .events import Handler
-from .state import Call, State
+from .api import StateAPI
+from .state import State
 
 _T = TypeVar("_T")
 
@@ -51,7 +50,7 @@ def _take_back_credentials() -> None:
         _dummy_credentials = False
 
 
-class mock_cognito_sync:  # noqa: N801 - lowercase, like the decorators it sits beside
+class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorators it sits beside
     """Mock AWS Cognito Sync for every botocore client in the process.
 
     Use it bare or with options as a decorator (functions, coroutine functions, classes),
@@ -186,7 +185,7 @@ class mock_cognito_sync:  # noqa: N801 - lowercase, like the decorators it sits 
         cls.setUp = setUp  # type: ignore[method-assign]
         return cls
 
-    # -- the user's handle on the state --------------------------------------------------
+    # -- the state this object's activations use -----------------------------------------
 
     @property
     def state(self) -> State:
@@ -200,66 +199,9 @@ class mock_cognito_sync:  # noqa: N801 - lowercase, like the decorators it sits 
         """Whether this object has an activation open."""
         return bool(self._entries)
 
-    def backend(self, region: str = "us-east-1", account_id: str | None = None) -> Backend:
-        """The live backend of an account (default: the mock's) and a region."""
-        return self.state.backend(region, account_id)
-
-    @property
-    def calls(self) -> list[Call]:
-        """The operations answered, in order: each with ``operation``, ``params``, ``error``."""
-        return list(self.state.calls)
-
-    def reset(self) -> None:
-        """Empty every backend, the calls, the side channels' outboxes and injected faults."""
-        self.state.reset()
-
-    # -- side channels -------------------------------------------------------------------
-
-    def register_lambda(self, function_arn: str, handler: Handler) -> None:
-        """Run ``handler(event, context)`` wherever a SyncTrigger names ``function_arn``."""
-        self.state.channels.lambdas[function_arn] = handler
-
-    def stream_records(
-        self, stream_name: str | None = None, region: str = "us-east-1", account_id: str | None = None
-    ) -> list[dict[str, Any]]:
-        """The Cognito Streams records published (to one stream, or to any), in order."""
-        return self.state.channels.streams.records(stream_name, region, account_id or self.state.account_id)
-
-    @property
-    def push_notifications(self) -> list[dict[str, Any]]:
-        """Every silent push sent: dicts with platform, token, device_id and payload."""
-        return self.state.channels.outbox.sent()
-
-    @property
-    def hold_bulk_publishes(self) -> bool:
-        """When True, BulkPublish stays IN_PROGRESS until completed or failed by the mock's API."""
-        return self.state.channels.hold_bulk_publishes
-
-    @hold_bulk_publishes.setter
-    def hold_bulk_publishes(self, hold: bool) -> None:
-        self.state.channels.hold_bulk_publishes = hold
-
-    def complete_bulk_publish(self, pool_id: str, region: str = "us-east-1", account_id: str | None = None) -> None:
-        """Complete a held bulk publish: every dataset is published and it SUCCEEDED."""
-        self.backend(region, account_id).complete_bulk_publish(pool_id)
-
-    def fail_bulk_publish(
-        self, pool_id: str, message: str, region: str = "us-east-1", account_id: str | None = None
-    ) -> None:
-        """End a held bulk publish as FAILED with ``message``."""
-        self.backend(region, account_id).fail_bulk_publish(pool_id, message)
-
-    def inject_error(self, operation: str, code: str, message: str | None = None, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``operation`` fail with ``code`` (a modeled error).
-
-        botocore retries 429 and 500 answers, and each retry uses up one injected error.
-        """
-        self.state.inject_error(operation, code, message, times)
-
 
 def _inherited(cls: type, name: str) -> Callable[[type], None]:
     """A classmethod of ``cls`` as it was before decoration, callable for any subclass."""
-
     own = vars(cls).get(name)
 
     def call(klass: type) -> None:

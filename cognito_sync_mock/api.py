@@ -1,0 +1,73 @@
+"""The user's handle on a mock state, shared by the in-process mock and the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .backend import Backend
+from .events import Handler
+from .state import Call, State
+
+
+class StateAPI:
+    """Reading, seeding and steering a State; subclasses say where ``state`` comes from."""
+
+    @property
+    def state(self) -> State:
+        raise NotImplementedError
+
+    def backend(self, region: str = "us-east-1", account_id: str | None = None) -> Backend:
+        """The live backend of an account (default: the mock's) and a region."""
+        return self.state.backend(region, account_id)
+
+    @property
+    def calls(self) -> list[Call]:
+        """The operations answered, in order: each with ``operation``, ``params``, ``error``."""
+        return list(self.state.calls)
+
+    def reset(self) -> None:
+        """Empty every backend, the calls, the side channels' outboxes and injected faults."""
+        self.state.reset()
+
+    # -- side channels -------------------------------------------------------------------
+
+    def register_lambda(self, function_arn: str, handler: Handler) -> None:
+        """Run ``handler(event, context)`` wherever a SyncTrigger names ``function_arn``."""
+        self.state.channels.lambdas[function_arn] = handler
+
+    def stream_records(
+        self, stream_name: str | None = None, region: str = "us-east-1", account_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The Cognito Streams records published (to one stream, or to any), in order."""
+        return self.state.channels.streams.records(stream_name, region, account_id or self.state.account_id)
+
+    @property
+    def push_notifications(self) -> list[dict[str, Any]]:
+        """Every silent push sent: dicts with platform, token, device_id and payload."""
+        return self.state.channels.outbox.sent()
+
+    @property
+    def hold_bulk_publishes(self) -> bool:
+        """When True, BulkPublish stays IN_PROGRESS until completed or failed by the mock's API."""
+        return self.state.channels.hold_bulk_publishes
+
+    @hold_bulk_publishes.setter
+    def hold_bulk_publishes(self, hold: bool) -> None:
+        self.state.channels.hold_bulk_publishes = hold
+
+    def complete_bulk_publish(self, pool_id: str, region: str = "us-east-1", account_id: str | None = None) -> None:
+        """Complete a held bulk publish: every dataset is published and it SUCCEEDED."""
+        self.backend(region, account_id).complete_bulk_publish(pool_id)
+
+    def fail_bulk_publish(
+        self, pool_id: str, message: str, region: str = "us-east-1", account_id: str | None = None
+    ) -> None:
+        """End a held bulk publish as FAILED with ``message``."""
+        self.backend(region, account_id).fail_bulk_publish(pool_id, message)
+
+    def inject_error(self, operation: str, code: str, message: str | None = None, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` fail with ``code`` (a modeled error).
+
+        botocore retries 429 and 500 answers, and each retry uses up one injected error.
+        """
+        self.state.inject_error(operation, code, message, times)
