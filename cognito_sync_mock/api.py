@@ -71,3 +71,20 @@ class StateAPI:
         botocore retries 429 and 500 answers, and each retry uses up one injected error.
         """
         self.state.inject_error(operation, code, message, times)
+
+    # -- credentials and accounts --------------------------------------------------------
+
+    def identity_credentials(
+        self, identity_pool_id: str, identity_id: str, region: str = "us-east-1", account_id: str | None = None
+    ) -> dict[str, str]:
+        """Cognito Identity credentials for an identity, as keyword arguments for ``boto3.client``.
+
+        Requests signed with them are identity requests for that identity (strict mode
+        enforces what such requests may do); the identity becomes known.
+        """
+        return self.state.identity_credentials(identity_pool_id, identity_id, region, account_id)
+
+    def map_access_key(self, access_key_id: str, account_id: str) -> None:
+        """Put requests signed with a developer access key in another account."""
+        with self.state.lock:
+            self.state.account_keys[access_key_id] = account_id

@@ -210,6 +210,7 @@ class Backend:
         record_patches: list[dict[str, Any]] | None = None,
         device_id: str | None = None,
         client_context: str | None = None,
+        run_trigger: bool = True,
     ) -> dict[str, Any]:
         self._require(identity_pool_id, identity_id, not_found=True)
         self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name)
@@ -229,7 +230,8 @@ class Backend:
             Write(p["Key"], p.get("Value") if p["Op"] == "replace" else None, p.get("DeviceLastModifiedDate"))
             for p in patches
         ]
-        writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
+        if run_trigger:
+            writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
         if not writes and live is not None:
             return {"Records": []}  # nothing to write to a dataset that exists: nothing changes
         self._check_limits(identity, live, dataset_name, writes)

@@ -5,22 +5,25 @@ reaches every client in the process, also clients made before the mock started. 
 ``cognito-sync`` request the wrapper puts our ``before-send`` handler first on that
 client's event emitter (once per emitter), so our answer wins over any other handler
 (moto's included) and then flows through botocore's own checksum, history and parsing.
-Requests of other services pass through untouched.
+Requests of other services pass through untouched. aiobotocore's endpoint, which
+overrides that method with a coroutine, gets the same treatment with an async response.
+Under moto, GetCredentialsForIdentity answers get keys minted for their identity.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
 
+from . import moto_bridge
 from .protocol import SERVICE_NAME, Request
 from .state import State
 
 _HANDLER_ID = "cognito_sync_mock.answer"
-_original: Callable[..., Any] | None = None
 _state: State | None = None
 
 
@@ -64,31 +67,123 @@ def _answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     return AWSResponse(request.url, response.status, response.headers, _Raw(response.body))
 
 
+def _answer_async(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+    """The same handler for aiobotocore clients, whose responses are read with ``await``."""
+    state = _state
+    if state is None:
+        return None
+    from aiobotocore.awsrequest import AioAWSResponse
+
+    response = state.handle(to_request(request))
+    return AioAWSResponse(request.url, response.status, response.headers, _AsyncRaw(response.body))  # type: ignore[no-any-return]
+
+
+class _AsyncRaw:
+    """The raw-response object AioAWSResponse reads its body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def read(self, *_: Any) -> bytes:
+        return self._body
+
+
+def _answer_first(emitter: Any, handler: Callable[..., Any]) -> None:
+    """Put ``handler`` first on a client's emitter for cognito-sync, once per emitter."""
+    if not getattr(emitter, "_cognito_sync_mock", False):
+        emitter.register_first(f"before-send.{SERVICE_NAME}", handler, unique_id=_HANDLER_ID)
+        emitter._cognito_sync_mock = True
+
+
 def _do_get_response(self: Endpoint, request: Any, operation_model: Any, context: Any) -> Any:
+    service = operation_model.service_model.endpoint_prefix
+    if _state is not None and service == SERVICE_NAME:
+        _answer_first(self._event_emitter, _answer)
+    result = _original(Endpoint, "_do_get_response")(self, request, operation_model, context)
+    if _state is not None and service == "cognito-identity" and operation_model.name == "GetCredentialsForIdentity":
+        _adopt_moto_credentials(_state, request, result)
+    return result
+
+
+async def _aio_do_get_response(self: Any, request: Any, operation_model: Any, context: Any) -> Any:
     if _state is not None and operation_model.service_model.endpoint_prefix == SERVICE_NAME:
-        emitter = self._event_emitter
-        if not getattr(emitter, "_cognito_sync_mock", False):
-            emitter.register_first(f"before-send.{SERVICE_NAME}", _answer, unique_id=_HANDLER_ID)
-            emitter._cognito_sync_mock = True
-    assert _original is not None
-    return _original(self, request, operation_model, context)
+        _answer_first(self._event_emitter, _answer_async)
+    return await _original(_aio_endpoint_class(), "_do_get_response")(self, request, operation_model, context)
+
+
+def _endpoint_init(self: Endpoint, *args: Any, **kwargs: Any) -> None:
+    _original(Endpoint, "__init__")(self, *args, **kwargs)
+    if _state is not None:
+        _patch_aiobotocore()  # aiobotocore may have been imported after the mock started
+
+
+def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: Any) -> None:
+    """Swap moto's shared dummy keys for keys minted for that very identity.
+
+    moto answers GetCredentialsForIdentity with the same keys for every identity; minted
+    keys let this mock tell which identity signed a cognito-sync request.
+    """
+    success, _error = result
+    if success is None:
+        return
+    parsed = success[1]
+    identity_id = parsed.get("IdentityId")
+    credentials = parsed.get("Credentials")
+    if not isinstance(identity_id, str) or not isinstance(credentials, dict):
+        return
+    region = identity_id.split(":")[0]
+    account = state.account_for(to_request(request).access_key)
+    pool_id = moto_bridge.pool_of_identity(account, region, identity_id)
+    if pool_id is None:
+        return
+    minted = state.identity_credentials(pool_id, identity_id, region, account)
+    credentials["AccessKeyId"] = minted["aws_access_key_id"]
+    credentials["SecretKey"] = minted["aws_secret_access_key"]
+    credentials["SessionToken"] = minted["aws_session_token"]
+
+
+# -- patching, each replacement undone only if it is still the one in place ---------------
+
+_patches: dict[tuple[type, str], tuple[Any, Any]] = {}  # (class, name) -> (original, ours)
+
+
+def _original(cls: type, name: str) -> Any:
+    return _patches[(cls, name)][0]
+
+
+def _patch(cls: type, name: str, replacement: Any) -> None:
+    if (cls, name) not in _patches:
+        _patches[(cls, name)] = (cls.__dict__[name], replacement)
+        setattr(cls, name, replacement)
+
+
+def _aio_endpoint_class() -> Any:
+    return sys.modules["aiobotocore.endpoint"].AioEndpoint
+
+
+def _patch_aiobotocore() -> None:
+    if "aiobotocore.endpoint" in sys.modules:
+        _patch(_aio_endpoint_class(), "_do_get_response", _aio_do_get_response)
 
 
 def install(state: State) -> None:
     """Start answering cognito-sync requests from ``state``."""
-    global _original, _state
+    global _state
     _state = state
-    if _original is None:
-        _original = Endpoint._do_get_response
-        Endpoint._do_get_response = _do_get_response  # type: ignore[method-assign]
+    _patch(Endpoint, "_do_get_response", _do_get_response)
+    _patch(Endpoint, "__init__", _endpoint_init)
+    _patch_aiobotocore()
 
 
 def uninstall() -> None:
-    """Stop answering: every request goes to botocore's own path again."""
-    global _original, _state
+    """Stop answering: every request goes to botocore's own path again.
+
+    A replacement that another library wrapped in turn stays in the chain, passing
+    everything through, since unwrapping it would drop the other library's wrapper.
+    """
+    global _state
     _state = None
-    # Unwrap only when ours is still on top; under another wrapper ours stays in the
-    # chain and passes everything through.
-    if _original is not None and Endpoint.__dict__.get("_do_get_response") is _do_get_response:
-        Endpoint._do_get_response = _original  # type: ignore[method-assign]
-        _original = None
+    for (cls, name), (original, ours) in list(_patches.items()):
+        if cls.__dict__.get(name) is ours:
+            setattr(cls, name, original)
+            del _patches[(cls, name)]

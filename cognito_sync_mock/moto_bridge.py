@@ -33,15 +33,22 @@ def known_identity_pools(account_id: str, region: str) -> list[str]:
 
 def knows(account_id: str, region: str, pool_id: str, identity_id: str | None = None) -> bool:
     """Whether moto's cognito-identity holds the pool (and the identity in it)."""
-    if pool_id not in known_identity_pools(account_id, region):
-        return False
     if identity_id is None:
-        return True
+        return pool_id in known_identity_pools(account_id, region)
+    return pool_of_identity(account_id, region, identity_id) == pool_id
+
+
+def pool_of_identity(account_id: str, region: str, identity_id: str) -> str | None:
+    """The moto identity pool that holds an identity, if moto is active and holds it."""
+    if not _active():
+        return None
     from moto.cognitoidentity.models import cognitoidentity_backends
 
     pools: dict[str, Any] = cognitoidentity_backends[account_id][region].pools_identities
-    identities = pools.get(pool_id, {}).get("Identities", [])
-    return any(entry.get("IdentityId") == identity_id for entry in identities)
+    for pool_id, entry in pools.items():
+        if any(item.get("IdentityId") == identity_id for item in entry.get("Identities", [])):
+            return pool_id
+    return None
 
 
 def put_kinesis_record(account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping, Protocol
 from urllib.parse import parse_qsl, unquote
 
 import botocore.session
@@ -69,7 +69,14 @@ class Response:
     error: str | None = None
 
 
-Dispatch = Callable[[str, "dict[str, Any]", Request], "dict[str, Any]"]
+class Dispatcher(Protocol):
+    """What answers a routed request: an authorization step, then the operation itself."""
+
+    def authorize(self, operation: str, labels: dict[str, str], request: Request) -> None:
+        """Refuse the caller (NotAuthorizedException) before the request is even parsed."""
+
+    def dispatch(self, operation: str, params: dict[str, Any], request: Request) -> dict[str, Any]:
+        """Run a validated operation and return its output members."""
 
 
 @dataclass
@@ -151,8 +158,8 @@ def service() -> Service:
     return Service(botocore.session.get_session().get_service_model(SERVICE_NAME))
 
 
-def handle(request: Request, dispatch: Dispatch) -> Response:
-    """Answer one HTTP request: route, parse, validate, dispatch, serialize."""
+def handle(request: Request, dispatcher: Dispatcher) -> Response:
+    """Answer one HTTP request: route, authorize, parse, validate, dispatch, serialize."""
     svc = service()
     found = svc.route(request.method, request.path)
     if found is None:
@@ -160,9 +167,10 @@ def handle(request: Request, dispatch: Dispatch) -> Response:
     op, labels = found
     params: dict[str, Any] = dict(zip(op.labels, labels))  # what is recorded if parsing fails
     try:
+        dispatcher.authorize(op.name, params, request)
         params = gather(op, labels, request)
         params = check(op, params)
-        result = dispatch(op.name, params, request)
+        result = dispatcher.dispatch(op.name, params, request)
         body = serialize(op.model.output_shape, result)
         return Response(200, _headers(), body, op.name, params)
     except CognitoSyncError as error:

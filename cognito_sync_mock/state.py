@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import os
+import secrets
+import string
 import threading
 from collections import deque
 from functools import lru_cache
@@ -16,10 +18,36 @@ from typing import Any, Mapping, NamedTuple
 from . import protocol
 from .backend import Backend, Limits
 from .channels import SideChannels
-from .exceptions import CognitoSyncError, error_for_code
+from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
 from .protocol import Request, Response
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+_KEY_ALPHABET = string.ascii_uppercase + string.digits
+
+
+DEVELOPER_ONLY = frozenset(
+    {
+        "BulkPublish",
+        "DescribeIdentityPoolUsage",
+        "GetBulkPublishDetails",
+        "GetCognitoEvents",
+        "GetIdentityPoolConfiguration",
+        "ListIdentityPoolUsage",
+        "SetCognitoEvents",
+        "SetIdentityPoolConfiguration",
+    }
+)
+IDENTITY_ONLY = frozenset({"RegisterDevice", "SubscribeToDataset", "UnsubscribeFromDataset"})
+NOT_VALID_CREDENTIALS = "These credentials are not valid for accessing this resource"
+
+
+class IdentityKey(NamedTuple):
+    """Whom an access key minted by ``identity_credentials`` stands for."""
+
+    account_id: str
+    region: str
+    identity_pool_id: str
+    identity_id: str
 
 
 class Call(NamedTuple):
@@ -48,6 +76,8 @@ class State:
         self.calls: list[Call] = []
         self.channels = SideChannels()
         self.faults: dict[str, deque[CognitoSyncError]] = {}
+        self.identity_keys: dict[str, IdentityKey] = {}
+        self.account_keys: dict[str, str] = {}
 
     def backend(self, region: str = protocol.DEFAULT_REGION, account_id: str | None = None) -> Backend:
         """The live backend of an account and region, made on first use."""
@@ -67,6 +97,8 @@ class State:
             self.backends = {}
             self.calls = []
             self.faults = {}
+            self.identity_keys = {}
+            self.account_keys = {}
         self.channels.clear()
 
     def save(self) -> tuple[dict[tuple[str, str], Backend], list[Call]]:
@@ -82,18 +114,60 @@ class State:
 
     def handle(self, request: Request) -> Response:
         """Answer one HTTP request and record the call."""
-        response = protocol.handle(request, self.dispatch)
+        response = protocol.handle(request, self)
         if response.operation is not None:
             self.calls.append(Call(response.operation, response.params or {}, response.error))
         return response
 
+    def authorize(self, operation: str, labels: dict[str, str], request: Request) -> None:
+        """In strict mode, enforce which credentials may call what, before anything else."""
+        if not self.strict:
+            return
+        caller = self.identity_keys.get(request.access_key or "")
+        if caller is None:
+            allowed = operation not in IDENTITY_ONLY
+        else:
+            allowed = (
+                operation not in DEVELOPER_ONLY
+                and labels.get("IdentityPoolId") == caller.identity_pool_id
+                and labels.get("IdentityId") == caller.identity_id
+                and request.region == caller.region
+            )
+        if not allowed:
+            raise NotAuthorizedError(NOT_VALID_CREDENTIALS)
+
     def dispatch(self, operation: str, params: dict[str, Any], request: Request) -> dict[str, Any]:
         """Run a validated operation on the backend of the request's account and region."""
         self._injected_fault(operation)
-        backend = self.backend(request.region)
-        method = getattr(backend, snake(operation))
-        result: dict[str, Any] = method(**{snake(name): value for name, value in params.items()})
+        backend = self.backend(request.region, self.account_for(request.access_key))
+        kwargs = {snake(name): value for name, value in params.items()}
+        if operation == "UpdateRecords" and self.strict:
+            # In strict mode the sync trigger runs for identity requests only, as on AWS.
+            kwargs["run_trigger"] = (request.access_key or "") in self.identity_keys
+        result: dict[str, Any] = getattr(backend, snake(operation))(**kwargs)
         return result
+
+    def account_for(self, access_key: str | None) -> str:
+        """The account a request's access key belongs to (the mock's own by default)."""
+        caller = self.identity_keys.get(access_key or "")
+        if caller is not None:
+            return caller.account_id
+        return self.account_keys.get(access_key or "", self.account_id)
+
+    def identity_credentials(
+        self, identity_pool_id: str, identity_id: str, region: str, account_id: str | None = None
+    ) -> dict[str, str]:
+        """Mint Cognito Identity credentials for an identity, and make the identity known."""
+        account = account_id or self.account_id
+        self.backend(region, account).register_identity(identity_pool_id, identity_id)
+        access_key = "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+        with self.lock:
+            self.identity_keys[access_key] = IdentityKey(account, region, identity_pool_id, identity_id)
+        return {
+            "aws_access_key_id": access_key,
+            "aws_secret_access_key": secrets.token_urlsafe(30),
+            "aws_session_token": secrets.token_urlsafe(96),
+        }
 
     def inject_error(self, operation: str, code: str, message: str | None, times: int) -> None:
         """Make the next ``times`` calls of ``operation`` fail with ``code``, which it must model."""
