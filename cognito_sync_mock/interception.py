@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from typing import Any, Callable, Iterator
-from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.endpoint import Endpoint
@@ -39,23 +38,29 @@ class _Raw:
 
 def to_request(prepared: AWSPreparedRequest) -> Request:
     """A botocore prepared request as the protocol layer's plain Request."""
-    url = urlsplit(prepared.url)
-    headers = {}
+    url = prepared.url
+    scheme_end = url.find("://")
+    path_start = url.find("/", scheme_end + 3 if scheme_end >= 0 else 0)
+    host = url[scheme_end + 3 : path_start if path_start >= 0 else None] if scheme_end >= 0 else ""
+    path, _, query = (url[path_start:] if path_start >= 0 else "/").partition("?")
+    headers = {"host": host} if host else {}
     for name, value in prepared.headers.items():
         headers[name.lower()] = value.decode() if isinstance(value, bytes) else value
-    if url.netloc and "host" not in headers:
-        headers["host"] = url.netloc
+    return Request(prepared.method, path.partition("#")[0], query, headers, _body_bytes(prepared))
+
+
+def _body_bytes(prepared: AWSPreparedRequest) -> bytes:
+    """The request body as bytes, leaving a file-like body where it was."""
     body = prepared.body
     if body is None:
-        body = b""
-    elif hasattr(body, "read"):
+        return b""
+    if hasattr(body, "read"):
         position = body.tell() if hasattr(body, "tell") else None
-        body = body.read()
+        data = body.read()
         if position is not None:
-            prepared.body.seek(position)  # type: ignore[union-attr]
-    if isinstance(body, str):
-        body = body.encode()
-    return Request(prepared.method, url.path or "/", url.query, headers, bytes(body))
+            body.seek(position)
+        body = data
+    return body.encode() if isinstance(body, str) else bytes(body)
 
 
 def _answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:

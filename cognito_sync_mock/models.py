@@ -11,6 +11,8 @@ import bisect
 import datetime as _dt
 from typing import Any, Iterator
 
+from .serialize import FrozenDict
+
 
 def utf8_size(text: str) -> int:
     """Bytes of ``text`` in UTF-8, the unit of DataStorage."""
@@ -20,7 +22,15 @@ def utf8_size(text: str) -> int:
 class Record:
     """One key of a dataset; ``value`` None marks a tombstone (a deleted record)."""
 
-    __slots__ = ("key", "value", "sync_count", "last_modified_date", "last_modified_by", "device_last_modified_date")
+    __slots__ = (
+        "key",
+        "value",
+        "sync_count",
+        "last_modified_date",
+        "last_modified_by",
+        "device_last_modified_date",
+        "_view",
+    )
 
     def __init__(
         self,
@@ -37,6 +47,15 @@ class Record:
         self.last_modified_date = modified
         self.last_modified_by = modified_by
         self.device_last_modified_date = device_modified
+        self._view: FrozenDict | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_view"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._view = None  # a copy makes its own view when first asked
 
     @property
     def size(self) -> int:
@@ -44,14 +63,17 @@ class Record:
         return 0 if self.value is None else utf8_size(self.key) + utf8_size(self.value)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "Key": self.key,
-            "Value": self.value,
-            "SyncCount": self.sync_count,
-            "LastModifiedDate": self.last_modified_date,
-            "LastModifiedBy": self.last_modified_by,
-            "DeviceLastModifiedDate": self.device_last_modified_date,
-        }
+        """The record as the model's Record shape; made once, since a record never changes."""
+        if self._view is None:
+            self._view = FrozenDict(
+                Key=self.key,
+                Value=self.value,
+                SyncCount=self.sync_count,
+                LastModifiedDate=self.last_modified_date,
+                LastModifiedBy=self.last_modified_by,
+                DeviceLastModifiedDate=self.device_last_modified_date,
+            )
+        return self._view
 
 
 class Dataset:

@@ -21,6 +21,7 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from .exceptions import CognitoSyncError, InternalError, InvalidParameterError
+from .serialize import epoch, to_json  # noqa: F401 - epoch is part of this module's face
 from .validation import check_structure, summary
 
 SERVICE_NAME = "cognito-sync"
@@ -115,12 +116,18 @@ class Service:
             values = []
             for literal, part in zip(op.segments, parts):
                 if literal is None:
-                    values.append(unquote(part))
+                    values.append(_unquote(part) if "%" in part else part)
                 elif literal != part:
                     break
             else:
                 return op, values
         return None
+
+
+@lru_cache(maxsize=4096)
+def _unquote(segment: str) -> str:
+    """Percent-decode a path label (the same IDs recur on every call)."""
+    return unquote(segment)
 
 
 def _operation(model: OperationModel) -> Operation:
@@ -171,7 +178,7 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
         params = gather(op, labels, request)
         params = check(op, params)
         result = dispatcher.dispatch(op.name, params, request)
-        body = serialize(op.model.output_shape, result)
+        body = to_json(op.model.output_shape, result)
         return Response(200, _headers(), body, op.name, params)
     except CognitoSyncError as error:
         if error.code not in op.errors:
@@ -231,38 +238,6 @@ def _body(body: bytes, members: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise InvalidParameterError("The request body must be a JSON object")
     return {name: document[name] for name in members if name in document}
-
-
-def serialize(shape: Shape | None, value: Any) -> bytes:
-    """The JSON body of a successful answer (``{}`` for an empty output)."""
-    if shape is None or value is None:
-        return b"{}"
-    return json.dumps(_to_json(shape, value), ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _to_json(shape: Shape, value: Any) -> Any:
-    kind = shape.type_name
-    if kind == "structure":
-        members = shape.members  # type: ignore[attr-defined]
-        return {
-            name: _to_json(members[name], item)
-            for name, item in value.items()
-            if item is not None and name in members
-        }
-    if kind == "list":
-        member = shape.member  # type: ignore[attr-defined]
-        return [_to_json(member, item) for item in value]
-    if kind == "map":
-        item_shape = shape.value  # type: ignore[attr-defined]
-        return {key: _to_json(item_shape, item) for key, item in value.items()}
-    if kind == "timestamp":
-        return epoch(value)
-    return value
-
-
-def epoch(moment: _dt.datetime) -> float:
-    """Epoch seconds with millisecond precision, as AWS's JSON timestamps."""
-    return round(moment.timestamp(), 3)
 
 
 def _headers() -> dict[str, str]:

@@ -7,7 +7,6 @@ so a client cannot forge one or move it to another listing, and the mock keeps n
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import secrets
@@ -25,7 +24,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _mac(payload: str) -> str:
-    return _b64(hmac.new(_SECRET, payload.encode("utf-8", "replace"), hashlib.sha256).digest()[:18])
+    return _b64(hmac.digest(_SECRET, payload.encode("utf-8", "replace"), "sha256")[:18])
 
 
 def sign(payload: Any) -> str:

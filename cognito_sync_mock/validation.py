@@ -62,10 +62,25 @@ def validate(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
     return checker(shape, value, path, errors)
 
 
+_VALID_SHORT_STRINGS: dict[tuple[int, str], None] = {}  # (shape id, value) seen valid
+_CACHE_LIMIT = 8192
+
+
 def _check_string(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
     if not isinstance(value, str):
         errors.append(_fail(value, path, "Member must be a string"))
         return value
+    key = (id(shape), value)
+    if key in _VALID_SHORT_STRINGS:  # IDs and names recur on every call: check each once
+        return value
+    failures = len(errors)
+    _check_string_constraints(shape, value, path, errors)
+    if len(errors) == failures and len(value) <= 256 and len(_VALID_SHORT_STRINGS) < _CACHE_LIMIT:
+        _VALID_SHORT_STRINGS[key] = None
+    return value
+
+
+def _check_string_constraints(shape: Shape, value: str, path: str, errors: list[str]) -> None:
     _check_length(shape, value, len(value), path, errors)
     meta = shape.metadata
     enum = meta.get("enum")
@@ -76,7 +91,6 @@ def _check_string(shape: Shape, value: Any, path: str, errors: list[str]) -> Any
         errors.append(
             _fail(value, path, f"Member must satisfy regular expression pattern: {pattern}")
         )
-    return value
 
 
 def _check_length(shape: Shape, value: Any, length: int, path: str, errors: list[str]) -> None:
