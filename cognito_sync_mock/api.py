@@ -88,3 +88,13 @@ class StateAPI:
         """Put requests signed with a developer access key in another account."""
         with self.state.lock:
             self.state.account_keys[access_key_id] = account_id
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as a plain JSON-serializable dict with a ``version`` field."""
+        return self.state.snapshot()
+
+    def restore(self, snapshot: Any) -> None:
+        """Replace the whole state with a snapshot (or the short form); a bad one changes nothing."""
+        self.state.restore(snapshot)

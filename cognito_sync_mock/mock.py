@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from . import interception
 from .api import StateAPI
-from .state import State
+from .state import State, read_state
 
 _T = TypeVar("_T")
 
@@ -72,8 +72,10 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         account_id: str | None = None,
         strict: bool = False,
         limits: Mapping[str, int] | None = None,
+        state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     ) -> None:
-        State(account_id, strict, limits)  # fail now, not at start, on a bad option
+        self._seed = read_state(state)
+        State(account_id, strict, limits).restore(self._seed or {})  # fail now, not at start
         self._options = {"account_id": account_id, "strict": strict, "limits": limits}
         self._entries: list[object] = []
         self._state: State | None = None
@@ -86,6 +88,8 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         with _lock:
             if _shared is None:
                 _shared = State(**self._options)
+                if self._seed is not None:
+                    _shared.restore(self._seed)
                 interception.install(_shared)
                 _lend_credentials()
             entry = object()
@@ -163,7 +167,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
             mock.start()
             try:
                 set_up_class(klass)
-                baseline[:] = [mock.state.save()]
+                baseline[:] = [mock.state.copy()]
             except BaseException:
                 mock.stop()
                 raise
@@ -177,7 +181,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         @functools.wraps(set_up)
         def setUp(test: unittest.TestCase) -> None:  # noqa: N802
             if baseline and mock._entries:
-                mock.state.restore(baseline[0])
+                mock.state.put_back(baseline[0])
             set_up(test)
 
         cls.setUpClass = classmethod(setUpClass)  # type: ignore[assignment,method-assign]

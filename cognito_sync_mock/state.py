@@ -7,6 +7,7 @@ dispatcher that takes a parsed request to the right backend method.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import secrets
 import string
@@ -15,7 +16,7 @@ from collections import deque
 from functools import lru_cache
 from typing import Any, Mapping, NamedTuple
 
-from . import protocol
+from . import protocol, snapshot
 from .backend import Backend, Limits
 from .channels import SideChannels
 from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
@@ -101,16 +102,26 @@ class State:
             self.account_keys = {}
         self.channels.clear()
 
-    def save(self) -> tuple[dict[tuple[str, str], Backend], list[Call]]:
-        """A deep copy of the backends and calls, for ``restore``."""
+    def copy(self) -> tuple[dict[tuple[str, str], Backend], list[Call]]:
+        """A deep copy of the backends and calls, for ``put_back`` (a unittest baseline)."""
         with self.lock:
             return copy.deepcopy((self.backends, self.calls), {id(self.channels): self.channels})
 
-    def restore(self, saved: tuple[dict[tuple[str, str], Backend], list[Call]]) -> None:
-        """Replace the backends and calls with a copy of a ``save``."""
+    def put_back(self, saved: tuple[dict[tuple[str, str], Backend], list[Call]]) -> None:
+        """Replace the backends and calls with a copy of a ``copy``."""
         backends, calls = copy.deepcopy(saved, {id(self.channels): self.channels})
         with self.lock:
             self.backends, self.calls = backends, calls
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as a JSON-serializable dict (see ``snapshot.dump``)."""
+        return snapshot.dump(dict(self.backends))
+
+    def restore(self, document: Any) -> None:
+        """Replace every backend with those of a snapshot (or the short form); all or nothing."""
+        backends = snapshot.load(document, self.account_id, self.strict, self.limits, self.channels)
+        with self.lock:
+            self.backends = backends
 
     def handle(self, request: Request) -> Response:
         """Answer one HTTP request and record the call."""
@@ -189,3 +200,15 @@ class State:
                 error = faults.popleft() if faults else None
             if error is not None:
                 raise error
+
+
+def read_state(state: Mapping[str, Any] | str | os.PathLike[str] | None) -> Mapping[str, Any] | None:
+    """A seed given as a dict, or as the path of a JSON file (read now, so errors show at once)."""
+    if state is None or isinstance(state, Mapping):
+        return state
+    with open(state, encoding="utf-8") as file:
+        try:
+            document: Mapping[str, Any] = json.load(file)
+        except ValueError as error:
+            raise snapshot.SnapshotError(f"{state}: not valid JSON: {error}") from None
+    return document
