@@ -1,0 +1,264 @@
+"""Snapshots, restores and seeds: exact round trips, and bad documents refused whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import (
+    DATASET,
+    DEFAULT_ACCOUNT,
+    IDENTITY,
+    OTHER_IDENTITY,
+    POOL,
+    ids,
+    make_client,
+    raises_error,
+    remove,
+    replace,
+    update,
+)
+from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cognito_sync_mock import mock_cognito_sync
+from cognito_sync_mock.snapshot import SnapshotError
+
+SNS_ARN = "arn:aws:sns:us-east-1:123456789012:app/GCM/game"
+ROLE_ARN = "arn:aws:iam::123456789012:role/cognito"
+
+
+def observe(client: Any, identities: tuple[str, ...] = (IDENTITY, OTHER_IDENTITY)) -> dict[str, Any]:
+    """Every answer a user could read, minus request IDs and fresh session tokens."""
+
+    def clean(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k not in ("ResponseMetadata", "SyncSessionToken")}
+
+    seen: dict[str, Any] = {"pools": clean(client.list_identity_pool_usage())}
+    for identity in identities:
+        datasets = client.list_datasets(IdentityPoolId=POOL, IdentityId=identity)["Datasets"]
+        seen[identity] = {"datasets": datasets}
+        for name in [d["DatasetName"] for d in datasets] + ["gone", DATASET]:
+            seen[identity][name] = clean(client.list_records(**ids(identity=identity, dataset=name)))
+    seen["config"] = clean(client.get_identity_pool_configuration(IdentityPoolId=POOL))
+    seen["events"] = clean(client.get_cognito_events(IdentityPoolId=POOL))
+    seen["bulk"] = clean(client.get_bulk_publish_details(IdentityPoolId=POOL))
+    return seen
+
+
+def build_rich_state(mock: Any, client: Any) -> str:
+    """Records, a tombstone, a deleted and a recreated dataset, config, events, a device."""
+    client.set_identity_pool_configuration(
+        IdentityPoolId=POOL,
+        PushSync={"ApplicationArns": [SNS_ARN], "RoleArn": ROLE_ARN},
+        CognitoStreams={"StreamName": "s", "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
+    )
+    client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"})
+    update(client, [replace("a", "1"), replace("b", "é")])
+    update(client, [remove("a", 1), replace("c", "3")])
+    update(client, [replace("x", "1")], dataset="gone")
+    client.delete_dataset(**ids(dataset="gone"))
+    update(client, [replace("k", "v")], dataset="again")
+    client.delete_dataset(**ids(dataset="again"))
+    update(client, [replace("k", "w")], dataset="again")
+    device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")["DeviceId"]
+    client.subscribe_to_dataset(**ids(), DeviceId=device)
+    client.bulk_publish(IdentityPoolId=POOL)
+    mock.backend().merge_identities(POOL, OTHER_IDENTITY, IDENTITY)
+    return str(device)
+
+
+@freeze_time("2025-05-05 12:00:00.123456")
+def test_a_round_trip_through_json_answers_every_read_the_same() -> None:
+    with mock_cognito_sync() as mock:
+        client = make_client()
+        device = build_rich_state(mock, client)
+        document = json.loads(json.dumps(mock.snapshot()))
+        before = observe(client)  # reads issue session tokens: observe after the snapshot
+        after_reads = mock.snapshot()
+    assert document["version"] == 1
+    with mock_cognito_sync() as fresh:
+        fresh.restore(document)
+        client = make_client()
+        assert observe(client) == before
+        assert fresh.snapshot() == after_reads
+        # the subscription survived: an update from another device pushes to it
+        update(client, [replace("b", "new", 1)])
+        assert [n["device_id"] for n in fresh.push_notifications] == [device]
+
+
+def test_the_snapshot_holds_tombstones_deletion_markers_and_session_counts(cognito_sync: Any) -> None:
+    client = make_client()
+    update(client, [replace("a", "1")])
+    update(client, [remove("a", 1)])
+    client.delete_dataset(**ids())
+    region = cognito_sync.snapshot()["accounts"][DEFAULT_ACCOUNT]["us-east-1"]
+    assert region["syncSessions"] == {POOL: 2}
+    dataset = region["pools"][POOL]["identities"][IDENTITY]["datasets"][DATASET]
+    assert dataset["syncCount"] == 2
+    assert dataset["exists"] is False
+    assert dataset["deletedAt"] == 2
+    assert dataset["records"] == {}
+
+
+def test_session_tokens_issued_before_a_restore_stay_valid(cognito_sync: Any) -> None:
+    client = make_client()
+    token = client.list_records(**ids())["SyncSessionToken"]
+    cognito_sync.restore(cognito_sync.snapshot())
+    written = client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1")])
+    assert written["Records"][0]["SyncCount"] == 1
+
+
+def test_restore_replaces_what_was_there(cognito_sync: Any) -> None:
+    client = make_client()
+    empty = cognito_sync.snapshot()
+    update(client, [replace("a", "1")])
+    cognito_sync.restore(empty)
+    assert client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)["Datasets"] == []
+    assert empty == {"version": 1, "accounts": {}}
+
+
+# -- random histories ----------------------------------------------------------------------
+
+KEYS = st.sampled_from(["a", "b", "c"])
+STEP = st.one_of(
+    st.tuples(st.just("put"), st.sampled_from([IDENTITY, OTHER_IDENTITY]), st.sampled_from(["d1", "d2"]), KEYS, st.text(max_size=5)),
+    st.tuples(st.just("remove"), st.sampled_from([IDENTITY, OTHER_IDENTITY]), st.sampled_from(["d1", "d2"]), KEYS),
+    st.tuples(st.just("delete"), st.sampled_from([IDENTITY, OTHER_IDENTITY]), st.sampled_from(["d1", "d2"])),
+)
+
+
+def play(client: Any, step: tuple[Any, ...]) -> None:
+    kind, identity, dataset = step[:3]
+    where = ids(identity=identity, dataset=dataset)
+    listed = client.list_records(**where)
+    counts = {r["Key"]: r["SyncCount"] for r in listed["Records"]}
+    if kind == "delete":
+        if listed["DatasetExists"]:
+            client.delete_dataset(**where)
+        return
+    key = step[3]
+    patch = replace(key, step[4], counts.get(key, 0)) if kind == "put" else remove(key, counts.get(key, 0))
+    client.update_records(**where, SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(STEP, max_size=12))
+def test_any_history_round_trips_exactly(steps: list[tuple[Any, ...]]) -> None:
+    with mock_cognito_sync() as mock:
+        client = make_client()
+        for step in steps:
+            play(client, step)
+        document = json.loads(json.dumps(mock.snapshot()))
+        before = observe(client)
+        after_reads = mock.snapshot()
+    with mock_cognito_sync() as fresh:
+        fresh.restore(document)
+        assert observe(make_client()) == before
+        assert fresh.snapshot() == after_reads
+
+
+# -- seeds ---------------------------------------------------------------------------------
+
+
+@freeze_time("2025-01-02 03:04:05")
+def test_the_short_form_seeds_records_at_sync_count_one() -> None:
+    seed = {"us-east-1": {POOL: {IDENTITY: {"game": {"level": "3", "name": "ada"}}}}}
+    with mock_cognito_sync(state=seed):
+        listed = make_client().list_records(**ids(dataset="game"))
+    assert listed["DatasetSyncCount"] == 1
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "3", 1), ("name", "ada", 1)]
+    assert listed["Records"][0]["LastModifiedBy"] == IDENTITY
+    assert listed["Records"][0]["LastModifiedDate"].timestamp() == 1735787045.0
+
+
+def test_a_seed_file_is_read_and_every_decorated_call_starts_from_it(tmp_path: Path) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"us-east-1": {POOL: {IDENTITY: {"game": {"level": "3"}}}}}))
+
+    @mock_cognito_sync(state=str(path))
+    def level_then_bump() -> str:
+        client = make_client()
+        listed = client.list_records(**ids(dataset="game"))
+        update(client, [replace("level", "4", 1)], dataset="game")
+        return str(listed["Records"][0]["Value"])
+
+    assert level_then_bump() == "3"
+    assert level_then_bump() == "3"
+
+
+def test_a_full_snapshot_seeds_too(cognito_sync: Any) -> None:
+    update(make_client(), [replace("a", "1")])
+    document = cognito_sync.snapshot()
+    with mock_cognito_sync(state=document) as inner_unused:  # nested: shares the outer state
+        assert inner_unused.state is cognito_sync.state
+    with pytest.raises(SnapshotError):
+        mock_cognito_sync(state={"version": 7})
+
+
+# -- bad documents -------------------------------------------------------------------------
+
+GOOD_DATASET = {
+    "creationDate": "2025-01-01T00:00:00+00:00",
+    "lastModifiedDate": "2025-01-01T00:00:00+00:00",
+    "lastModifiedBy": IDENTITY,
+    "syncCount": 1,
+    "records": {"k": {"value": "v", "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}},
+}
+
+
+def full(dataset: dict[str, Any], pool: str = POOL, identity: str = IDENTITY, account: str = DEFAULT_ACCOUNT) -> dict[str, Any]:
+    pool_body = {
+        "lastModifiedDate": "2025-01-01T00:00:00+00:00",
+        "identities": {identity: {"lastModifiedDate": "2025-01-01T00:00:00+00:00", "datasets": {"game": dataset}}},
+    }
+    return {"version": 1, "accounts": {account: {"us-east-1": {"pools": {pool: pool_body}}}}}
+
+
+PLACE = f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools.{POOL}.identities.{IDENTITY}.datasets.game"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([], "state: must be an object, not list"),
+        ({"version": 2, "accounts": {}}, "version: unknown version 2; this mock reads version 1"),
+        ({"version": 1}, "state: accounts is missing"),
+        ({"version": 1, "accounts": {"12": {}}}, "accounts: account '12' is not valid"),
+        (full(GOOD_DATASET, pool="no-colon"), f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools: identity pool ID 'no-colon' is not valid"),
+        (full({**GOOD_DATASET, "syncCount": "1"}), f"{PLACE}.syncCount: must be a whole number"),
+        (full({**GOOD_DATASET, "syncCount": 0}), f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0"),
+        (full({**GOOD_DATASET, "lastModifiedDate": "yesterday"}), f"{PLACE}.lastModifiedDate: 'yesterday' is not an ISO 8601 date"),
+        (full({**GOOD_DATASET, "records": {"k": {"value": 5, "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}}}), f"{PLACE}.records.k.value: must be a string or null"),
+        ({"us-east-1": {POOL: {IDENTITY: {"bad name": {"k": "v"}}}}}, f"us-east-1.{POOL}.{IDENTITY}: dataset name 'bad name' is not valid"),
+        ({"moon-1": {}}, "state: region 'moon-1' is not valid"),
+    ],
+)
+def test_a_bad_document_is_refused_with_its_place_and_nothing_changes(
+    cognito_sync: Any, document: Any, message: str
+) -> None:
+    client = make_client()
+    update(client, [replace("a", "1")])
+    before = cognito_sync.snapshot()
+    with pytest.raises(SnapshotError) as refused:
+        cognito_sync.restore(document)
+    assert str(refused.value) == message
+    assert cognito_sync.snapshot() == before
+
+
+def test_a_seed_file_that_is_not_json_is_refused_at_construction(tmp_path: Path) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text("{not json")
+    with pytest.raises(SnapshotError, match=r"seed\.json: not valid JSON: "):
+        mock_cognito_sync(state=path)
+
+
+def test_the_good_example_document_loads(cognito_sync: Any) -> None:
+    cognito_sync.restore(full(GOOD_DATASET))
+    listed = make_client().list_records(**ids(dataset="game"))
+    assert [(r["Key"], r["Value"]) for r in listed["Records"]] == [("k", "v")]
+    with raises_error("ResourceConflictException", 409):
+        update(make_client(), [replace("k", "w", 0)], dataset="game")
