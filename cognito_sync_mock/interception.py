@@ -16,6 +16,7 @@ import sys
 from typing import Any, Callable, Iterator
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.credentials import CredentialResolver, Credentials
 from botocore.endpoint import Endpoint
 
 from . import moto_bridge
@@ -122,6 +123,18 @@ def _endpoint_init(self: Endpoint, *args: Any, **kwargs: Any) -> None:
         _patch_aiobotocore()  # aiobotocore may have been imported after the mock started
 
 
+def _load_credentials(self: CredentialResolver) -> Credentials | None:
+    """botocore's credential lookup, with dummy keys when there are none while active.
+
+    botocore refuses to send a request it cannot sign, before the mock could answer it,
+    so a test machine with no AWS configuration would fail with NoCredentialsError.
+    """
+    found = _original(CredentialResolver, "load_credentials")(self)
+    if found is None and _state is not None:
+        return Credentials("cognito-sync-mock", "cognito-sync-mock", method="cognito-sync-mock")
+    return found  # type: ignore[no-any-return]
+
+
 def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: Any) -> None:
     """Swap moto's shared dummy keys for keys minted for that very identity.
 
@@ -177,6 +190,7 @@ def install(state: State) -> None:
     _state = state
     _patch(Endpoint, "_do_get_response", _do_get_response)
     _patch(Endpoint, "__init__", _endpoint_init)
+    _patch(CredentialResolver, "load_credentials", _load_credentials)
     _patch_aiobotocore()
 
 

@@ -24,30 +24,6 @@ _T = TypeVar("_T")
 _lock = threading.RLock()
 _open: list[object] = []  # one entry per open activation, of any mock object
 _shared: State | None = None
-_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-_dummy_credentials: bool = False
-
-
-def _lend_credentials() -> None:
-    """With no credentials in the environment, lend dummy ones while the mock is active.
-
-    botocore refuses to send an unsigned request before the mock could answer it, so a
-    test machine with no AWS configuration would fail with NoCredentialsError.
-    """
-    global _dummy_credentials
-    if any(name in os.environ for name in (*_CREDENTIAL_VARIABLES, "AWS_PROFILE")):
-        return
-    os.environ.update(dict.fromkeys(_CREDENTIAL_VARIABLES, "cognito-sync-mock"))
-    _dummy_credentials = True
-
-
-def _take_back_credentials() -> None:
-    global _dummy_credentials
-    if _dummy_credentials:
-        for name in _CREDENTIAL_VARIABLES:
-            if os.environ.get(name) == "cognito-sync-mock":
-                del os.environ[name]
-        _dummy_credentials = False
 
 
 class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorators it sits beside
@@ -91,7 +67,6 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
                 if self._seed is not None:
                     _shared.restore(self._seed)
                 interception.install(_shared)
-                _lend_credentials()
             entry = object()
             _open.append(entry)
             self._entries.append(entry)
@@ -108,7 +83,6 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
             _open.remove(entry)
             if not _open:
                 interception.uninstall()
-                _take_back_credentials()
                 _shared = None
 
     def __enter__(self) -> mock_cognito_sync:

@@ -102,16 +102,17 @@ class State:
             self.account_keys = {}
         self.channels.clear()
 
-    def copy(self) -> tuple[dict[tuple[str, str], Backend], list[Call]]:
-        """A deep copy of the backends and calls, for ``put_back`` (a unittest baseline)."""
+    def copy(self) -> tuple[Any, ...]:
+        """A deep copy of everything a test may change, for ``put_back`` (a unittest baseline)."""
         with self.lock:
-            return copy.deepcopy((self.backends, self.calls), {id(self.channels): self.channels})
+            parts = (self.backends, self.calls, self.faults, self.identity_keys, self.account_keys)
+            return copy.deepcopy(parts, {id(self.channels): self.channels})
 
-    def put_back(self, saved: tuple[dict[tuple[str, str], Backend], list[Call]]) -> None:
-        """Replace the backends and calls with a copy of a ``copy``."""
-        backends, calls = copy.deepcopy(saved, {id(self.channels): self.channels})
+    def put_back(self, saved: tuple[Any, ...]) -> None:
+        """Replace what ``copy`` copied with a fresh copy of it."""
+        parts = copy.deepcopy(saved, {id(self.channels): self.channels})
         with self.lock:
-            self.backends, self.calls = backends, calls
+            self.backends, self.calls, self.faults, self.identity_keys, self.account_keys = parts
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-serializable dict (see ``snapshot.dump``)."""
