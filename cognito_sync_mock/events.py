@@ -49,7 +49,7 @@ def build_event(
     writes: list[Write],
 ) -> dict[str, Any]:
     """The SyncTrigger event: ``ids`` holds region, identityPoolId, identityId, datasetName."""
-    records = {
+    records: dict[str, dict[str, str | None]] = {
         key: {"oldValue": record.value, "newValue": record.value, "op": "unmodified"}
         for key, record in stored.items()
         if record.value is not None

@@ -13,7 +13,7 @@ Under moto, GetCredentialsForIdentity answers get keys minted for their identity
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.credentials import CredentialResolver, Credentials
@@ -52,7 +52,7 @@ def to_request(prepared: AWSPreparedRequest) -> Request:
 
 def _body_bytes(prepared: AWSPreparedRequest) -> bytes:
     """The request body as bytes, leaving a file-like body where it was."""
-    body = prepared.body
+    body: Any = prepared.body
     if body is None:
         return b""
     if hasattr(body, "read"):
@@ -70,7 +70,7 @@ def _answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     if state is None:
         return None
     response = state.handle(to_request(request))
-    return AWSResponse(request.url, response.status, response.headers, _Raw(response.body))
+    return AWSResponse(request.url, response.status, cast(Any, response.headers), _Raw(response.body))
 
 
 def _answer_async(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
@@ -81,7 +81,7 @@ def _answer_async(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     from aiobotocore.awsrequest import AioAWSResponse
 
     response = state.handle(to_request(request))
-    return AioAWSResponse(request.url, response.status, response.headers, _AsyncRaw(response.body))  # type: ignore[no-any-return]
+    return AioAWSResponse(request.url, response.status, cast(Any, response.headers), _AsyncRaw(response.body))
 
 
 class _AsyncRaw:
@@ -104,7 +104,7 @@ def _answer_first(emitter: Any, handler: Callable[..., Any]) -> None:
 def _do_get_response(self: Endpoint, request: Any, operation_model: Any, context: Any) -> Any:
     service = operation_model.service_model.endpoint_prefix
     if _state is not None and service == SERVICE_NAME:
-        _answer_first(self._event_emitter, _answer)
+        _answer_first(self._event_emitter, _answer)  # type: ignore[attr-defined]
     result = _original(Endpoint, "_do_get_response")(self, request, operation_model, context)
     if _state is not None and service == "cognito-identity" and operation_model.name == "GetCredentialsForIdentity":
         _adopt_moto_credentials(_state, request, result)

@@ -52,7 +52,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
     ) -> None:
         self._seed = read_state(state)
         State(account_id, strict, limits).restore(self._seed or {})  # fail now, not at start
-        self._options = {"account_id": account_id, "strict": strict, "limits": limits}
+        self._account_id, self._strict, self._limits = account_id, strict, limits
         self._entries: list[object] = []
         self._state: State | None = None
 
@@ -63,7 +63,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         global _shared
         with _lock:
             if _shared is None:
-                _shared = State(**self._options)
+                _shared = State(self._account_id, self._strict, self._limits)
                 if self._seed is not None:
                     _shared.restore(self._seed)
                 interception.install(_shared)
@@ -160,7 +160,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
 
         cls.setUpClass = classmethod(setUpClass)  # type: ignore[assignment,method-assign]
         cls.tearDownClass = classmethod(tearDownClass)  # type: ignore[assignment,method-assign]
-        cls.setUp = setUp  # type: ignore[method-assign]
+        cls.setUp = setUp  # type: ignore[assignment,method-assign]
         return cls
 
     # -- the state this object's activations use -----------------------------------------

@@ -21,7 +21,7 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from .exceptions import CognitoSyncError, InternalError, InvalidParameterError
-from .serialize import epoch, to_json  # noqa: F401 - epoch is part of this module's face
+from .serialize import epoch as epoch, to_json
 from .validation import check_structure, summary
 
 SERVICE_NAME = "cognito-sync"
@@ -187,8 +187,8 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
         return _error(svc, op.name, params, error)
     except Exception as exc:  # a bug in the mock must not leak a traceback to the client
         logger.exception("cognito_sync_mock failed on %s", op.name)
-        error = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {exc}")
-        return _error(svc, op.name, params, error)
+        failure = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {exc}")
+        return _error(svc, op.name, params, failure)
 
 
 def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]:
@@ -201,9 +201,9 @@ def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]
         if name is not None:
             raw[name] = _from_query(members[name], value)
     for header, name in op.headers.items():
-        value = request.headers.get(header)
-        if value is not None:
-            raw[name] = value
+        header_value = request.headers.get(header)
+        if header_value is not None:
+            raw[name] = header_value
     if op.body_members and request.body.strip():
         raw.update(_body(request.body, op.body_members))
     return raw
@@ -215,7 +215,7 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
     if shape is None:
         return {}
     errors: list[str] = []
-    params = check_structure(shape, raw, "", errors)
+    params: dict[str, Any] = check_structure(shape, raw, "", errors)
     if errors:
         raise InvalidParameterError(summary(errors))
     return params

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from botocore.model import Shape
 
 Writer = Callable[[Any], str]
-_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring_ascii
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -31,7 +31,7 @@ class FrozenDict(dict):  # type: ignore[type-arg]
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("this dict is a read-only view of stored state")
 
-    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only
 
 
 def epoch(moment: _dt.datetime) -> float:

@@ -160,7 +160,7 @@ def check_structure(shape: Shape, value: Any, path: str, errors: list[str]) -> A
     out = {}
     prefix = f"{path}." if path else ""
     members = shape.members  # type: ignore[attr-defined]
-    for name in shape.required_members:  # type: ignore[attr-defined]
+    for name in shape.required_members:
         if value.get(name) is None:
             errors.append(_fail(None, prefix + camel(name), "Member must not be null"))
     for name, member in members.items():
