@@ -13,6 +13,7 @@ Under moto, GetCredentialsForIdentity answers get keys minted for their identity
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any, Callable, Iterator, cast
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -44,10 +45,37 @@ def to_request(prepared: AWSPreparedRequest) -> Request:
     path_start = url.find("/", scheme_end + 3 if scheme_end >= 0 else 0)
     host = url[scheme_end + 3 : path_start if path_start >= 0 else None] if scheme_end >= 0 else ""
     path, _, query = (url[path_start:] if path_start >= 0 else "/").partition("?")
-    headers = {"host": host} if host else {}
-    for name, value in prepared.headers.items():
-        headers[name.lower()] = value.decode() if isinstance(value, bytes) else value
+    headers = _Headers(prepared.headers, host)
     return Request(prepared.method, path.partition("#")[0], query, headers, _body_bytes(prepared))
+
+
+class _Headers(Mapping[str, str]):
+    """botocore's request headers read by lower-case name, without copying them all."""
+
+    __slots__ = ("_headers", "_host")
+
+    def __init__(self, headers: Any, host: str) -> None:
+        self._headers = headers  # botocore's HeadersDict: case-insensitive
+        self._host = host
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self._headers.get(name)
+        if value is None:
+            return self._host if name == "host" and self._host else default
+        return value.decode() if isinstance(value, bytes) else value
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return str(value)
+
+    def __iter__(self) -> Iterator[str]:
+        names = [name.lower() for name in self._headers.keys()]
+        return iter(names + ["host"] if self._host and "host" not in names else names)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _body_bytes(prepared: AWSPreparedRequest) -> bytes:

@@ -29,6 +29,7 @@ class Record:
         "last_modified_date",
         "last_modified_by",
         "device_last_modified_date",
+        "size",
         "_view",
     )
 
@@ -47,6 +48,8 @@ class Record:
         self.last_modified_date = modified
         self.last_modified_by = modified_by
         self.device_last_modified_date = device_modified
+        # What this record adds to DataStorage (0 for a tombstone).
+        self.size = 0 if value is None else utf8_size(key) + utf8_size(value)
         self._view: FrozenDict | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -56,11 +59,6 @@ class Record:
         for name, value in state.items():
             setattr(self, name, value)
         self._view = None  # a copy makes its own view when first asked
-
-    @property
-    def size(self) -> int:
-        """What this record adds to DataStorage (0 for a tombstone)."""
-        return 0 if self.value is None else utf8_size(self.key) + utf8_size(self.value)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as the model's Record shape; made once, since a record never changes."""

@@ -11,9 +11,9 @@ import datetime as _dt
 import json
 import logging
 import re
-import uuid
+import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Mapping, Protocol
 from urllib.parse import parse_qsl, unquote
 
@@ -42,20 +42,22 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)  # keys in lower case
     body: bytes = b""
 
-    @property
+    @cached_property
+    def _scope(self) -> re.Match[str] | None:
+        return _CREDENTIAL_SCOPE.search(self.headers.get("authorization") or "")
+
+    @cached_property
     def region(self) -> str:
         """The region: SigV4 credential scope, else the host name, else us-east-1."""
-        match = _CREDENTIAL_SCOPE.search(self.headers.get("authorization", ""))
-        if match:
-            return match.group(2)
-        match = _HOST_REGION.search(self.headers.get("host", ""))
+        if self._scope:
+            return self._scope.group(2)
+        match = _HOST_REGION.search(self.headers.get("host") or "")
         return match.group(1) if match else DEFAULT_REGION
 
-    @property
+    @cached_property
     def access_key(self) -> str | None:
         """The access key ID the request was signed with, if it was signed."""
-        match = _CREDENTIAL_SCOPE.search(self.headers.get("authorization", ""))
-        return match.group(1) if match else None
+        return self._scope.group(1) if self._scope else None
 
 
 @dataclass
@@ -233,7 +235,7 @@ def _from_query(shape: Shape, value: str) -> Any:
 def _body(body: bytes, members: tuple[str, ...]) -> dict[str, Any]:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python can decode
         raise InvalidParameterError("The request body is not valid JSON") from None
     if not isinstance(document, dict):
         raise InvalidParameterError("The request body must be a JSON object")
@@ -241,7 +243,13 @@ def _body(body: bytes, members: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _headers() -> dict[str, str]:
-    return {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
+    return {"Content-Type": "application/json", "x-amzn-RequestId": _request_id()}
+
+
+def _request_id() -> str:
+    """A fresh random (version 4) UUID, built straight from random bytes: it is per call."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:

@@ -34,9 +34,16 @@ class FrozenDict(dict):  # type: ignore[type-arg]
     __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_MILLISECOND = _dt.timedelta(milliseconds=1)
+
+
 def epoch(moment: _dt.datetime) -> float:
-    """Epoch seconds with millisecond precision, as AWS's JSON timestamps."""
-    return round(moment.timestamp(), 3)
+    """Epoch seconds with millisecond precision, as AWS's JSON timestamps.
+
+    Truncated, in whole milliseconds, so the last moment of year 9999 stays in year 9999.
+    """
+    return ((moment - _EPOCH) // _MILLISECOND) / 1000
 
 
 def _timestamp(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.model import Shape
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 
 
@@ -81,6 +82,10 @@ def _check_string(shape: Shape, value: Any, path: str, errors: list[str]) -> Any
 
 
 def _check_string_constraints(shape: Shape, value: str, path: str, errors: list[str]) -> None:
+    if not value.isascii() and _SURROGATE.search(value):
+        # A JSON escape like "\ud800" decodes to half a character, which no UTF-8 can hold.
+        errors.append(_fail(value.encode("utf-8", "backslashreplace").decode(), path, "Member must be valid Unicode text"))
+        return
     _check_length(shape, value, len(value), path, errors)
     meta = shape.metadata
     enum = meta.get("enum")
