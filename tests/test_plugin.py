@@ -139,3 +139,11 @@ def test_cognito_sync_fixture_used_directly(cognito_sync: Any, network_guard: An
     dataset = cognito_sync.backend().describe_dataset(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name="game")
     assert dataset["Dataset"]["NumRecords"] == 1
     assert client.list_records(**ids())["DatasetSyncCount"] == 1
+
+
+def test_server_fixture_is_listed(pytester: pytest.Pytester, autoload: None) -> None:
+    """SPEC 11: the plugin provides ``cognito_sync`` and ``cognito_sync_server``."""
+    pytester.makepyfile(test_empty="def test_nothing():\n    pass\n")
+    result = pytester.runpytest("--fixtures", *QUIET)
+    assert result.ret == 0
+    result.stdout.re_match_lines([r"^cognito_sync_server\b"])

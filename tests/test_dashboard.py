@@ -1,0 +1,129 @@
+"""The dashboard page at ``/``, loaded in headless Chromium after a sync.
+
+Chromium runs the page's own JavaScript (it fetches ``/_mock/state`` every second) and
+dumps the DOM it built. Chromium is Debian's ``chromium`` package; .ci/run installs it.
+Without it these tests fail, saying so: they never skip.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DATASET, IDENTITY, POOL, ids, make_client, remove, replace, seed
+
+import cognito_sync_mock.server as server_module
+from cognito_sync_mock import CognitoSyncServer
+
+BROWSERS = ("chromium", "chromium-browser")
+# Nothing but the page: no first-run, sync, updates, pings or other background traffic.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-breakpad",
+    "--no-pings",
+    "--disable-domain-reliability",
+    "--virtual-time-budget=3000",
+    "--dump-dom",
+)
+
+
+def chromium() -> str:
+    """The Chromium executable; the test fails (never skips) when there is none."""
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail(
+        "Headless Chromium is needed for the dashboard tests and is not on PATH: "
+        "install Debian's package with `apt-get install -y chromium` (.ci/run does this)."
+    )
+
+
+def dump_dom(url: str, profile: Path) -> str:
+    """The DOM of ``url`` after Chromium ran the page's scripts for 3 s of virtual time."""
+    result = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"chromium exited with {result.returncode}:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def test_dashboard_shows_the_state_after_a_sync(cognito_sync_server: CognitoSyncServer, tmp_path: Path) -> None:
+    client = make_client(endpoint_url=cognito_sync_server.url)
+    token = client.list_records(**ids())["SyncSessionToken"]
+    client.update_records(
+        **ids(),
+        SyncSessionToken=token,
+        RecordPatches=[replace("level", "42"), replace("name", "<b>ada</b>"), replace("gone", "soon")],
+    )
+    token = client.list_records(**ids())["SyncSessionToken"]
+    client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[remove("gone", 1)])
+
+    dom = dump_dom(cognito_sync_server.url + "/", tmp_path / "profile")
+
+    assert f'data-dataset="{DATASET}" data-sync-count="2"' in dom
+    assert f'<span class="id">{DATASET}</span>' in dom
+    assert "sync count 2, 2 record(s), 21 bytes" in dom
+    for shown in ("123456789012", "us-east-1", POOL, IDENTITY):
+        assert f'<span class="id">{shown}</span>' in dom
+    assert (
+        '<tr class="record" data-key="level"><td class="key">level</td><td class="value">42</td>'
+        '<td class="sync-count">1</td>'
+    ) in dom
+    # A value is shown as text, never run as HTML.
+    assert '<td class="value">&lt;b&gt;ada&lt;/b&gt;</td>' in dom
+    assert "<b>ada</b>" not in dom
+    assert (
+        '<tr class="tombstone" data-key="gone"><td class="key">gone</td>'
+        '<td class="value">(deleted: tombstone)</td><td class="sync-count">2</td>'
+    ) in dom
+    assert "4 call(s) answered" in dom
+
+
+def test_dashboard_refreshes_itself(
+    cognito_sync_server: CognitoSyncServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two polls of /_mock/state a record arrives; the page shows it without a reload."""
+    backend = cognito_sync_server.backend()
+    seed(backend, {"level": "1"})
+    polls: list[int] = []
+    real_view = server_module.state_view
+
+    def counting_view(state: Any) -> Any:
+        polls.append(len(polls) + 1)
+        if len(polls) == 2:
+            seed(backend, {"late": "arrived-after-the-first-poll"}, dataset="later")
+        return real_view(state)
+
+    monkeypatch.setattr(server_module, "state_view", counting_view)
+
+    dom = dump_dom(cognito_sync_server.url + "/", tmp_path / "profile")
+
+    assert len(polls) >= 2
+    assert 'data-dataset="later"' in dom
+    assert '<td class="value">arrived-after-the-first-poll</td>' in dom
+    assert f'data-dataset="{DATASET}" data-sync-count="1"' in dom
+
+
+def test_dashboard_of_an_empty_mock_says_where_to_point_clients(
+    cognito_sync_server: CognitoSyncServer, tmp_path: Path
+) -> None:
+    dom = dump_dom(cognito_sync_server.url + "/", tmp_path / "profile")
+    assert f"No data yet: point a client at {cognito_sync_server.url} and sync." in dom
+    assert "0 call(s) answered" in dom

@@ -1,0 +1,1064 @@
+"""The HTTP server: command line, fixture, concurrency, malformed requests, control endpoints.
+
+Every request here goes to 127.0.0.1 (or ::1): boto3 clients with ``endpoint_url``, and
+raw sockets or ``http.client`` for what no SDK would send.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.endpoint import Endpoint
+from botocore.exceptions import EndpointConnectionError
+from conftest import (
+    DATASET,
+    IDENTITY,
+    OTHER_IDENTITY,
+    POOL,
+    ids,
+    make_client,
+    raises_error,
+    remove,
+    replace,
+)
+from side_channels_support import ROLE_ARN, STREAM, enable_push, enable_streams
+
+from cognito_sync_mock import CognitoSyncServer, interception
+from cognito_sync_mock.cli import main as cli_main
+from cognito_sync_mock.cli import parser as cli_parser
+
+try:
+    from activation_support import closed_port
+except ImportError:  # tests/ imported as a package
+    from tests.activation_support import closed_port  # type: ignore[no-redef]
+
+URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
+PATTERN = r"[\w-]+:[0-9a-f-]+"
+INVALID = "InvalidParameterException"
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def address(server: CognitoSyncServer) -> tuple[str, int]:
+    """(host, port) of a running server."""
+    assert server._http is not None
+    host, port = server._http.server_address[:2]
+    return str(host), int(port)
+
+
+def client_for(server: CognitoSyncServer, region: str = "us-east-1") -> Any:
+    """A boto3 cognito-sync client pointed at the server (dummy keys, one attempt)."""
+    return make_client(region, endpoint_url=server.url)
+
+
+def keyed_client(server: CognitoSyncServer, **credentials: str) -> Any:
+    """A client pointed at the server, signing with the given keys (one attempt)."""
+    return boto3.client(
+        "cognito-sync",
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        config=Config(retries={"total_max_attempts": 1}),
+        **credentials,
+    )
+
+
+def push(client: Any, values: dict[str, str], dataset: str = DATASET, identity: str = IDENTITY) -> dict[str, Any]:
+    """ListRecords for a token, then UpdateRecords writing ``values`` as new keys."""
+    token = client.list_records(**ids(identity=identity, dataset=dataset))["SyncSessionToken"]
+    return client.update_records(
+        **ids(identity=identity, dataset=dataset),
+        SyncSessionToken=token,
+        RecordPatches=[replace(k, v) for k, v in values.items()],
+    )
+
+
+class Answer:
+    """An HTTP answer read off a socket: status, headers (lower-case names), body, JSON."""
+
+    def __init__(self, response: http.client.HTTPResponse) -> None:
+        self.status = response.status
+        self.headers = {name.lower(): value for name, value in response.getheaders()}
+        self.body = response.read()
+        self.closed = response.will_close
+
+    @property
+    def json(self) -> Any:
+        assert self.headers["content-type"] == "application/json"
+        return json.loads(self.body)
+
+    @property
+    def error(self) -> tuple[int, str, str]:
+        """(status, x-amzn-ErrorType without the colon, message) of an error answer."""
+        return self.status, self.headers["x-amzn-errortype"].rstrip(":"), self.json["message"]
+
+
+def send_raw(server: CognitoSyncServer, data: bytes, half_close: bool = False) -> Answer:
+    """Send bytes as they are on a new connection and read one answer."""
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall(data)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return Answer(response)
+
+
+def request(
+    server: CognitoSyncServer, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> Answer:
+    """One request through http.client (no proxy, nothing added but Host and Content-Length)."""
+    host, port = address(server)
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        return Answer(connection.getresponse())
+    finally:
+        connection.close()
+
+
+def records_path(pool: str = POOL, identity: str = IDENTITY, dataset: str = DATASET) -> str:
+    return f"/identitypools/{pool}/identities/{identity}/datasets/{dataset}"
+
+
+def still_answers(server: CognitoSyncServer) -> None:
+    """The server survived: a boto3 call is answered."""
+    unused = "us-east-1:00000000-0000-4000-8000-00000000ffff"
+    assert client_for(server).list_datasets(IdentityPoolId=POOL, IdentityId=unused)["Count"] == 0
+
+
+# -- the command line ----------------------------------------------------------------
+
+
+def _first_line(process: subprocess.Popen[str], timeout: float = 30.0) -> str:
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    assert ready, "the server printed nothing within 30 s"
+    return process.stdout.readline().rstrip("\n")
+
+
+def _console_script() -> str:
+    script = Path(sys.executable).with_name("cognito-sync-mock")
+    assert script.exists(), f"the console script is not installed next to {sys.executable}"
+    return str(script)
+
+
+@pytest.mark.parametrize(
+    ("command", "stop_signal"),
+    [
+        pytest.param([sys.executable, "-m", "cognito_sync_mock"], signal.SIGTERM, id="python-m-SIGTERM"),
+        pytest.param([], signal.SIGINT, id="console-script-Ctrl-C"),
+    ],
+)
+def test_serve_prints_its_url_first_answers_and_stops_on_a_signal(
+    command: list[str], stop_signal: signal.Signals, tmp_path: Path
+) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"us-east-1": {POOL: {IDENTITY: {"saved": {"coins": "7"}}}}}))
+    argv = (command or [_console_script()]) + ["serve", "--port", "0", "--state", str(seed)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = _first_line(process)
+        match = URL_LINE.match(line)
+        assert match, f"first line is not the URL: {line!r}"
+        client = make_client(endpoint_url=line)
+        written = push(client, {"level": "3"})
+        assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("level", "3", 1)]
+        assert client.describe_dataset(**ids())["Dataset"]["NumRecords"] == 1
+        seeded = client.list_records(**ids(dataset="saved"))["Records"]
+        assert [(r["Key"], r["Value"], r["SyncCount"]) for r in seeded] == [("coins", "7", 1)]
+        started = time.monotonic()
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 3.0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+    with pytest.raises(EndpointConnectionError):
+        client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+
+
+def test_serve_reports_a_busy_port_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with CognitoSyncServer() as server:
+        port = address(server)[1]
+        assert cli_main(["serve", "--port", str(port)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"cognito-sync-mock: cannot listen on 127.0.0.1:{port}: ")
+
+
+def test_serve_rejects_an_unknown_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["serve", "--port", "0", "--limit", "records=5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cognito-sync-mock: unknown limit(s) ['records']; known: ")
+
+
+def test_serve_refuses_a_bad_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1]")
+    assert cli_main(["serve", "--port", "0", "--state", str(bad)]) == 2
+    assert capsys.readouterr().err == "cognito-sync-mock: state: must be an object, not list\n"
+    missing = tmp_path / "missing.json"
+    assert cli_main(["serve", "--port", "0", "--state", str(missing)]) == 2
+    assert capsys.readouterr().err.startswith("cognito-sync-mock: [Errno 2] No such file or directory: ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["serve", "--port", "70000"], "a port is a number from 0 to 65535, not '70000'"),
+        (["serve", "--limit", "records_per_dataset"], "expected NAME=NUMBER, not 'records_per_dataset'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_serve_refuses_bad_arguments(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli_main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_serve_binds_loopback_by_default() -> None:
+    parsed = cli_parser().parse_args(["serve"])
+    assert (parsed.host, parsed.port) == ("127.0.0.1", 7734)
+    assert CognitoSyncServer().host == "127.0.0.1"
+
+
+# -- the fixture and the context manager ---------------------------------------------
+
+
+def test_fixture_serves_with_the_mock_api(cognito_sync_server: CognitoSyncServer) -> None:
+    server = cognito_sync_server
+    assert isinstance(server, CognitoSyncServer)
+    assert URL_LINE.match(server.url)
+    client = client_for(server)
+    push(client, {"level": "3", "name": "ada"})
+    assert [(c.operation, c.error) for c in server.calls] == [("ListRecords", None), ("UpdateRecords", None)]
+    described = server.backend().describe_dataset(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET)
+    assert (described["Dataset"]["NumRecords"], described["Dataset"]["DataStorage"]) == (2, 13)
+
+    server.inject_error("ListDatasets", "TooManyRequestsException", "slow down")
+    with raises_error("TooManyRequestsException", 429, "slow down"):
+        client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+
+    server.reset()
+    assert server.calls == []
+    assert client.list_records(**ids())["DatasetExists"] is False
+
+
+def test_context_manager_with_options() -> None:
+    with CognitoSyncServer(account_id="111122223333", limits={"records_per_dataset": 1}) as server:
+        assert server.running
+        client = client_for(server, "eu-west-1")
+        with raises_error("LimitExceededException", 400, "Dataset game would hold 2 records; the limit is 1"):
+            push(client, {"a": "1", "b": "2"})
+        push(client, {"a": "1"})
+        backend = server.backend("eu-west-1")
+        assert (backend.account_id, backend.region) == ("111122223333", "eu-west-1")
+        assert server.state.backends.keys() == {("111122223333", "eu-west-1")}
+        url = server.url
+    assert not server.running
+    with pytest.raises(RuntimeError, match="not running"):
+        server.url  # noqa: B018 - the property raises
+    with pytest.raises(EndpointConnectionError):
+        make_client(endpoint_url=url).list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+    assert [c.operation for c in server.calls] == ["ListRecords", "UpdateRecords", "ListRecords", "UpdateRecords"]
+
+
+def test_start_twice_fails_stop_twice_is_harmless_and_restart_keeps_the_state() -> None:
+    server = CognitoSyncServer().start()
+    try:
+        with pytest.raises(RuntimeError, match="already running"):
+            server.start()
+        push(client_for(server), {"level": "3"})
+    finally:
+        server.stop()
+    server.stop()
+    with server:
+        listed = client_for(server).list_records(**ids())
+        assert [(r["Key"], r["Value"]) for r in listed["Records"]] == [("level", "3")]
+
+
+def test_strict_server_knows_only_registered_identities() -> None:
+    with CognitoSyncServer(strict=True) as server:
+        client = client_for(server)
+        with raises_error("NotAuthorizedException", 403):
+            client.list_records(**ids())
+        answer = request(
+            server, "POST", "/_mock/register-identity", json.dumps({"pool_id": POOL, "identity_id": IDENTITY}).encode()
+        )
+        assert (answer.status, answer.json) == (200, {"registered": True})
+        assert client.list_records(**ids())["DatasetExists"] is False
+
+
+def test_the_server_does_not_turn_on_the_in_process_mock(cognito_sync_server: CognitoSyncServer) -> None:
+    assert interception._state is None
+    assert Endpoint.__dict__["_do_get_response"] is not interception._do_get_response
+    with pytest.raises(EndpointConnectionError):
+        make_client(endpoint_url=f"http://127.0.0.1:{closed_port()}").list_datasets(
+            IdentityPoolId=POOL, IdentityId=IDENTITY
+        )
+    push(client_for(cognito_sync_server), {"level": "3"})
+    assert [c.operation for c in cognito_sync_server.calls] == ["ListRecords", "UpdateRecords"]
+
+
+def test_region_comes_from_the_signature_and_account_from_the_option() -> None:
+    with CognitoSyncServer(account_id="444455556666") as server:
+        push(client_for(server, "eu-west-1"), {"level": "3"})
+        push(client_for(server, "ap-south-1"), {"level": "4"})
+        answer = request(server, "GET", f"{records_path()}/records")  # unsigned: us-east-1
+        assert answer.json["DatasetExists"] is False
+        assert sorted(server.state.backends) == [
+            ("444455556666", "ap-south-1"),
+            ("444455556666", "eu-west-1"),
+            ("444455556666", "us-east-1"),
+        ]
+
+
+def test_ipv6_loopback() -> None:
+    with CognitoSyncServer(host="::1") as server:
+        assert re.fullmatch(r"http://\[::1\]:\d+", server.url)
+        push(client_for(server), {"level": "3"})
+        assert server.calls[-1].operation == "UpdateRecords"
+
+
+# -- concurrency and connections -----------------------------------------------------
+
+
+def test_many_threads_at_once_lose_nothing(cognito_sync_server: CognitoSyncServer) -> None:
+    threads_count, rounds = 8, 5
+    clients = [client_for(cognito_sync_server) for _ in range(threads_count)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads_count)
+
+    def work(index: int) -> None:
+        try:
+            client = clients[index]
+            barrier.wait(timeout=10)
+            push(client, {f"key-{index}": str(index)}, dataset="shared")  # one dataset, a key each
+            for round_ in range(rounds):  # a dataset each, written again and again
+                listed = client.list_records(**ids(dataset=f"own-{index}"))
+                count = listed["Records"][0]["SyncCount"] if listed["Records"] else 0
+                client.update_records(
+                    **ids(dataset=f"own-{index}"),
+                    SyncSessionToken=listed["SyncSessionToken"],
+                    RecordPatches=[replace("round", str(round_), count)],
+                )
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads_count)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert errors == []
+    backend = cognito_sync_server.backend()
+    shared = backend.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name="shared")
+    assert shared["DatasetSyncCount"] == threads_count
+    assert sorted(r["SyncCount"] for r in shared["Records"]) == list(range(1, threads_count + 1))
+    assert {r["Key"]: r["Value"] for r in shared["Records"]} == {f"key-{i}": str(i) for i in range(threads_count)}
+    for index in range(threads_count):
+        own = backend.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=f"own-{index}")
+        assert (own["DatasetSyncCount"], own["Records"][0]["Value"]) == (rounds, str(rounds - 1))
+    assert len(cognito_sync_server.calls) == threads_count * (2 + 2 * rounds)
+
+
+def test_a_stalled_request_does_not_block_the_others(cognito_sync_server: CognitoSyncServer) -> None:
+    with socket.create_connection(address(cognito_sync_server), timeout=10) as stalled:
+        stalled.sendall(f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode())
+        started = time.monotonic()
+        push(client_for(cognito_sync_server), {"level": "3"})
+        assert time.monotonic() - started < 2.0
+    still_answers(cognito_sync_server)
+
+
+def test_keep_alive_reuses_one_connection(cognito_sync_server: CognitoSyncServer) -> None:
+    host, port = address(cognito_sync_server)
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request("GET", f"/identitypools/{POOL}/identities/{IDENTITY}/datasets")
+        first = connection.getresponse()
+        assert (first.status, first.getheader("Connection")) == (200, None)
+        first.read()
+        sock = connection.sock
+        for _ in range(3):
+            connection.request("GET", f"{records_path()}/records")
+            answer = connection.getresponse()
+            assert answer.status == 200
+            answer.read()
+            assert connection.sock is sock
+    finally:
+        connection.close()
+    assert [c.operation for c in cognito_sync_server.calls] == ["ListDatasets"] + ["ListRecords"] * 3
+
+
+def test_stop_closes_idle_keep_alive_connections_promptly() -> None:
+    server = CognitoSyncServer().start()
+    sock = socket.create_connection(address(server), timeout=10)
+    try:
+        sock.sendall(f"GET /identitypools/{POOL}/identities/{IDENTITY}/datasets HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert (response.status, response.will_close) == (200, False)
+        response.read()
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 2.0
+        assert sock.recv(1) == b""  # the server closed the idle connection
+    finally:
+        sock.close()
+
+
+# -- malformed requests ----------------------------------------------------------------
+
+
+def test_bad_json_is_invalid_parameter(cognito_sync_server: CognitoSyncServer) -> None:
+    answer = request(cognito_sync_server, "POST", records_path(), b'{"SyncSessionToken": ', {"Content-Type": "x"})
+    assert answer.error == (400, INVALID, "The request body is not valid JSON")
+    answer = request(cognito_sync_server, "POST", records_path(), b"[1, 2]")
+    assert answer.error == (400, INVALID, "The request body must be a JSON object")
+    answer = request(cognito_sync_server, "POST", records_path(), b"\xff\xfe{")
+    assert answer.error == (400, INVALID, "The request body is not valid JSON")
+    assert [(c.operation, c.error) for c in cognito_sync_server.calls] == [("UpdateRecords", INVALID)] * 3
+    still_answers(cognito_sync_server)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "message"),
+    [
+        ("GET", "/nope", "No Cognito Sync operation matches GET /nope"),
+        (
+            "GET",
+            "/identitypools/a/b/c/d/e/f/g/h/i",
+            "No Cognito Sync operation matches GET /identitypools/a/b/c/d/e/f/g/h/i",
+        ),
+        ("PUT", f"/identitypools/{POOL}", f"No Cognito Sync operation matches PUT /identitypools/{POOL}"),
+        ("BREW", "/identitypools", "No Cognito Sync operation matches BREW /identitypools"),
+        ("GET", "/favicon.ico", "No Cognito Sync operation matches GET /favicon.ico"),
+    ],
+)
+def test_unknown_paths_and_methods_are_404(
+    cognito_sync_server: CognitoSyncServer, method: str, path: str, message: str
+) -> None:
+    answer = request(cognito_sync_server, method, path)
+    assert answer.error == (404, "UnknownOperationException", message)
+    assert cognito_sync_server.calls == []
+
+
+@pytest.mark.parametrize(
+    ("pool", "identity", "shown_pool", "shown_identity"),
+    [
+        ("..", "..", "..", ".."),
+        ("%2E%2E%2F..%2Fetc", "%00", "../../etc", "\x00"),
+        ("%ZZ", "%C3%28", "%ZZ", "\ufffd("),
+        ("us-east-1%3A..", "a%252F", "us-east-1:..", "a%2F"),
+    ],
+)
+def test_junk_in_path_labels_is_invalid_parameter(
+    cognito_sync_server: CognitoSyncServer, pool: str, identity: str, shown_pool: str, shown_identity: str
+) -> None:
+    answer = request(cognito_sync_server, "GET", f"/identitypools/{pool}/identities/{identity}/datasets")
+    status, code, message = answer.error
+    assert (status, code) == (400, INVALID)
+    assert message == (
+        f"2 validation errors detected: Value '{shown_pool}' at 'identityPoolId' failed to satisfy constraint: "
+        f"Member must satisfy regular expression pattern: {PATTERN}; Value '{shown_identity}' at 'identityId' "
+        f"failed to satisfy constraint: Member must satisfy regular expression pattern: {PATTERN}"
+    )
+    assert cognito_sync_server.calls[-1].params == {"IdentityPoolId": shown_pool, "IdentityId": shown_identity}
+    still_answers(cognito_sync_server)
+
+
+def test_a_body_over_the_cap_is_413_and_the_server_goes_on(cognito_sync_server: CognitoSyncServer) -> None:
+    size = 8 * 1024 * 1024 + 1
+    head = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n".encode()
+    answer = send_raw(cognito_sync_server, head + b"x" * size)
+    assert answer.error == (
+        413,
+        INVALID,
+        f"The request body of {size} bytes is larger than the limit of 8388608 bytes",
+    )
+    assert answer.closed
+    huge = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n".encode()
+    answer = send_raw(cognito_sync_server, huge)  # announced, never sent: answered at once
+    assert answer.error[:2] == (413, INVALID)
+    expect = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\nExpect: 100-continue\r\n\r\n"
+    answer = send_raw(cognito_sync_server, expect.encode())  # refused before the body is sent
+    assert answer.error[:2] == (413, INVALID)
+    assert cognito_sync_server.calls == []
+    still_answers(cognito_sync_server)
+
+
+def test_the_cap_is_an_option() -> None:
+    with CognitoSyncServer(max_body_bytes=10) as server:
+        answer = request(server, "POST", records_path(), b'{"RecordPatches": []}')
+        assert answer.error == (413, INVALID, "The request body of 21 bytes is larger than the limit of 10 bytes")
+
+
+@pytest.mark.parametrize(
+    ("content_length", "message"),
+    [
+        ("abc", "Content-Length is not a valid number: 'abc'"),
+        ("-1", "Content-Length is not a valid number: '-1'"),
+        ("1_0", "Content-Length is not a valid number: '1_0'"),
+    ],
+)
+def test_a_bad_content_length_is_400(cognito_sync_server: CognitoSyncServer, content_length: str, message: str) -> None:
+    data = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: {content_length}\r\n\r\n{{}}".encode()
+    answer = send_raw(cognito_sync_server, data)
+    assert answer.error == (400, INVALID, message)
+    assert answer.closed
+    still_answers(cognito_sync_server)
+
+
+def test_a_body_cut_short_is_400(cognito_sync_server: CognitoSyncServer) -> None:
+    data = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{}}".encode()
+    answer = send_raw(cognito_sync_server, data, half_close=True)
+    assert answer.error == (400, INVALID, "The request body ended after 2 of 100 bytes")
+    still_answers(cognito_sync_server)
+
+
+def test_chunked_bodies(cognito_sync_server: CognitoSyncServer) -> None:
+    token = client_for(cognito_sync_server).list_records(**ids())["SyncSessionToken"]
+    document = json.dumps({"SyncSessionToken": token, "RecordPatches": [replace("level", "3")]}).encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (document[:10], document[10:])) + b"0\r\n\r\n"
+    head = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    answer = send_raw(cognito_sync_server, head + chunks)
+    assert answer.status == 200
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in answer.json["Records"]] == [("level", "3", 1)]
+
+    answer = send_raw(cognito_sync_server, head + b"zz\r\n{}\r\n0\r\n\r\n")
+    assert answer.error == (400, INVALID, "The chunked request body is malformed")
+    gzip = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n".encode()
+    assert send_raw(cognito_sync_server, gzip).error == (400, INVALID, "Transfer-Encoding 'gzip' is not supported")
+    big = head + b"800001\r\n"  # 8 MiB + 1 announced in one chunk
+    assert send_raw(cognito_sync_server, big).error[:2] == (413, INVALID)
+    still_answers(cognito_sync_server)
+
+
+def test_missing_headers_are_no_problem(cognito_sync_server: CognitoSyncServer) -> None:
+    path = f"/identitypools/{POOL}/identities/{IDENTITY}/datasets"
+    answer = send_raw(cognito_sync_server, f"GET {path} HTTP/1.0\r\n\r\n".encode())  # no Host, no signature
+    assert (answer.status, answer.json) == (200, {"Datasets": [], "Count": 0})
+    answer = send_raw(cognito_sync_server, f"POST {records_path()} HTTP/1.1\r\n\r\n".encode())  # no body at all
+    assert answer.error == (
+        400,
+        INVALID,
+        "1 validation error detected: Value null at 'syncSessionToken' failed to satisfy constraint: "
+        "Member must not be null",
+    )
+    assert [(c.operation, c.error) for c in cognito_sync_server.calls] == [
+        ("ListDatasets", None),
+        ("UpdateRecords", INVALID),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code", "message"),
+    [
+        (b"GARBAGE\r\n\r\n", 400, INVALID, "Bad request syntax ('GARBAGE')"),
+        (b"GET / HTTP/2.0\r\n\r\n", 505, "InternalErrorException", "Invalid HTTP version (2.0)"),
+        (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414, INVALID, "Request-URI Too Long"),
+        (
+            b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+            431,
+            INVALID,
+            "Too many headers",
+        ),
+    ],
+    ids=["request-line", "http-2", "uri-too-long", "too-many-headers"],
+)
+def test_broken_http_gets_a_json_error(
+    cognito_sync_server: CognitoSyncServer, data: bytes, status: int, code: str, message: str
+) -> None:
+    answer = send_raw(cognito_sync_server, data)
+    assert answer.error == (status, code, message)
+    assert answer.closed
+    still_answers(cognito_sync_server)
+
+
+def test_a_failure_in_the_server_is_a_json_500(
+    cognito_sync_server: CognitoSyncServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cognito_sync_server.state, "handle", broken)
+    answer = request(cognito_sync_server, "GET", f"/identitypools/{POOL}")
+    assert answer.error == (500, "InternalErrorException", "The mock server failed: RuntimeError: boom")
+    assert b"Traceback" not in answer.body
+
+
+def test_a_failure_in_the_backend_is_a_json_500(
+    cognito_sync_server: CognitoSyncServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: Any) -> Any:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(cognito_sync_server.backend(), "list_datasets", broken)
+    client = client_for(cognito_sync_server)
+    with raises_error("InternalErrorException", 500, "The mock failed on ListDatasets: KeyError: 'oops'"):
+        client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+
+
+# -- the dashboard, CORS -----------------------------------------------------------------
+
+
+def test_the_dashboard_page_is_served(cognito_sync_server: CognitoSyncServer) -> None:
+    answer = request(cognito_sync_server, "GET", "/")
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert answer.headers["cache-control"] == "no-store"
+    page = answer.body.decode()
+    assert page.startswith("<!DOCTYPE html>")
+    assert 'fetch("/_mock/state"' in page
+    assert "setInterval(refresh, 1000)" in page
+    head = request(cognito_sync_server, "HEAD", "/")
+    assert (head.status, head.body, head.headers["content-length"]) == (200, b"", str(len(answer.body)))
+    assert request(cognito_sync_server, "POST", "/").error == (
+        405,
+        "MethodNotAllowed",
+        "POST is not allowed on the dashboard",
+    )
+
+
+def test_cors_lets_browser_pages_call_the_server(cognito_sync_server: CognitoSyncServer) -> None:
+    preflight = request(
+        cognito_sync_server,
+        "OPTIONS",
+        records_path(),
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-amz-date",
+        },
+    )
+    assert preflight.status == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert preflight.headers["access-control-allow-headers"] == "authorization,content-type,x-amz-date"
+    assert preflight.headers["access-control-allow-methods"] == "GET, POST, PUT, DELETE, OPTIONS"
+    answer = request(cognito_sync_server, "GET", f"{records_path()}/records")
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "x-amzn-ErrorType" in answer.headers["access-control-expose-headers"]
+    assert cognito_sync_server.calls[-1].operation == "ListRecords"
+
+
+# -- control endpoints -----------------------------------------------------------------
+
+
+def test_state_shows_every_level(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    written = push(client, {"level": "3", "name": "ada"})["Records"]
+    listed = client.list_records(**ids())
+    removed = client.update_records(
+        **ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[remove("name", 1)]
+    )["Records"][0]
+    push(client_for(cognito_sync_server, "eu-west-1"), {"k": "v"}, identity=OTHER_IDENTITY)
+
+    def epoch(moment: Any) -> float:
+        return round(moment.timestamp(), 3)
+
+    level = written[0]
+    view = request(cognito_sync_server, "GET", "/_mock/state").json
+    assert view["account_id"] == "123456789012"
+    assert (view["strict"], view["calls"]) == (False, 6)
+    assert list(view["accounts"]) == ["123456789012"]
+    regions = view["accounts"]["123456789012"]["regions"]
+    assert list(regions) == ["eu-west-1", "us-east-1"]
+    assert list(regions["eu-west-1"]["pools"][POOL]["identities"]) == [OTHER_IDENTITY]
+    pool = regions["us-east-1"]["pools"][POOL]
+    assert (pool["sync_sessions"], pool["data_storage"], pool["events"], pool["push_sync"]) == (2, 6, {}, None)
+    assert pool["bulk_publish"]["status"] == "NOT_STARTED"
+    identity = pool["identities"][IDENTITY]
+    assert (identity["data_storage"], identity["devices"]) == (6, {})
+    dataset = identity["datasets"][DATASET]
+    assert {k: v for k, v in dataset.items() if k != "records"} == {
+        "exists": True,
+        "sync_count": 2,
+        "deleted_at_sync_count": None,
+        "creation_date": epoch(level["LastModifiedDate"]),
+        "last_modified_date": epoch(removed["LastModifiedDate"]),
+        "last_modified_by": IDENTITY,
+        "num_records": 1,
+        "data_storage": 6,
+        "merged_dataset_names": [],
+        "subscribed_devices": [],
+    }
+    assert dataset["records"] == {
+        "level": {
+            "value": "3",
+            "sync_count": 1,
+            "deleted": False,
+            "last_modified_date": epoch(level["LastModifiedDate"]),
+            "last_modified_by": IDENTITY,
+            "device_last_modified_date": epoch(level["DeviceLastModifiedDate"]),
+        },
+        "name": {
+            "value": None,
+            "sync_count": 2,
+            "deleted": True,
+            "last_modified_date": epoch(removed["LastModifiedDate"]),
+            "last_modified_by": IDENTITY,
+            "device_last_modified_date": epoch(removed["DeviceLastModifiedDate"]),
+        },
+    }
+
+
+def test_state_of_a_deleted_dataset_and_pool_settings(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    push(client, {"level": "3"})
+    client.delete_dataset(**ids())
+    enable_streams(client)
+    client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"})
+    pool = request(cognito_sync_server, "GET", "/_mock/state").json["accounts"]["123456789012"]["regions"]["us-east-1"][
+        "pools"
+    ][POOL]
+    assert pool["cognito_streams"] == {"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"}
+    assert pool["events"] == {"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"}
+    dataset = pool["identities"][IDENTITY]["datasets"][DATASET]
+    assert (dataset["exists"], dataset["sync_count"], dataset["deleted_at_sync_count"]) == (False, 1, 1)
+    assert (dataset["records"], dataset["num_records"]) == ({}, 0)
+
+
+def test_reset_empties_everything(cognito_sync_server: CognitoSyncServer) -> None:
+    push(client_for(cognito_sync_server), {"level": "3"})
+    answer = request(cognito_sync_server, "POST", "/_mock/reset")
+    assert (answer.status, answer.json) == (200, {"reset": True})
+    assert request(cognito_sync_server, "GET", "/_mock/state").json == {
+        "account_id": "123456789012",
+        "strict": False,
+        "calls": 0,
+        "accounts": {},
+    }
+    assert cognito_sync_server.calls == []
+
+
+def test_calls_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+    with raises_error("ResourceNotFoundException", 404):
+        client.describe_dataset(**ids())
+    assert request(cognito_sync_server, "GET", "/_mock/calls").json == [
+        {"operation": "ListDatasets", "params": {"IdentityPoolId": POOL, "IdentityId": IDENTITY}, "error": None},
+        {"operation": "DescribeDataset", "params": ids(), "error": "ResourceNotFoundException"},
+    ]
+
+
+def test_push_notifications_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    enable_push(client)
+    push(client, {"level": "3"})
+    device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="tok-1")["DeviceId"]
+    client.subscribe_to_dataset(**ids(), DeviceId=device)
+    listed = client.list_records(**ids())
+    client.update_records(
+        **ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[replace("level", "4", 1)]
+    )
+    expected = [
+        {
+            "platform": "GCM",
+            "token": "tok-1",
+            "device_id": device,
+            "payload": {
+                "source": "cognito-sync",
+                "identityPoolId": POOL,
+                "identityId": IDENTITY,
+                "datasetName": DATASET,
+                "syncCount": 2,
+            },
+        }
+    ]
+    assert request(cognito_sync_server, "GET", "/_mock/push-notifications").json == expected
+    assert cognito_sync_server.push_notifications == expected
+
+
+def test_stream_records_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    enable_streams(client)
+    record = push(client, {"level": "3"})["Records"][0]
+    ms = int(round(record["LastModifiedDate"].timestamp() * 1000))
+    expected = [
+        {
+            "identityPoolId": POOL,
+            "identityId": IDENTITY,
+            "datasetName": DATASET,
+            "operation": "replace",
+            "payloadType": "Inline",
+            "syncCount": 1,
+            "lastModifiedDate": ms,
+            "kinesisSyncRecords": [
+                {
+                    "key": "level",
+                    "value": "3",
+                    "syncCount": 1,
+                    "lastModifiedDate": ms,
+                    "deviceLastModifiedDate": ms,
+                    "op": "replace",
+                }
+            ],
+        }
+    ]
+    assert request(cognito_sync_server, "GET", "/_mock/stream-records").json == expected
+    assert request(cognito_sync_server, "GET", f"/_mock/stream-records?stream_name={STREAM}").json == expected
+    assert request(cognito_sync_server, "GET", "/_mock/stream-records?stream_name=other").json == []
+    assert request(cognito_sync_server, "GET", "/_mock/stream-records?region=eu-west-1").json == []
+    assert cognito_sync_server.stream_records(STREAM) == expected
+
+
+def test_inject_error_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
+    body = {"operation": "ListRecords", "code": "TooManyRequestsException", "message": "busy", "times": 2}
+    answer = request(cognito_sync_server, "POST", "/_mock/inject-error", json.dumps(body).encode())
+    assert (answer.status, answer.json) == (200, {"injected": 2})
+    client = client_for(cognito_sync_server)
+    for _ in range(2):
+        with raises_error("TooManyRequestsException", 429, "busy"):
+            client.list_records(**ids())
+    assert client.list_records(**ids())["DatasetExists"] is False
+    bad = {"operation": "ListRecords", "code": "LimitExceededException"}
+    answer = request(cognito_sync_server, "POST", "/_mock/inject-error", json.dumps(bad).encode())
+    status, code, message = answer.error
+    assert (status, code) == (400, INVALID)
+    assert message.startswith("/_mock/inject-error: ListRecords does not model 'LimitExceededException'; it models [")
+
+
+def test_bulk_publish_endpoints(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    enable_streams(client)
+    push(client, {"level": "3"})
+
+    def post(name: str, document: dict[str, Any]) -> Answer:
+        return request(cognito_sync_server, "POST", f"/_mock/{name}", json.dumps(document).encode())
+
+    assert post("hold-bulk-publishes", {"hold": True}).json == {"hold_bulk_publishes": True}
+    assert cognito_sync_server.hold_bulk_publishes is True
+    client.bulk_publish(IdentityPoolId=POOL)
+    assert client.get_bulk_publish_details(IdentityPoolId=POOL)["BulkPublishStatus"] == "IN_PROGRESS"
+    assert post("complete-bulk-publish", {"pool_id": POOL}).json == {"completed": True}
+    assert client.get_bulk_publish_details(IdentityPoolId=POOL)["BulkPublishStatus"] == "SUCCEEDED"
+    assert len(cognito_sync_server.stream_records(STREAM)) == 2  # the update, then the bulk publish
+
+    assert post("complete-bulk-publish", {"pool_id": POOL}).error == (
+        400,
+        INVALID,
+        f"/_mock/complete-bulk-publish: identity pool {POOL} has no bulk publish in progress",
+    )
+    assert post("fail-bulk-publish", {"pool_id": POOL}).error == (
+        400,
+        INVALID,
+        "/_mock/fail-bulk-publish: missing member 'message'",
+    )
+    assert post("hold-bulk-publishes", {"hold": "yes"}).error == (
+        400,
+        INVALID,
+        "/_mock/hold-bulk-publishes: hold must be true or false",
+    )
+
+
+def test_fail_bulk_publish_endpoint() -> None:
+    with CognitoSyncServer(limits={"bulk_publish_interval_seconds": 0}) as server:
+        client = client_for(server)
+        enable_streams(client)
+        server.hold_bulk_publishes = True
+        client.bulk_publish(IdentityPoolId=POOL)
+        document = {"pool_id": POOL, "message": "stream gone", "region": "us-east-1"}
+        answer = request(server, "POST", "/_mock/fail-bulk-publish", json.dumps(document).encode())
+        assert (answer.status, answer.json) == (200, {"failed": True})
+        details = client.get_bulk_publish_details(IdentityPoolId=POOL)
+        assert (details["BulkPublishStatus"], details["FailureMessage"]) == ("FAILED", "stream gone")
+
+
+def test_register_and_merge_endpoints() -> None:
+    with CognitoSyncServer(strict=True) as server:
+
+        def post(name: str, document: dict[str, Any]) -> Answer:
+            return request(server, "POST", f"/_mock/{name}", json.dumps(document).encode())
+
+        assert post("register-identity-pool", {"pool_id": POOL}).json == {"registered": True}
+        client = client_for(server)
+        assert client.describe_identity_pool_usage(IdentityPoolId=POOL)["IdentityPoolUsage"]["DataStorage"] == 0
+        for identity in (IDENTITY, OTHER_IDENTITY):
+            assert post("register-identity", {"pool_id": POOL, "identity_id": identity}).status == 200
+        push(client, {"level": "3"}, identity=OTHER_IDENTITY)
+        document = {"pool_id": POOL, "into_identity_id": IDENTITY, "from_identity_id": OTHER_IDENTITY}
+        assert post("merge-identities", document).json == {"merged": True}
+        names = [d["DatasetName"] for d in client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)["Datasets"]]
+        assert names == [f"{DATASET}.{OTHER_IDENTITY}"]
+        assert post("register-identity", {"pool_id": POOL, "identity_id": 7}).error == (
+            400,
+            INVALID,
+            "/_mock/register-identity: identity_id must be a string",
+        )
+        assert post("register-identity-pool", {"pool_id": POOL, "account_id": 1}).error == (
+            400,
+            INVALID,
+            "/_mock/register-identity-pool: account_id must be a string",
+        )
+
+
+def test_control_endpoint_errors(cognito_sync_server: CognitoSyncServer) -> None:
+    answer = request(cognito_sync_server, "GET", "/_mock/reset")
+    assert answer.error == (405, "MethodNotAllowed", "/_mock/reset takes POST, not GET")
+    assert answer.headers["allow"] == "POST"
+    assert request(cognito_sync_server, "DELETE", "/_mock/state").error[:2] == (405, "MethodNotAllowed")
+    assert request(cognito_sync_server, "GET", "/_mock/nope").error == (
+        404,
+        "UnknownOperationException",
+        "No mock control endpoint /_mock/nope; GET /_mock/ lists them",
+    )
+    assert request(cognito_sync_server, "POST", "/_mock/inject-error", b"{oops").error == (
+        400,
+        INVALID,
+        "The request body is not valid JSON",
+    )
+    assert request(cognito_sync_server, "POST", "/_mock/inject-error", b"[]").error == (
+        400,
+        INVALID,
+        "The request body must be a JSON object",
+    )
+    assert request(cognito_sync_server, "POST", "/_mock/inject-error", b"{}").error == (
+        400,
+        INVALID,
+        "/_mock/inject-error: missing member 'operation'",
+    )
+    assert cognito_sync_server.calls == []
+
+
+def test_control_endpoints_show_any_string_a_request_carried(cognito_sync_server: CognitoSyncServer) -> None:
+    """A lone surrogate (JSON "\\ud800") in a recorded call or in the state is shown, escaped, not a 500."""
+    body = b'{"Events": {"SyncTrigger": "\\ud800 \\u00e9\\u2603"}}'
+    request(cognito_sync_server, "POST", f"/identitypools/{POOL}/events", body)  # recorded, whatever the answer
+    calls = request(cognito_sync_server, "GET", "/_mock/calls")
+    assert calls.status == 200
+    assert calls.body.isascii()
+    assert [(c["operation"], c["params"]["Events"]) for c in calls.json] == [
+        ("SetCognitoEvents", {"SyncTrigger": "\ud800 \u00e9\u2603"})
+    ]
+    cognito_sync_server.backend().set_cognito_events(identity_pool_id=POOL, events={"SyncTrigger": "\udfff \u2603"})
+    state = request(cognito_sync_server, "GET", "/_mock/state")
+    assert state.status == 200
+    assert state.body.isascii()
+    pool = state.json["accounts"]["123456789012"]["regions"]["us-east-1"]["pools"][POOL]
+    assert pool["events"] == {"SyncTrigger": "\udfff \u2603"}
+
+
+def test_a_control_body_nested_too_deep_is_400(cognito_sync_server: CognitoSyncServer) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert request(cognito_sync_server, "POST", "/_mock/restore", deep).error == (
+        400,
+        INVALID,
+        "The request body is not valid JSON",
+    )
+    still_answers(cognito_sync_server)
+
+
+def test_control_index_lists_the_endpoints(cognito_sync_server: CognitoSyncServer) -> None:
+    index = request(cognito_sync_server, "GET", "/_mock/").json
+    assert {path: entry["method"] for path, entry in index.items()} == {
+        "/_mock/state": "GET",
+        "/_mock/reset": "POST",
+        "/_mock/calls": "GET",
+        "/_mock/push-notifications": "GET",
+        "/_mock/stream-records": "GET",
+        "/_mock/inject-error": "POST",
+        "/_mock/hold-bulk-publishes": "POST",
+        "/_mock/complete-bulk-publish": "POST",
+        "/_mock/fail-bulk-publish": "POST",
+        "/_mock/register-identity-pool": "POST",
+        "/_mock/register-identity": "POST",
+        "/_mock/merge-identities": "POST",
+        "/_mock/snapshot": "GET",
+        "/_mock/restore": "POST",
+        "/_mock/map-access-key": "POST",
+        "/_mock/identity-credentials": "POST",
+    }
+    assert request(cognito_sync_server, "GET", "/_mock").json == index
+
+
+def test_snapshot_and_restore_endpoints(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    push(client, {"level": "3"})
+    snapshot = request(cognito_sync_server, "GET", "/_mock/snapshot").json
+    assert snapshot == cognito_sync_server.snapshot()
+    assert snapshot["version"] == 1
+    assert request(cognito_sync_server, "POST", "/_mock/reset").status == 200
+    answer = request(cognito_sync_server, "POST", "/_mock/restore", json.dumps(snapshot).encode())
+    assert (answer.status, answer.json) == (200, {"restored": True})
+    listed = client.list_records(**ids())
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "3", 1)]
+
+    short = {"us-east-1": {POOL: {OTHER_IDENTITY: {"saved": {"coins": "7"}}}}}
+    assert request(cognito_sync_server, "POST", "/_mock/restore", json.dumps(short).encode()).status == 200
+    assert client.list_records(**ids())["DatasetExists"] is False  # restore replaces everything
+    seeded = client.list_records(**ids(identity=OTHER_IDENTITY, dataset="saved"))["Records"]
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in seeded] == [("coins", "7", 1)]
+
+    bad = json.dumps({"version": 99, "accounts": {}}).encode()
+    assert request(cognito_sync_server, "POST", "/_mock/restore", bad).error == (
+        400,
+        INVALID,
+        "/_mock/restore: version: unknown version 99; this mock reads version 1",
+    )
+
+
+def test_server_seeded_with_a_state() -> None:
+    with CognitoSyncServer(state={"eu-west-1": {POOL: {IDENTITY: {DATASET: {"level": "9"}}}}}) as server:
+        listed = client_for(server, "eu-west-1").list_records(**ids())
+        assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "9", 1)]
+
+
+def test_map_access_key_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
+    document = {"access_key_id": "AKIAOTHERACCOUNT001", "account_id": "210987654321"}
+    answer = request(cognito_sync_server, "POST", "/_mock/map-access-key", json.dumps(document).encode())
+    assert (answer.status, answer.json) == (200, {"mapped": True})
+    other = keyed_client(cognito_sync_server, aws_access_key_id="AKIAOTHERACCOUNT001", aws_secret_access_key="x")
+    push(other, {"level": "3"})
+    push(client_for(cognito_sync_server), {"level": "4"})
+    accounts = request(cognito_sync_server, "GET", "/_mock/state").json["accounts"]
+    assert sorted(accounts) == ["123456789012", "210987654321"]
+    records = accounts["210987654321"]["regions"]["us-east-1"]["pools"][POOL]["identities"][IDENTITY]["datasets"][
+        DATASET
+    ]["records"]
+    assert records["level"]["value"] == "3"
+
+
+def test_identity_credentials_endpoint() -> None:
+    with CognitoSyncServer(strict=True) as server:
+        server.backend().register_identity_pool(POOL)
+        developer = client_for(server)
+        enable_push(developer)
+        document = {"pool_id": POOL, "identity_id": IDENTITY}
+        answer = request(server, "POST", "/_mock/identity-credentials", json.dumps(document).encode())
+        keys = answer.json
+        assert sorted(keys) == ["AccessKeyId", "SecretAccessKey", "SessionToken"]
+        assert keys["AccessKeyId"].startswith("ASIA")
+        identity = keyed_client(
+            server,
+            aws_access_key_id=keys["AccessKeyId"],
+            aws_secret_access_key=keys["SecretAccessKey"],
+            aws_session_token=keys["SessionToken"],
+        )
+        device = identity.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")
+        assert len(device["DeviceId"]) == 36
+        with raises_error("NotAuthorizedException", 403, "These credentials are not valid for accessing this resource"):
+            developer.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")
