@@ -12,12 +12,15 @@ import functools
 import inspect
 import os
 import threading
-import unittest
-from typing import Any, Callable, Mapping, TypeVar
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from . import interception
 from .api import StateAPI
 from .state import State, read_state
+
+if TYPE_CHECKING:
+    from unittest import TestCase
 
 _T = TypeVar("_T")
 
@@ -118,7 +121,8 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         return wrapper
 
     def _decorate_class(self, cls: type) -> type:
-        if issubclass(cls, unittest.TestCase):
+        unittest = sys.modules.get("unittest")  # a TestCase means unittest is imported already
+        if unittest is not None and issubclass(cls, unittest.TestCase):
             return self._decorate_test_case(cls)
         for name, member in list(vars(cls).items()):
             if not name.startswith("test"):
@@ -129,7 +133,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
                 setattr(cls, name, self(member))
         return cls
 
-    def _decorate_test_case(self, cls: type[unittest.TestCase]) -> type[unittest.TestCase]:
+    def _decorate_test_case(self, cls: type[TestCase]) -> type[TestCase]:
         """Active from setUpClass to tearDownClass; each test starts from setUpClass's state."""
         mock = self
         set_up_class = _inherited(cls, "setUpClass")
@@ -153,7 +157,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
                 mock.stop()
 
         @functools.wraps(set_up)
-        def setUp(test: unittest.TestCase) -> None:  # noqa: N802
+        def setUp(test: TestCase) -> None:  # noqa: N802
             if baseline and mock._entries:
                 mock.state.put_back(baseline[0])
             set_up(test)

@@ -11,23 +11,18 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from botocore.model import Shape
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_CACHE_LIMIT = 8192
 _INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 
 
 def camel(name: str) -> str:
     """The lowerCamelCase form AWS uses for member names in validation messages."""
     return name[:1].lower() + name[1:]
-
-
-@lru_cache(maxsize=None)
-def _pattern(pattern: str) -> re.Pattern[str]:
-    # The model's patterns are Java regexes: \w and \d match ASCII only.
-    return re.compile(pattern, re.ASCII | re.DOTALL)
 
 
 def _java(value: Any) -> str:
@@ -51,80 +46,104 @@ def _fail(value: Any, path: str, constraint: str) -> str:
     return f"Value {_show(value)} at '{path}' failed to satisfy constraint: {constraint}"
 
 
+Check = Callable[[Any, str, "list[str]"], Any]
+
+
 def validate(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
     """Check ``value`` against ``shape``; append a message per violation to ``errors``.
 
     Returns the value converted to its Python form (timestamps become aware datetimes).
     """
+    return checker(shape)(value, path, errors)
+
+
+def check_structure(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
+    """Validate a structure: required members, then each member present (unknown ones dropped)."""
+    return checker(shape)(value, path, errors)
+
+
+@lru_cache(maxsize=None)
+def checker(shape: Shape) -> Check:
+    """The check of one shape, with its constraints looked up once, not on every call."""
     kind = shape.type_name
-    checker = _CHECKERS.get(kind)
-    if checker is None:  # a type this model does not use: accept as it is
+    if kind == "structure":
+        return _structure_checker(shape)
+    if kind == "list":
+        return _list_checker(shape)
+    if kind == "map":
+        return _map_checker(shape)
+    if kind == "string":
+        return _string_checker(shape)
+    if kind in _INT_RANGES:
+        return _integer_checker(*_INT_RANGES[kind])
+    if kind == "boolean":
+        return _check_boolean
+    if kind == "timestamp":
+        return _check_timestamp
+    return lambda value, path, errors: value  # a type this model does not use
+
+
+def _length_checker(shape: Shape) -> Callable[[Any, int, str, list[str]], None]:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def check(value: Any, length: int, path: str, errors: list[str]) -> None:
+        if low is not None and length < low:
+            errors.append(_fail(value, path, f"Member must have length greater than or equal to {low}"))
+        if high is not None and length > high:
+            errors.append(_fail(value, path, f"Member must have length less than or equal to {high}"))
+
+    return check
+
+
+def _string_checker(shape: Shape) -> Check:
+    check_length = _length_checker(shape)
+    enum = shape.metadata.get("enum")
+    pattern = shape.metadata.get("pattern")
+    compiled = None if pattern is None else re.compile(pattern, re.ASCII | re.DOTALL)  # Java: ASCII \w
+    valid: dict[str, None] = {}  # short values seen valid: IDs and names recur on every call
+
+    def check(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, str):
+            errors.append(_fail(value, path, "Member must be a string"))
+            return value
+        if value in valid:
+            return value
+        if not value.isascii() and _SURROGATE.search(value):
+            # A JSON escape like "\ud800" decodes to half a character, which no UTF-8 can hold.
+            shown = value.encode("utf-8", "backslashreplace").decode()
+            errors.append(_fail(shown, path, "Member must be valid Unicode text"))
+            return value
+        failures = len(errors)
+        check_length(value, len(value), path, errors)
+        if enum is not None and value not in enum:
+            errors.append(_fail(value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
+        if compiled is not None and compiled.fullmatch(value) is None:
+            errors.append(_fail(value, path, f"Member must satisfy regular expression pattern: {pattern}"))
+        if len(errors) == failures and len(value) <= 256 and len(valid) < _CACHE_LIMIT:
+            valid[value] = None
         return value
-    return checker(shape, value, path, errors)
+
+    return check
 
 
-_VALID_SHORT_STRINGS: dict[tuple[int, str], None] = {}  # (shape id, value) seen valid
-_CACHE_LIMIT = 8192
-
-
-def _check_string(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
-    if not isinstance(value, str):
-        errors.append(_fail(value, path, "Member must be a string"))
+def _integer_checker(low: int, high: int) -> Check:
+    def check(value: Any, path: str, errors: list[str]) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append(_fail(value, path, "Member must be a whole number"))
+        elif not low <= value <= high:
+            errors.append(_fail(value, path, f"Member must be between {low} and {high}"))
         return value
-    key = (id(shape), value)
-    if key in _VALID_SHORT_STRINGS:  # IDs and names recur on every call: check each once
-        return value
-    failures = len(errors)
-    _check_string_constraints(shape, value, path, errors)
-    if len(errors) == failures and len(value) <= 256 and len(_VALID_SHORT_STRINGS) < _CACHE_LIMIT:
-        _VALID_SHORT_STRINGS[key] = None
-    return value
+
+    return check
 
 
-def _check_string_constraints(shape: Shape, value: str, path: str, errors: list[str]) -> None:
-    if not value.isascii() and _SURROGATE.search(value):
-        # A JSON escape like "\ud800" decodes to half a character, which no UTF-8 can hold.
-        errors.append(_fail(value.encode("utf-8", "backslashreplace").decode(), path, "Member must be valid Unicode text"))
-        return
-    _check_length(shape, value, len(value), path, errors)
-    meta = shape.metadata
-    enum = meta.get("enum")
-    if enum is not None and value not in enum:
-        errors.append(_fail(value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
-    pattern = meta.get("pattern")
-    if pattern is not None and _pattern(pattern).fullmatch(value) is None:
-        errors.append(
-            _fail(value, path, f"Member must satisfy regular expression pattern: {pattern}")
-        )
-
-
-def _check_length(shape: Shape, value: Any, length: int, path: str, errors: list[str]) -> None:
-    meta = shape.metadata
-    low = meta.get("min")
-    high = meta.get("max")
-    if low is not None and length < low:
-        errors.append(_fail(value, path, f"Member must have length greater than or equal to {low}"))
-    if high is not None and length > high:
-        errors.append(_fail(value, path, f"Member must have length less than or equal to {high}"))
-
-
-def _check_integer(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors.append(_fail(value, path, "Member must be a whole number"))
-        return value
-    low, high = _INT_RANGES[shape.type_name]
-    if not low <= value <= high:
-        errors.append(_fail(value, path, f"Member must be between {low} and {high}"))
-    return value
-
-
-def _check_boolean(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
+def _check_boolean(value: Any, path: str, errors: list[str]) -> Any:
     if not isinstance(value, bool):
         errors.append(_fail(value, path, "Member must be a boolean"))
     return value
 
 
-def _check_timestamp(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
+def _check_timestamp(value: Any, path: str, errors: list[str]) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors.append(_fail(value, path, "Member must be a timestamp in epoch seconds"))
         return value
@@ -135,56 +154,60 @@ def _check_timestamp(shape: Shape, value: Any, path: str, errors: list[str]) -> 
         return value
 
 
-def _check_list(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
-    if not isinstance(value, list):
-        errors.append(_fail(value, path, "Member must be a list"))
-        return value
-    _check_length(shape, value, len(value), path, errors)
+def _list_checker(shape: Shape) -> Check:
+    check_length = _length_checker(shape)
     member = shape.member  # type: ignore[attr-defined]
-    return [validate(member, item, f"{path}.{i}.member", errors) for i, item in enumerate(value, 1)]
+
+    def check(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, list):
+            errors.append(_fail(value, path, "Member must be a list"))
+            return value
+        check_length(value, len(value), path, errors)
+        item = checker(member)
+        return [item(v, f"{path}.{i}.member", errors) for i, v in enumerate(value, 1)]
+
+    return check
 
 
-def _check_map(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
-    if not isinstance(value, dict):
-        errors.append(_fail(value, path, "Member must be a map"))
-        return value
-    _check_length(shape, value, len(value), path, errors)
+def _map_checker(shape: Shape) -> Check:
+    check_length = _length_checker(shape)
     key_shape, value_shape = shape.key, shape.value  # type: ignore[attr-defined]
-    out = {}
-    for key, item in value.items():
-        validate(key_shape, key, f"{path}.key", errors)
-        out[key] = validate(value_shape, item, f"{path}.{key}.member", errors)
-    return out
+
+    def check(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, dict):
+            errors.append(_fail(value, path, "Member must be a map"))
+            return value
+        check_length(value, len(value), path, errors)
+        check_key, check_item = checker(key_shape), checker(value_shape)
+        out = {}
+        for key, item in value.items():
+            check_key(key, f"{path}.key", errors)
+            out[key] = check_item(item, f"{path}.{key}.member", errors)
+        return out
+
+    return check
 
 
-def check_structure(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
-    """Validate a structure: required members, then each member present (unknown ones dropped)."""
-    if not isinstance(value, dict):
-        errors.append(_fail(value, path, "Member must be a structure"))
-        return value
-    out = {}
-    prefix = f"{path}." if path else ""
-    members = shape.members  # type: ignore[attr-defined]
-    for name in shape.required_members:
-        if value.get(name) is None:
-            errors.append(_fail(None, prefix + camel(name), "Member must not be null"))
-    for name, member in members.items():
-        item = value.get(name)
-        if item is not None:
-            out[name] = validate(member, item, prefix + camel(name), errors)
-    return out
+def _structure_checker(shape: Shape) -> Check:
+    required = [(name, camel(name)) for name in shape.required_members]
+    members = [(name, camel(name), member) for name, member in shape.members.items()]  # type: ignore[attr-defined]
 
+    def check(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, dict):
+            errors.append(_fail(value, path, "Member must be a structure"))
+            return value
+        prefix = f"{path}." if path else ""
+        for name, wire in required:
+            if value.get(name) is None:
+                errors.append(_fail(None, prefix + wire, "Member must not be null"))
+        out = {}
+        for name, wire, member in members:  # members are looked up here: a shape may contain itself
+            item = value.get(name)
+            if item is not None:
+                out[name] = checker(member)(item, prefix + wire, errors)
+        return out
 
-_CHECKERS = {
-    "string": _check_string,
-    "integer": _check_integer,
-    "long": _check_integer,
-    "boolean": _check_boolean,
-    "timestamp": _check_timestamp,
-    "list": _check_list,
-    "map": _check_map,
-    "structure": check_structure,
-}
+    return check
 
 
 def summary(errors: list[str]) -> str:
