@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .backend import Backend
+from .display import CallList, PushList, StreamRecordList, html_table, text_table
 from .events import Handler
 from .state import Call, State
 
@@ -16,6 +17,30 @@ class StateAPI:
     def state(self) -> State:
         raise NotImplementedError
 
+    _COLUMNS = ("account", "region", "pools", "identities", "datasets", "records")
+
+    def _rows(self) -> list[list[Any]]:
+        rows = []
+        for (account, region), backend in sorted(self.state.backends.items()):
+            with backend.lock:
+                identities = [i for p in backend.pools.values() for i in p.identities.values()]
+                datasets = [d for i in identities for d in i.datasets.values() if d.exists]
+                rows.append(
+                    [account, region, len(backend.pools), len(identities), len(datasets), sum(d.num_records for d in datasets)]
+                )
+        return rows
+
+    def _title(self) -> str:
+        return f"{type(self).__name__}: {len(self.state.calls)} calls answered"
+
+    def _repr_html_(self) -> str:
+        return html_table(self._title(), self._COLUMNS, self._rows())
+
+    def __repr__(self) -> str:
+        if getattr(self, "_state", None) is None:
+            return f"<{type(self).__name__}, not started>"
+        return text_table(self._title(), self._COLUMNS, self._rows())
+
     def backend(self, region: str = "us-east-1", account_id: str | None = None) -> Backend:
         """The live backend of an account (default: the mock's) and a region."""
         return self.state.backend(region, account_id)
@@ -23,7 +48,7 @@ class StateAPI:
     @property
     def calls(self) -> list[Call]:
         """The operations answered, in order: each with ``operation``, ``params``, ``error``."""
-        return list(self.state.calls)
+        return CallList(self.state.calls)
 
     def reset(self) -> None:
         """Empty every backend, the calls, the side channels' outboxes and injected faults."""
@@ -39,12 +64,13 @@ class StateAPI:
         self, stream_name: str | None = None, region: str = "us-east-1", account_id: str | None = None
     ) -> list[dict[str, Any]]:
         """The Cognito Streams records published (to one stream, or to any), in order."""
-        return self.state.channels.streams.records(stream_name, region, account_id or self.state.account_id)
+        records = self.state.channels.streams.records(stream_name, region, account_id or self.state.account_id)
+        return StreamRecordList(records)
 
     @property
     def push_notifications(self) -> list[dict[str, Any]]:
         """Every silent push sent: dicts with platform, token, device_id and payload."""
-        return self.state.channels.outbox.sent()
+        return PushList(self.state.channels.outbox.sent())
 
     @property
     def hold_bulk_publishes(self) -> bool:

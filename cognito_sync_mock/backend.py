@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Mapping, TypeVar
 from . import events, moto_bridge, tokens
 from .channels import SideChannels
 from .clock import now
+from .display import html_table, text_table
 from .events import Write
 from .exceptions import (
     AlreadyStreamedError,
@@ -107,6 +108,30 @@ class Backend:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.lock = threading.RLock()
+
+    # -- how it shows -------------------------------------------------------------------
+
+    _COLUMNS = ("pool", "identity", "dataset", "sync count", "records", "bytes", "exists")
+
+    def _rows(self) -> list[list[Any]]:
+        with self.lock:
+            return [
+                [pool_id, identity_id, d.name, d.sync_count, d.num_records, d.data_storage, d.exists]
+                for pool_id, pool in sorted(self.pools.items())
+                for identity_id, identity in sorted(pool.identities.items())
+                for d in sorted(identity.datasets.values(), key=lambda d: d.name)
+            ]
+
+    def _repr_html_(self) -> str:
+        return html_table(f"backend {self.account_id} {self.region}", self._COLUMNS, self._rows())
+
+    def __repr__(self) -> str:
+        return text_table(f"backend {self.account_id} {self.region}", self._COLUMNS, self._rows())
+
+    def dataset(self, pool_id: str, identity_id: str, dataset_name: str) -> Dataset:
+        """The stored dataset (live or deleted) for a look at its records; KeyError if none."""
+        with self.lock:
+            return self.pools[pool_id].identities[identity_id].datasets[dataset_name]
 
     # -- the mock's own API ------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import bisect
 import datetime as _dt
 from typing import Any, Iterator
 
+from .display import html_table, text_table
 from .serialize import FrozenDict
 
 
@@ -128,6 +129,24 @@ class Dataset:
                 return
             yield self.records[key]
             index += 1
+
+    _COLUMNS = ("key", "value", "sync count", "last modified", "by")
+
+    def _rows(self) -> list[list[Any]]:
+        return [
+            [r.key, "(deleted)" if r.value is None else r.value, r.sync_count, r.last_modified_date, r.last_modified_by]
+            for r in sorted(self.records.values(), key=lambda r: (r.sync_count, r.key))
+        ]
+
+    def _title(self) -> str:
+        state = "" if self.exists else ", deleted"
+        return f"dataset {self.name} of {self.identity_id}: sync count {self.sync_count}{state}"
+
+    def _repr_html_(self) -> str:
+        return html_table(self._title(), self._COLUMNS, self._rows())
+
+    def __repr__(self) -> str:
+        return text_table(self._title(), self._COLUMNS, self._rows())
 
     def to_dict(self) -> dict[str, Any]:
         return {
