@@ -255,14 +255,14 @@ def test_after_stop_a_client_reaches_its_endpoint(local_server: Any) -> None:
 
 def test_other_services_pass_through_untouched(local_server: Any) -> None:
     lambda_client = make_client(service="lambda", endpoint_url=local_server.url)
-    sqs_client = make_client(service="sqs", endpoint_url=local_server.url)
+    # DynamoDB (json) rather than SQS, whose protocol changed between botocore versions.
+    dynamodb_client = make_client(service="dynamodb", endpoint_url=local_server.url)
     with mock_cognito_sync() as mock:
         local_server.reply = {"Functions": [{"FunctionName": "from-local-server"}]}
         functions = lambda_client.list_functions()
         assert [f["FunctionName"] for f in functions["Functions"]] == ["from-local-server"]
-        local_server.reply = {"QueueUrls": ["http://127.0.0.1/123456789012/from-local-server"]}
-        queues = sqs_client.list_queues()
-        assert queues["QueueUrls"] == ["http://127.0.0.1/123456789012/from-local-server"]
+        local_server.reply = {"TableNames": ["from-local-server"]}
+        assert dynamodb_client.list_tables()["TableNames"] == ["from-local-server"]
         assert mock.calls == []
         assert mock_is_active()
     assert [r["method"] for r in local_server.requests] == ["GET", "POST"]

@@ -48,7 +48,7 @@ def test_no_stream_records_when_streaming_is_disabled(cognito_sync: Any, client:
 
 def test_update_records_publishes_one_record_with_every_written_record(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
-    device_date = utc("2024-04-30 08:00:00.250")
+    device_date = utc("2024-04-30 08:00:00")  # whole seconds: older botocore drops the fraction
     with freeze_time(T0):
         put(client, {"a": "1"})
     with freeze_time(T1):
