@@ -1,8 +1,7 @@
 """Helpers for the activation, interception, time and plugin tests.
 
-Kept apart from conftest.py (owned by the data-operation tests). Import it as
-``activation_support`` (tests/ is on sys.path under pytest's default import mode) or as
-``tests.activation_support``.
+Import it as ``activation_support`` (tests/ is on sys.path under pytest's default import
+mode, as for conftest).
 """
 
 from __future__ import annotations
@@ -13,57 +12,14 @@ import socket
 import threading
 from typing import Any, Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
-REGION = "us-east-1"
-POOL = "us-east-1:0000aaaa-0000-4000-8000-000000000001"
-IDENTITY = "us-east-1:0000aaaa-0000-4000-8000-000000000002"
-OTHER_IDENTITY = "us-east-1:0000aaaa-0000-4000-8000-000000000003"
-CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-NO_RETRIES = {"total_max_attempts": 1}
+from conftest import IDENTITY, OTHER_IDENTITY, POOL, REGION, ids, make_client
+
+__all__ = ["IDENTITY", "OTHER_IDENTITY", "POOL", "REGION", "ids", "make_client"]
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def make_client(
-    region: str = REGION,
-    endpoint_url: str | None = None,
-    *,
-    session: boto3.session.Session | None = None,
-    service: str = "cognito-sync",
-    **config: Any,
-) -> Any:
-    """A client with dummy credentials and a single attempt per call.
-
-    Clients come from one shared session (made once: cheap), under a lock, since a
-    session is not safe to make clients from in several threads at once.
-    """
-    with _session_lock:
-        if session is None:
-            if not _shared_session:
-                _shared_session.append(boto3.session.Session())
-            session = _shared_session[0]
-        return session.client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint_url,
-            config=Config(retries=dict(NO_RETRIES), **config),
-            **CREDENTIALS,
-        )
-
-
-_shared_session: list[boto3.session.Session] = []
-_session_lock = threading.RLock()
-
-
-def ids(pool: str = POOL, identity: str = IDENTITY, dataset: str | None = "game") -> dict[str, str]:
-    out = {"IdentityPoolId": pool, "IdentityId": identity}
-    if dataset is not None:
-        out["DatasetName"] = dataset
-    return out
 
 
 def write(client: Any, dataset: str, values: dict[str, str], pool: str = POOL, identity: str = IDENTITY) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import threading
 from typing import Any, Iterator
 
 import boto3
@@ -20,16 +21,36 @@ DATASET = "game"
 DEFAULT_ACCOUNT = "123456789012"
 
 
-def make_client(region: str = REGION, endpoint_url: str | None = None, **config: Any) -> Any:
-    """A cognito-sync client with dummy credentials and no retries (plus any Config options)."""
-    return boto3.client(
-        "cognito-sync",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"total_max_attempts": 1}, **config),
-    )
+def make_client(
+    region: str = REGION,
+    endpoint_url: str | None = None,
+    *,
+    session: boto3.session.Session | None = None,
+    service: str = "cognito-sync",
+    **config: Any,
+) -> Any:
+    """A client with dummy credentials and a single attempt per call (plus any Config options).
+
+    Clients come from one shared session (made once: cheap), under a lock, since a
+    session is not safe to make clients from in several threads at once.
+    """
+    with _session_lock:
+        if session is None:
+            if not _shared_session:
+                _shared_session.append(boto3.session.Session())
+            session = _shared_session[0]
+        return session.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"total_max_attempts": 1}, **config),
+        )
+
+
+_shared_session: list[boto3.session.Session] = []
+_session_lock = threading.RLock()
 
 
 @pytest.fixture

@@ -14,28 +14,16 @@ import pytest
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 
-try:
-    from activation_support import (
-        IDENTITY,
-        POOL,
-        dataset_names,
-        ids,
-        make_client,
-        mock_is_active,
-        network_guard,
-        write,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.activation_support import (  # type: ignore[no-redef]
-        IDENTITY,
-        POOL,
-        dataset_names,
-        ids,
-        make_client,
-        mock_is_active,
-        network_guard,
-        write,
-    )
+from activation_support import (
+    IDENTITY,
+    POOL,
+    dataset_names,
+    ids,
+    make_client,
+    mock_is_active,
+    network_guard,
+    write,
+)
 
 __all__ = ["network_guard"]  # the fixture is used through autouse below
 

@@ -16,32 +16,18 @@ from botocore.exceptions import EndpointConnectionError
 
 from cognito_sync_mock import mock_cognito_sync
 
-try:
-    from activation_support import (
-        IDENTITY,
-        POOL,
-        closed_port,
-        dataset_names,
-        ids,
-        local_server,
-        make_client,
-        mock_is_active,
-        network_guard,
-        write,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.activation_support import (  # type: ignore[no-redef]
-        IDENTITY,
-        POOL,
-        closed_port,
-        dataset_names,
-        ids,
-        local_server,
-        make_client,
-        mock_is_active,
-        network_guard,
-        write,
-    )
+from activation_support import (
+    IDENTITY,
+    POOL,
+    closed_port,
+    dataset_names,
+    ids,
+    local_server,
+    make_client,
+    mock_is_active,
+    network_guard,
+    write,
+)
 
 __all__ = ["local_server", "network_guard"]
 

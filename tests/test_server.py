@@ -42,10 +42,7 @@ from cognito_sync_mock import CognitoSyncServer, interception
 from cognito_sync_mock.cli import main as cli_main
 from cognito_sync_mock.cli import parser as cli_parser
 
-try:
-    from activation_support import closed_port
-except ImportError:  # tests/ imported as a package
-    from tests.activation_support import closed_port  # type: ignore[no-redef]
+from activation_support import closed_port
 
 URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
 PATTERN = r"[\w-]+:[0-9a-f-]+"

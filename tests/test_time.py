@@ -12,10 +12,7 @@ from freezegun import freeze_time
 
 from cognito_sync_mock import mock_cognito_sync
 
-try:
-    from activation_support import ids, make_client, network_guard, write
-except ImportError:  # tests/ imported as a package
-    from tests.activation_support import ids, make_client, network_guard, write  # type: ignore[no-redef]
+from activation_support import ids, make_client, network_guard, write
 
 __all__ = ["network_guard"]
 

@@ -26,10 +26,7 @@ from cognito_sync_mock import mock_cognito_sync
 from conftest import DATASET, IDENTITY, POOL, raises_error, replace
 from side_channels_support import APP_ARN, ROLE_ARN, STREAM
 
-try:
-    from activation_support import network_guard
-except ImportError:  # tests/ imported as a package
-    from tests.activation_support import network_guard  # type: ignore[no-redef]
+from activation_support import network_guard
 
 __all__ = ["network_guard"]
 
