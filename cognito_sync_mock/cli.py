@@ -48,7 +48,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--account-id", help="the account of requests (default: $MOTO_ACCOUNT_ID, else 123456789012)")
     serve.add_argument("--strict", action="store_true", help="only registered pools and identities exist")
     serve.add_argument(
-        "--state", metavar="FILE", help="start from a snapshot JSON file (GET /_mock/snapshot writes one)"
+        "--state",
+        metavar="FILE",
+        help="keep the state in FILE: start from it, and rewrite it atomically after every change",
     )
     serve.add_argument(
         "--limit",
@@ -72,7 +74,7 @@ def serve(args: argparse.Namespace) -> int:
             account_id=args.account_id,
             strict=args.strict,
             limits=dict(args.limit),
-            state=args.state,
+            state_file=args.state,
         )
     except (ValueError, OSError) as error:
         print(f"cognito-sync-mock: {error}", file=sys.stderr)

@@ -26,6 +26,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import StateAPI
+from .persist import StateFile
 from .protocol import Request, Response, epoch
 from .state import State, read_state
 from .views import state_view
@@ -38,6 +39,20 @@ DRAIN_BYTES = 64 * 1024 * 1024  # an oversized body up to this is read and dropp
 IDLE_SECONDS = 60.0  # a keep-alive connection idle this long is closed
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,15}")
+# Operations that never change the state: no save (not even the dump that would show nothing changed).
+# ListRecords is not one of them: it counts a sync session.
+READS = frozenset(
+    {
+        "DescribeDataset",
+        "DescribeIdentityPoolUsage",
+        "DescribeIdentityUsage",
+        "GetBulkPublishDetails",
+        "GetCognitoEvents",
+        "GetIdentityPoolConfiguration",
+        "ListDatasets",
+        "ListIdentityPoolUsage",
+    }
+)
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date",
@@ -49,6 +64,8 @@ class CognitoSyncServer(StateAPI):
 
     Use it as a context manager (``with CognitoSyncServer() as server:``) or through
     ``start()`` / ``stop()``; ``url`` is where it listens (``port=0`` picks a free port).
+    With ``state_file`` it starts from that file (when it exists) and writes it, atomically,
+    after every request that changed the state, before answering.
     """
 
     def __init__(
@@ -61,11 +78,19 @@ class CognitoSyncServer(StateAPI):
         limits: Mapping[str, int] | None = None,
         state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
         self._state = State(account_id, strict, limits)
         seed = read_state(state)
         if seed is not None:
             self._state.restore(seed)  # a snapshot (or its short form), as mock_cognito_sync(state=...)
+        self.state_file = None if state_file is None else StateFile(state_file)
+        if self.state_file is not None:
+            saved = self.state_file.load()
+            if saved is not None:
+                self._state.restore(saved)  # the file, when there is one, wins over the seed
+            else:
+                self.state_file.save(self._state.snapshot())  # a file that cannot be written fails now
         self.host = host
         self.port = port
         self.max_body_bytes = max_body_bytes
@@ -121,6 +146,34 @@ class CognitoSyncServer(StateAPI):
         http_server.close_connections()
         if thread is not None:
             thread.join()
+
+    # -- persistence -------------------------------------------------------------------
+
+    def save(self) -> dict[str, Any]:
+        """Write the state to the state file now (if there is one) and return what was written.
+
+        Requests save by themselves; this is for changes made through ``backend()`` directly.
+        """
+        if self.state_file is None:
+            return self.snapshot()
+        document: dict[str, Any] = self.state_file.save_now(self._state.snapshot)
+        return document
+
+    def reset(self) -> None:
+        """Empty every backend, the calls, the side channels' outboxes and faults (and save)."""
+        super().reset()
+        self._changed()
+
+    def restore(self, snapshot: Any) -> None:
+        """Replace the whole state with a snapshot (or the short form), all or nothing (and save)."""
+        super().restore(snapshot)
+        self._changed()
+
+    def _changed(self) -> bool:
+        """A possible change is complete: put it in the state file before anyone is told; True if written."""
+        if self.state_file is None:
+            return False
+        return self.state_file.commit(self._state.snapshot)
 
     def __enter__(self) -> CognitoSyncServer:
         return self.start()
@@ -243,7 +296,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
         if path == "/_mock" or path.startswith("/_mock/"):
             return _control(app, self.command, path, query, body)
-        return app.state.handle(Request(self.command, path, query, headers, body))
+        response = app.state.handle(Request(self.command, path, query, headers, body))
+        if response.operation is not None and response.operation not in READS and app.state_file is not None:
+            try:
+                app._changed()  # written only if the state differs from the file (ListRecords counts a session)
+            except OSError as error:
+                raise _unsaved(app, error) from None
+        return response
 
     def _read_body(self) -> bytes:
         limit = self.server.app.max_body_bytes
@@ -394,15 +453,24 @@ def _preflight(headers: Mapping[str, str]) -> Response:
 
 _Query = dict[str, str]
 _Control = Callable[[CognitoSyncServer, _Query, dict[str, Any]], Any]
-_ENDPOINTS: dict[str, tuple[str, _Control, str]] = {}
+_ENDPOINTS: dict[str, dict[str, tuple[_Control, str, bool]]] = {}  # name -> method -> (func, doc, saves)
 
 
-def _endpoint(method: str, name: str, doc: str) -> Callable[[_Control], _Control]:
+def _endpoint(method: str, name: str, doc: str, saves: bool = False) -> Callable[[_Control], _Control]:
+    """Register a control endpoint; ``saves``: it changes the state, so a state file is written after it."""
+
     def register(func: _Control) -> _Control:
-        _ENDPOINTS[name] = (method, func, doc)
+        _ENDPOINTS.setdefault(name, {})[method] = (func, doc, saves)
         return func
 
     return register
+
+
+def _unsaved(app: CognitoSyncServer, error: OSError) -> _ClientError:
+    """A state file that cannot be written: a JSON 500, so the change is not acknowledged as saved."""
+    where = app.state_file.path if app.state_file is not None else "the state file"
+    logger.error("cannot write %s: %s", where, error)
+    return _ClientError(500, f"The state changed but could not be saved to {where}: {error}", "InternalErrorException")
 
 
 def _control(app: CognitoSyncServer, method: str, path: str, query: str, body: bytes) -> Response:
@@ -411,24 +479,41 @@ def _control(app: CognitoSyncServer, method: str, path: str, query: str, body: b
     if name == "":
         if method not in ("GET", "HEAD"):
             raise _ClientError(405, f"{method} is not allowed on /_mock/", "MethodNotAllowed")
-        index = {f"/_mock/{key}": {"method": m, "does": doc} for key, (m, _, doc) in _ENDPOINTS.items()}
-        return Response(200, _headers(), _json(index))
-    found = _ENDPOINTS.get(name)
-    if found is None:
+        return Response(200, _headers(), _json(_index()))
+    methods = _ENDPOINTS.get(name)
+    if methods is None:
         raise _ClientError(404, f"No mock control endpoint {path}; GET /_mock/ lists them", "UnknownOperationException")
-    expected, func, _ = found
-    if method != expected and not (method == "HEAD" and expected == "GET"):
+    found = methods.get("GET" if method == "HEAD" else method)
+    if found is None:
+        expected = " or ".join(methods)
         response = _error(405, "MethodNotAllowed", f"{path} takes {expected}, not {method}")
-        response.headers["Allow"] = expected
+        response.headers["Allow"] = ", ".join(methods)
         return response
+    func, _, saves = found
     params = dict(parse_qsl(query, keep_blank_values=True))
     document = _document(body)
     try:
         result = func(app, params, document)
+        if saves:
+            app._changed()
     except (ValueError, TypeError, KeyError) as error:
         message = f"missing member {error}" if isinstance(error, KeyError) else str(error)
         raise _ClientError(400, f"{path}: {message}") from None
+    except OSError as error:  # only the state file is written here (restore, reset, POST snapshot, saves)
+        raise _unsaved(app, error) from None
     return Response(200, _headers(), _json(result))
+
+
+def _index() -> dict[str, Any]:
+    """``GET /_mock/``: each endpoint with its (first) method and what it does; ``methods`` when more."""
+    index: dict[str, Any] = {}
+    for key, methods in _ENDPOINTS.items():
+        first, (_, doc, _) = next(iter(methods.items()))
+        entry: dict[str, Any] = {"method": first, "does": doc}
+        if len(methods) > 1:
+            entry["methods"] = list(methods)
+        index[f"/_mock/{key}"] = entry
+    return index
 
 
 def _document(body: bytes) -> dict[str, Any]:
@@ -509,25 +594,45 @@ def _hold_bulk_publishes(app: CognitoSyncServer, query: _Query, document: dict[s
     return {"hold_bulk_publishes": hold}
 
 
-@_endpoint("POST", "complete-bulk-publish", "complete a held bulk publish: {pool_id, region?, account_id?}")
+@_endpoint(
+    "POST",
+    "complete-bulk-publish",
+    "complete a held bulk publish: {pool_id, region?, account_id?}",
+    saves=True,
+)
 def _complete_bulk_publish(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     app.complete_bulk_publish(_text(document, "pool_id"), *_where(document))
     return {"completed": True}
 
 
-@_endpoint("POST", "fail-bulk-publish", "fail a held bulk publish: {pool_id, message, region?, account_id?}")
+@_endpoint(
+    "POST",
+    "fail-bulk-publish",
+    "fail a held bulk publish: {pool_id, message, region?, account_id?}",
+    saves=True,
+)
 def _fail_bulk_publish(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     app.fail_bulk_publish(_text(document, "pool_id"), _text(document, "message"), *_where(document))
     return {"failed": True}
 
 
-@_endpoint("POST", "register-identity-pool", "make a pool known (strict mode): {pool_id, region?, account_id?}")
+@_endpoint(
+    "POST",
+    "register-identity-pool",
+    "make a pool known (strict mode): {pool_id, region?, account_id?}",
+    saves=True,
+)
 def _register_identity_pool(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     app.backend(*_where(document)).register_identity_pool(_text(document, "pool_id"))
     return {"registered": True}
 
 
-@_endpoint("POST", "register-identity", "make an identity known: {pool_id, identity_id, region?, account_id?}")
+@_endpoint(
+    "POST",
+    "register-identity",
+    "make an identity known: {pool_id, identity_id, region?, account_id?}",
+    saves=True,
+)
 def _register_identity(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     app.backend(*_where(document)).register_identity(_text(document, "pool_id"), _text(document, "identity_id"))
     return {"registered": True}
@@ -537,6 +642,7 @@ def _register_identity(app: CognitoSyncServer, query: _Query, document: dict[str
     "POST",
     "merge-identities",
     "merge identity B into A: {pool_id, into_identity_id, from_identity_id, region?, account_id?}",
+    saves=True,
 )
 def _merge_identities(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     app.backend(*_where(document)).merge_identities(
@@ -545,12 +651,17 @@ def _merge_identities(app: CognitoSyncServer, query: _Query, document: dict[str,
     return {"merged": True}
 
 
-@_endpoint("GET", "snapshot", "the whole state as a versioned JSON document (for restore)")
+@_endpoint("GET", "snapshot", "the whole state as a versioned JSON document (for restore); POST saves it first")
 def _snapshot(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     return app.snapshot()
 
 
-@_endpoint("POST", "restore", "replace the whole state with a snapshot (or its short form)")
+@_endpoint("POST", "snapshot", "the whole state as a versioned JSON document, written to the state file if any")
+def _save(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
+    return app.save()
+
+
+@_endpoint("POST", "restore", "replace the whole state with a snapshot (or its short form); all or nothing")
 def _restore(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     app.restore(document)
     return {"restored": True}
@@ -563,7 +674,10 @@ def _map_access_key(app: CognitoSyncServer, query: _Query, document: dict[str, A
 
 
 @_endpoint(
-    "POST", "identity-credentials", "mint Cognito Identity credentials: {pool_id, identity_id, region?, account_id?}"
+    "POST",
+    "identity-credentials",
+    "mint Cognito Identity credentials: {pool_id, identity_id, region?, account_id?}",
+    saves=True,
 )
 def _identity_credentials(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     region, account = _where(document)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import textwrap
 from typing import Any
 
@@ -147,3 +149,141 @@ def test_server_fixture_is_listed(pytester: pytest.Pytester, autoload: None) -> 
     result = pytester.runpytest("--fixtures", *QUIET)
     assert result.ret == 0
     result.stdout.re_match_lines([r"^cognito_sync_server\b"])
+
+
+# -- the cognito_sync marker: options and a seed for both fixtures ----------------------
+
+SEED = {"us-east-1": {POOL: {IDENTITY: {"game": {"level": "3"}}}}}
+INNER_POOL = "us-east-1:0000aaaa-0000-4000-8000-000000000001"  # the IDs of the inner test file (and its seed file)
+INNER_IDENTITY = "us-east-1:0000aaaa-0000-4000-8000-000000000002"
+
+MARKED = textwrap.dedent(
+    """
+    import boto3
+    import pytest
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    POOL = "{pool}"
+    IDENTITY = "{identity}"
+    STRANGER = "us-east-1:0000aaaa-0000-4000-8000-000000000009"
+    SEED = {{"us-east-1": {{POOL: {{IDENTITY: {{"game": {{"level": "3"}}}}}}}}}}
+    CLOSED = "http://127.0.0.1:{port}"
+
+
+    def client(endpoint=CLOSED):
+        return boto3.client(
+            "cognito-sync", region_name="us-east-1", endpoint_url=endpoint,
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=Config(retries={{"total_max_attempts": 1}}),
+        )
+
+
+    def records(c, identity=IDENTITY):
+        listed = c.list_records(IdentityPoolId=POOL, IdentityId=identity, DatasetName="game")
+        return [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]]
+
+
+    @pytest.mark.cognito_sync(state=SEED)
+    def test_the_mock_starts_from_the_seed(cognito_sync):
+        assert records(client()) == [("level", "3", 1)]
+
+
+    @pytest.mark.cognito_sync(state=SEED)
+    def test_the_server_starts_from_the_seed(cognito_sync_server):
+        assert records(client(cognito_sync_server.url)) == [("level", "3", 1)]
+
+
+    @pytest.mark.cognito_sync(
+        state="seed.json", account_id="111122223333", strict=True, limits={{"records_per_dataset": 1}}
+    )
+    def test_options_and_a_seed_file(cognito_sync):
+        c = client()
+        assert records(c) == [("level", "3", 1)]
+        assert list(cognito_sync.state.backends) == [("111122223333", "us-east-1")]
+        with pytest.raises(ClientError) as stranger:
+            records(c, STRANGER)
+        assert stranger.value.response["Error"]["Code"] == "NotAuthorizedException"
+        token = c.list_records(IdentityPoolId=POOL, IdentityId=IDENTITY, DatasetName="game")["SyncSessionToken"]
+        with pytest.raises(ClientError) as limited:
+            c.update_records(
+                IdentityPoolId=POOL, IdentityId=IDENTITY, DatasetName="game", SyncSessionToken=token,
+                RecordPatches=[{{"Op": "replace", "Key": "name", "Value": "ada", "SyncCount": 0}}],
+            )
+        assert limited.value.response["Error"]["Code"] == "LimitExceededException"
+
+
+    @pytest.mark.cognito_sync(state=SEED)
+    class TestAClassMarker:
+        def test_applies_to_each_test(self, cognito_sync):
+            assert records(client()) == [("level", "3", 1)]
+
+        @pytest.mark.cognito_sync(strict=False)
+        def test_the_closest_marker_wins(self, cognito_sync_server):
+            assert records(client(cognito_sync_server.url)) == []
+
+
+    def test_no_marker_no_seed(cognito_sync):
+        assert records(client()) == []
+
+
+    @pytest.mark.cognito_sync(SEED)
+    def test_a_positional_argument_is_refused(cognito_sync):
+        pass
+
+
+    @pytest.mark.cognito_sync(state_file="state.json")
+    def test_an_unknown_option_is_refused(cognito_sync_server):
+        pass
+
+
+    @pytest.mark.cognito_sync(state={{"moon-1": {{}}}})
+    def test_a_bad_seed_is_refused_with_its_place(cognito_sync):
+        pass
+    """
+)
+
+
+def test_the_marker_seeds_and_configures_both_fixtures(pytester: pytest.Pytester, autoload: None) -> None:
+    pytester.makepyfile(test_marked=MARKED.format(port=closed_port(), pool=INNER_POOL, identity=INNER_IDENTITY))
+    pytester.makefile(".json", seed=json.dumps({"us-east-1": {INNER_POOL: {INNER_IDENTITY: {"game": {"level": "3"}}}}}))
+    result = pytester.runpytest_subprocess(*QUIET, "--strict-markers")
+    result.assert_outcomes(passed=6, errors=3)
+    errors = [
+        "TypeError: @pytest.mark.cognito_sync takes keyword arguments only (state, strict, account_id, limits)",
+        (
+            "TypeError: @pytest.mark.cognito_sync got unknown option(s) ['state_file']; "
+            "it takes ['state', 'strict', 'account_id', 'limits']"
+        ),
+        "cognito_sync_mock.snapshot.SnapshotError: state: region 'moon-1' is not valid",
+    ]
+    result.stdout.re_match_lines([r"^E +" + re.escape(error) + "$" for error in errors])
+
+
+def test_the_marker_is_registered(pytester: pytest.Pytester, autoload: None) -> None:
+    result = pytester.runpytest("--markers", *QUIET)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "@pytest.mark.cognito_sync(state=None, strict=False, account_id=None, limits=None): options of the "
+                "cognito_sync and cognito_sync_server fixtures; state is a snapshot, its short form or the path of "
+                "a JSON file"
+            )
+        ]
+    )
+
+
+@pytest.mark.cognito_sync(state=SEED, strict=True)
+def test_marker_on_the_cognito_sync_fixture_used_directly(cognito_sync: Any, network_guard: Any) -> None:
+    assert cognito_sync.state.strict is True
+    listed = make_client().list_records(**ids())
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "3", 1)]
+
+
+@pytest.mark.cognito_sync(state=SEED, account_id="111122223333", limits={"records_per_dataset": 5})
+def test_marker_on_the_server_fixture_used_directly(cognito_sync_server: Any) -> None:
+    assert cognito_sync_server.state.limits.records_per_dataset == 5
+    listed = make_client(endpoint_url=cognito_sync_server.url).list_records(**ids())
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "3", 1)]
+    assert list(cognito_sync_server.state.backends) == [("111122223333", "us-east-1")]
