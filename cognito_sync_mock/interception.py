@@ -13,6 +13,7 @@ Under moto, GetCredentialsForIdentity answers get keys minted for their identity
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, cast
 
@@ -190,17 +191,23 @@ def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: A
 
 # -- patching, each replacement undone only if it is still the one in place ---------------
 
-_patches: dict[tuple[type, str], tuple[Any, Any]] = {}  # (class, name) -> (original, ours)
+# (class, name) -> botocore's own function. Never removed: a call already inside one of
+# our wrappers when the mock stops still finds the function it passes through to.
+_originals: dict[tuple[type, str], Any] = {}
+_installed: dict[tuple[type, str], Any] = {}  # (class, name) -> our replacement, while in place
+_patch_lock = threading.RLock()  # clients may be made (and patch aiobotocore) in any thread
 
 
 def _original(cls: type, name: str) -> Any:
-    return _patches[(cls, name)][0]
+    return _originals[(cls, name)]
 
 
 def _patch(cls: type, name: str, replacement: Any) -> None:
-    if (cls, name) not in _patches:
-        _patches[(cls, name)] = (cls.__dict__[name], replacement)
-        setattr(cls, name, replacement)
+    with _patch_lock:
+        if (cls, name) not in _installed:
+            _originals[(cls, name)] = cls.__dict__[name]
+            _installed[(cls, name)] = replacement
+            setattr(cls, name, replacement)
 
 
 def _aio_endpoint_class() -> Any:
@@ -230,7 +237,8 @@ def uninstall() -> None:
     """
     global _state
     _state = None
-    for (cls, name), (original, ours) in list(_patches.items()):
-        if cls.__dict__.get(name) is ours:
-            setattr(cls, name, original)
-            del _patches[(cls, name)]
+    with _patch_lock:
+        for (cls, name), ours in list(_installed.items()):
+            if cls.__dict__.get(name) is ours:
+                setattr(cls, name, _originals[(cls, name)])
+                del _installed[(cls, name)]
