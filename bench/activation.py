@@ -128,6 +128,7 @@ def _importtime_top(env: dict[str, str], limit: int = 5) -> str:
         return "(no import lines)"
     total = next((cum for own, cum, name, depth in after if name == "cognito_sync_mock"), None)
     ours = sorted((e for e in after if e[2].startswith("cognito_sync_mock")), reverse=True)[:limit]
+
     # outside modules imported directly by a package module (importtime prints a module's
     # imports before it, one level deeper)
     def parent(i: int) -> str:
@@ -135,7 +136,11 @@ def _importtime_top(env: dict[str, str], limit: int = 5) -> str:
         return next((e[2] for e in after[i + 1 :] if e[3] < depth), "")
 
     outside = sorted(
-        (e for i, e in enumerate(after) if not e[2].startswith("cognito_sync_mock") and parent(i).startswith("cognito_sync_mock")),
+        (
+            e
+            for i, e in enumerate(after)
+            if not e[2].startswith("cognito_sync_mock") and parent(i).startswith("cognito_sync_mock")
+        ),
         key=lambda e: e[1],
         reverse=True,
     )[:limit]
@@ -189,5 +194,3 @@ if __name__ == "__main__":
     for row in rows:
         if row.bound:
             print(row.figure, "->", row.bound)
-
-

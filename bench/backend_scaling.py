@@ -24,7 +24,9 @@ def _backend() -> Any:
 def _fill(backend: Any, name: str, size: int) -> None:
     """``size`` records written in one update, at sync count 1."""
     token = backend.list_records(POOL, IDENTITY, name)["SyncSessionToken"]
-    patches = [{"Op": "replace", "Key": f"k{i:04d}", "Value": f"value of record {i}", "SyncCount": 0} for i in range(size)]
+    patches = [
+        {"Op": "replace", "Key": f"k{i:04d}", "Value": f"value of record {i}", "SyncCount": 0} for i in range(size)
+    ]
     backend.update_records(POOL, IDENTITY, name, token, patches)
 
 
@@ -53,7 +55,9 @@ def delta_row(settings: Settings) -> Row:
         return run
 
     n = settings.scale(5000)
-    results = interleave([Arm("large", delta("large"), warm=20), Arm("small", delta("small"), warm=20)], n, settings.rounds())
+    results = interleave(
+        [Arm("large", delta("large"), warm=20), Arm("small", delta("small"), warm=20)], n, settings.rounds()
+    )
     ratio = results.ratio("large", "small")
     met = ratio <= 1.3
     return Row(
@@ -63,7 +67,9 @@ def delta_row(settings: Settings) -> Row:
         ratio,
         "<= 1.30",
         met,
-        "" if met else "top costs at 1024 records (cProfile): " + profile(delta("large"), min(n, 2000), only_package=False),
+        ""
+        if met
+        else "top costs at 1024 records (cProfile): " + profile(delta("large"), min(n, 2000), only_package=False),
     )
 
 
@@ -110,7 +116,8 @@ def paging_row(settings: Settings) -> Row:
         met,
         ""
         if met
-        else "top costs paging 1024 records (cProfile): " + profile(per_1024_records("p1024", 1), 3, only_package=False),
+        else "top costs paging 1024 records (cProfile): "
+        + profile(per_1024_records("p1024", 1), 3, only_package=False),
         f"a whole pass: {results['p1024'] * 1000:.2f} ms through 1024 records, "
         f"{results['p128'] / 8 * 1000:.2f} ms through 128",
     )

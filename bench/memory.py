@@ -61,8 +61,17 @@ def _child(mode: str) -> None:
         tracemalloc.start()
         _fill()
         top = tracemalloc.take_snapshot().statistics("lineno")[:5]
-        print(json.dumps({"top": [f"`{s.traceback[0].filename.rsplit('/', 2)[-1]}:{s.traceback[0].lineno}` "
-                                  f"{s.size / 2**20:.1f} MB in {s.count} blocks" for s in top]}))
+        print(
+            json.dumps(
+                {
+                    "top": [
+                        f"`{s.traceback[0].filename.rsplit('/', 2)[-1]}:{s.traceback[0].lineno}` "
+                        f"{s.size / 2**20:.1f} MB in {s.count} blocks"
+                        for s in top
+                    ]
+                }
+            )
+        )
         return
     if mode == "fill":
         start = time.perf_counter()
@@ -108,9 +117,7 @@ def memory_row(settings: Settings) -> Row:
         None,
         "<= 250 MB peak",
         met,
-        ""
-        if met
-        else "largest allocations still held (tracemalloc): " + "; ".join(_trace()),
+        "" if met else "largest allocations still held (tracemalloc): " + "; ".join(_trace()),
         f"filled in {statistics.median(f['seconds'] for f in fills):.1f} s",
     )
 

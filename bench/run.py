@@ -23,7 +23,7 @@ from typing import Callable
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _timing import Row, Settings, table
+from _timing import Row, Settings, table  # noqa: E402 - bench/ goes on sys.path first
 
 
 def _version(name: str) -> str:

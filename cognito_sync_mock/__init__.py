@@ -22,4 +22,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Backend", "Call", "CognitoSyncError", "CognitoSyncServer", "LambdaThrottled", "Limits", "mock_cognito_sync", "__version__"]
+__all__ = [
+    "Backend",
+    "Call",
+    "CognitoSyncError",
+    "CognitoSyncServer",
+    "LambdaThrottled",
+    "Limits",
+    "mock_cognito_sync",
+    "__version__",
+]

@@ -26,7 +26,14 @@ class StateAPI:
                 identities = [i for p in backend.pools.values() for i in p.identities.values()]
                 datasets = [d for i in identities for d in i.datasets.values() if d.exists]
                 rows.append(
-                    [account, region, len(backend.pools), len(identities), len(datasets), sum(d.num_records for d in datasets)]
+                    [
+                        account,
+                        region,
+                        len(backend.pools),
+                        len(identities),
+                        len(datasets),
+                        sum(d.num_records for d in datasets),
+                    ]
                 )
         return rows
 

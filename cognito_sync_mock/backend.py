@@ -345,8 +345,7 @@ class Backend:
                 num_records += 1
         if num_records > limits.records_per_dataset:
             raise LimitExceededError(
-                f"Dataset {dataset_name} would hold {num_records} records; "
-                f"the limit is {limits.records_per_dataset}"
+                f"Dataset {dataset_name} would hold {num_records} records; the limit is {limits.records_per_dataset}"
             )
         if storage > limits.dataset_bytes:
             raise LimitExceededError(
@@ -433,7 +432,11 @@ class Backend:
         cognito_streams: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         self._require(identity_pool_id, None, not_found=True)
-        if cognito_streams and cognito_streams.get("StreamingStatus") == "ENABLED" and not cognito_streams.get("StreamName"):
+        if (
+            cognito_streams
+            and cognito_streams.get("StreamingStatus") == "ENABLED"
+            and not cognito_streams.get("StreamName")
+        ):
             raise InvalidParameterError("CognitoStreams needs a StreamName when StreamingStatus is ENABLED")
         pool = self._touch_pool(identity_pool_id, now())
         if push_sync is not None:
@@ -488,7 +491,11 @@ class Backend:
             raise DuplicateRequestError(f"A bulk publish of identity pool {identity_pool_id} is already in progress")
         moment = now()
         interval = self.limits.bulk_publish_interval_seconds
-        if bulk.status == "SUCCEEDED" and bulk.complete_time and (moment - bulk.complete_time).total_seconds() < interval:
+        if (
+            bulk.status == "SUCCEEDED"
+            and bulk.complete_time
+            and (moment - bulk.complete_time).total_seconds() < interval
+        ):
             raise AlreadyStreamedError(
                 f"Identity pool {identity_pool_id} was bulk published less than {interval} seconds ago"
             )

@@ -26,7 +26,9 @@ def html_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     )
     more = f"<p>… and {len(rows) - _MAX_ROWS} more</p>" if len(rows) > _MAX_ROWS else ""
     caption = f"<caption>{html.escape(title)}</caption>"
-    return f'<table class="cognito-sync-mock">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}'
+    return (
+        f'<table class="cognito-sync-mock">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}'
+    )
 
 
 def text_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

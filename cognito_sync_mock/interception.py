@@ -107,10 +107,11 @@ def _answer_async(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     state = _state
     if state is None:
         return None
-    from aiobotocore.awsrequest import AioAWSResponse
+    from aiobotocore.awsrequest import AioAWSResponse  # type: ignore[import-untyped,unused-ignore]
 
     response = state.handle(to_request(request))
-    return AioAWSResponse(request.url, response.status, cast(Any, response.headers), _AsyncRaw(response.body))
+    answer = AioAWSResponse(request.url, response.status, cast(Any, response.headers), _AsyncRaw(response.body))
+    return cast(AWSResponse, answer)
 
 
 class _AsyncRaw:

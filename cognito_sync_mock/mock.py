@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-import threading
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from . import interception

@@ -7,11 +7,10 @@ Nothing here is written per operation: every table is built from the model, once
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import logging
-import re
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Mapping, Protocol
@@ -21,7 +20,8 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from .exceptions import CognitoSyncError, InternalError, InvalidParameterError
-from .serialize import epoch as epoch, to_json
+from .serialize import epoch as epoch
+from .serialize import to_json
 from .validation import check_structure, summary
 
 SERVICE_NAME = "cognito-sync"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any, Callable
 
 from botocore.model import Shape
@@ -62,7 +62,7 @@ def _text(value: Any) -> str:
     return _string(value) if isinstance(value, str) else json.dumps(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def writer(shape: Shape) -> Writer:
     """The function that writes a value of ``shape`` as JSON text."""
     kind = shape.type_name

@@ -277,4 +277,3 @@ def _load_short(
                         dataset.store(Record(key, text, 1, moment, identity_id, moment))
         backends[(account_id, region)] = backend
     return backends
-

@@ -13,7 +13,7 @@ import secrets
 import string
 import threading
 from collections import deque
-from functools import lru_cache
+from functools import cache
 from typing import Any, Mapping, NamedTuple
 
 from . import protocol, snapshot
@@ -59,7 +59,7 @@ class Call(NamedTuple):
     error: str | None
 
 
-@lru_cache(maxsize=None)
+@cache
 def snake(name: str) -> str:
     """``IdentityPoolId`` -> ``identity_pool_id``: model names as Python names."""
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
@@ -68,7 +68,9 @@ def snake(name: str) -> str:
 class State:
     """Backends keyed by (account, region), the calls answered, and the options."""
 
-    def __init__(self, account_id: str | None = None, strict: bool = False, limits: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, account_id: str | None = None, strict: bool = False, limits: Mapping[str, int] | None = None
+    ) -> None:
         self.account_id = account_id or os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
         self.strict = strict
         self.limits = Limits.from_mapping(limits)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any, Callable
 
 from botocore.model import Shape
@@ -62,7 +62,7 @@ def check_structure(shape: Shape, value: Any, path: str, errors: list[str]) -> A
     return checker(shape)(value, path, errors)
 
 
-@lru_cache(maxsize=None)
+@cache
 def checker(shape: Shape) -> Check:
     """The check of one shape, with its constraints looked up once, not on every call."""
     kind = shape.type_name

@@ -14,7 +14,6 @@ from typing import Any, Iterator
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
-
 from conftest import IDENTITY, OTHER_IDENTITY, POOL, REGION, ids, make_client
 
 __all__ = ["IDENTITY", "OTHER_IDENTITY", "POOL", "REGION", "ids", "make_client"]
@@ -22,7 +21,9 @@ __all__ = ["IDENTITY", "OTHER_IDENTITY", "POOL", "REGION", "ids", "make_client"]
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def write(client: Any, dataset: str, values: dict[str, str], pool: str = POOL, identity: str = IDENTITY) -> dict[str, Any]:
+def write(
+    client: Any, dataset: str, values: dict[str, str], pool: str = POOL, identity: str = IDENTITY
+) -> dict[str, Any]:
     """Replace ``values`` in ``dataset`` (at the keys' current sync counts) in one UpdateRecords."""
     listed = client.list_records(**ids(pool, identity, dataset))
     counts = {record["Key"]: record["SyncCount"] for record in listed["Records"]}

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
-
 from conftest import (
     DATASET,
     DEFAULT_ACCOUNT,
@@ -22,6 +19,8 @@ from conftest import (
     seed,
     token_for,
 )
+
+from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 
 
 def holds_dataset(backend: Any) -> bool:
@@ -98,9 +97,7 @@ def test_writes_in_one_account_do_not_reach_another(cognito_sync: Any, client: A
 
 def test_a_session_token_of_another_account_is_not_valid(cognito_sync: Any, client: Any) -> None:
     other = cognito_sync.backend("us-east-1", account_id="999999999999")
-    token = other.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET)[
-        "SyncSessionToken"
-    ]
+    token = other.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET)["SyncSessionToken"]
     with raises_error("InvalidParameterException", 400, "SyncSessionToken not valid for these inputs"):
         client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1")])
 

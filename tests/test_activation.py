@@ -11,9 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-
-from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
-
 from activation_support import (
     IDENTITY,
     POOL,
@@ -24,6 +21,8 @@ from activation_support import (
     network_guard,
     write,
 )
+
+from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 
 __all__ = ["network_guard"]  # the fixture is used through autouse below
 

@@ -23,12 +23,11 @@ import pytest
 from aiobotocore.session import get_session
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import DATASET, IDENTITY, OTHER_IDENTITY, POOL, ids, replace
 from install_support import python_venv
 from side_channels_support import APP_ARN, ROLE_ARN, STREAM, TRIGGER_ARN
+
+from cognito_sync_mock import mock_cognito_sync
 
 NOT_VALID = "These credentials are not valid for accessing this resource"
 DUMMY = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}

@@ -6,12 +6,11 @@ import datetime as _dt
 from typing import Any
 
 import pytest
+from conftest import IDENTITY, OTHER_IDENTITY, OTHER_POOL, POOL, ids, make_client, put, raises_error, remove, update
 from freezegun import freeze_time
+from side_channels_support import ROLE_ARN, STREAM, body, enable_streams, utc
 
 from cognito_sync_mock import mock_cognito_sync
-
-from conftest import IDENTITY, OTHER_IDENTITY, OTHER_POOL, POOL, ids, make_client, put, raises_error, remove, update
-from side_channels_support import ROLE_ARN, STREAM, body, enable_streams, utc
 
 T0 = utc("2024-06-01 10:00:00.500")
 HOUR = _dt.timedelta(hours=1)

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import OTHER_POOL, POOL, make_client, raises_error
 from side_channels_support import (
     APP_ARN,
@@ -19,6 +16,8 @@ from side_channels_support import (
     TRIGGER_ARN,
     body,
 )
+
+from cognito_sync_mock import mock_cognito_sync
 
 STREAMS = {"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"}
 PUSH = {"ApplicationArns": [APP_ARN], "RoleArn": ROLE_ARN}
@@ -89,10 +88,18 @@ def test_setting_a_configuration_makes_the_pool_known(client: Any) -> None:
 @pytest.mark.parametrize(
     ("arns", "bad", "position"),
     [
-        (["arn:aws:sns:us-east-1:123456789012:app/gcm/my-game"], "arn:aws:sns:us-east-1:123456789012:app/gcm/my-game", 1),
+        (
+            ["arn:aws:sns:us-east-1:123456789012:app/gcm/my-game"],
+            "arn:aws:sns:us-east-1:123456789012:app/gcm/my-game",
+            1,
+        ),
         ([APP_ARN, "arn:aws:sns:us-east-1:123456789012:my-topic"], "arn:aws:sns:us-east-1:123456789012:my-topic", 2),
         (["arn:aws:sns:US-EAST-1:123456789012:app/GCM/x"], "arn:aws:sns:US-EAST-1:123456789012:app/GCM/x", 1),
-        (["arn:aws:sns:us-east-1:123456789012:app/GCM/my game"], "arn:aws:sns:us-east-1:123456789012:app/GCM/my game", 1),
+        (
+            ["arn:aws:sns:us-east-1:123456789012:app/GCM/my game"],
+            "arn:aws:sns:us-east-1:123456789012:app/GCM/my game",
+            1,
+        ),
     ],
 )
 def test_application_arn_must_match_the_sns_application_pattern(

@@ -22,9 +22,6 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
-
 from conftest import (
     DATASET,
     DEFAULT_ACCOUNT,
@@ -42,6 +39,8 @@ from conftest import (
     update,
 )
 from side_channels_support import APP_ARN, ROLE_ARN, STREAM, TRIGGER_ARN, body
+
+from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 
 NOT_VALID = "These credentials are not valid for accessing this resource"
 OTHER_ACCOUNT = "999999999999"
@@ -139,9 +138,7 @@ def test_each_minting_gives_new_keys_and_earlier_ones_stay_valid() -> None:
 def test_only_the_access_key_id_counts() -> None:
     with mock_cognito_sync(strict=True) as mock:
         minted = mock.identity_credentials(POOL, IDENTITY)
-        mock.backend().set_identity_pool_configuration(
-            identity_pool_id=POOL, push_sync={"ApplicationArns": [APP_ARN]}
-        )
+        mock.backend().set_identity_pool_configuration(identity_pool_id=POOL, push_sync={"ApplicationArns": [APP_ARN]})
         # Another secret, no session token: still an identity request of IDENTITY.
         forged = client_with(
             {"aws_access_key_id": minted["aws_access_key_id"], "aws_secret_access_key": "not-the-secret"}

@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from freezegun import freeze_time
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import (
     DATASET,
     IDENTITY,
@@ -25,6 +21,9 @@ from conftest import (
     update,
     utc,
 )
+from freezegun import freeze_time
+
+from cognito_sync_mock import mock_cognito_sync
 
 
 def dataset_names(response: dict[str, Any]) -> list[str]:

@@ -6,7 +6,6 @@ from typing import Any
 
 import boto3
 import pytest
-
 from conftest import DATASET, IDENTITY, POOL, ids, list_all, put, raises_error, replace, token_for
 from side_channels_support import enable_streams
 
@@ -100,9 +99,7 @@ def test_an_injected_error_waits_for_its_own_operation(cognito_sync: Any, client
     put(client, {"k": "v"})
     assert client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)["Count"] == 1
     for _ in range(2):
-        with raises_error(
-            "ResourceNotFoundException", 404, "Injected ResourceNotFoundException for DescribeDataset"
-        ):
+        with raises_error("ResourceNotFoundException", 404, "Injected ResourceNotFoundException for DescribeDataset"):
             client.describe_dataset(**ids())
     assert client.describe_dataset(**ids())["Dataset"]["DatasetName"] == DATASET
 

@@ -12,10 +12,6 @@ import boto3
 import botocore
 import botocore.endpoint
 import pytest
-from botocore.exceptions import EndpointConnectionError
-
-from cognito_sync_mock import mock_cognito_sync
-
 from activation_support import (
     IDENTITY,
     POOL,
@@ -28,6 +24,9 @@ from activation_support import (
     network_guard,
     write,
 )
+from botocore.exceptions import EndpointConnectionError
+
+from cognito_sync_mock import mock_cognito_sync
 
 __all__ = ["local_server", "network_guard"]
 
@@ -282,6 +281,8 @@ def test_the_mock_answers_cognito_sync_under_moto(moto_first: bool) -> None:
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("k", "v", 1)]
         assert [call.operation for call in ours.calls] == ["ListRecords", "UpdateRecords"]
         # Another service is still moto's (moto reaches clients of sessions made after it started).
-        queue = make_client(service="sqs", session=boto3.session.Session()).create_queue(QueueName="beside-cognito-sync")
+        queue = make_client(service="sqs", session=boto3.session.Session()).create_queue(
+            QueueName="beside-cognito-sync"
+        )
         assert queue["QueueUrl"].endswith("/beside-cognito-sync")
         assert len(ours.calls) == 2

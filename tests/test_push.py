@@ -6,15 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
-
 from conftest import DATASET, IDENTITY, OTHER_IDENTITY, POOL, ids, put, raises_error, replace, update
 from side_channels_support import STREAM, body, enable_push, enable_streams
 
 
 def register(client: Any, token: str, platform: str = "GCM", identity: str = IDENTITY) -> str:
-    return client.register_device(IdentityPoolId=POOL, IdentityId=identity, Platform=platform, Token=token)[
-        "DeviceId"
-    ]
+    return client.register_device(IdentityPoolId=POOL, IdentityId=identity, Platform=platform, Token=token)["DeviceId"]
 
 
 def subscribe(client: Any, device: str, dataset: str = DATASET, identity: str = IDENTITY) -> dict[str, Any]:
@@ -193,9 +190,7 @@ def test_delete_dataset_drops_its_subscriptions(cognito_sync: Any, push_client: 
     push_client.delete_dataset(**ids())
     put(push_client, {"a": "1"})  # recreated under the same name
     assert cognito_sync.push_notifications == []
-    with raises_error(
-        "ResourceNotFoundException", 404, f"Device '{device}' is not subscribed to dataset '{DATASET}'."
-    ):
+    with raises_error("ResourceNotFoundException", 404, f"Device '{device}' is not subscribed to dataset '{DATASET}'."):
         unsubscribe(push_client, device)
 
 

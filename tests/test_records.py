@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from freezegun import freeze_time
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import (
     DATASET,
     IDENTITY,
@@ -28,6 +24,9 @@ from conftest import (
     update,
     utc,
 )
+from freezegun import freeze_time
+
+from cognito_sync_mock import mock_cognito_sync
 
 
 def conflict(key: str, server: int, patch: int) -> str:
@@ -279,9 +278,7 @@ def test_dates_and_author_of_written_records_and_dataset(client: Any) -> None:
 def test_device_last_modified_date_is_the_patches_when_given(client: Any) -> None:
     device_time = utc("2023-12-31 23:59:58")
     with freeze_time("2024-01-01 00:00:05"):
-        written = update(
-            client, [replace("a", "1", DeviceLastModifiedDate=device_time), replace("b", "2")]
-        )
+        written = update(client, [replace("a", "1", DeviceLastModifiedDate=device_time), replace("b", "2")])
     by_key = records_by_key(written)
     assert by_key["a"]["DeviceLastModifiedDate"] == device_time
     assert by_key["a"]["LastModifiedDate"] == utc("2024-01-01 00:00:05")
@@ -290,9 +287,7 @@ def test_device_last_modified_date_is_the_patches_when_given(client: Any) -> Non
 
 
 def test_device_last_modified_date_keeps_milliseconds(backend: Any) -> None:
-    token = backend.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET)[
-        "SyncSessionToken"
-    ]
+    token = backend.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET)["SyncSessionToken"]
     device_time = utc("2023-12-31 23:59:58.789")
     written = backend.update_records(
         identity_pool_id=POOL,

@@ -22,6 +22,7 @@ from typing import Any
 
 import boto3
 import pytest
+from activation_support import closed_port
 from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.exceptions import EndpointConnectionError
@@ -41,8 +42,6 @@ from side_channels_support import ROLE_ARN, STREAM, enable_push, enable_streams
 from cognito_sync_mock import CognitoSyncServer, interception
 from cognito_sync_mock.cli import main as cli_main
 from cognito_sync_mock.cli import parser as cli_parser
-
-from activation_support import closed_port
 
 URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
 PATTERN = r"[\w-]+:[0-9a-f-]+"

@@ -125,7 +125,13 @@ def test_restore_replaces_what_was_there(cognito_sync: Any) -> None:
 
 KEYS = st.sampled_from(["a", "b", "c"])
 STEP = st.one_of(
-    st.tuples(st.just("put"), st.sampled_from([IDENTITY, OTHER_IDENTITY]), st.sampled_from(["d1", "d2"]), KEYS, st.text(max_size=5)),
+    st.tuples(
+        st.just("put"),
+        st.sampled_from([IDENTITY, OTHER_IDENTITY]),
+        st.sampled_from(["d1", "d2"]),
+        KEYS,
+        st.text(max_size=5),
+    ),
     st.tuples(st.just("remove"), st.sampled_from([IDENTITY, OTHER_IDENTITY]), st.sampled_from(["d1", "d2"]), KEYS),
     st.tuples(st.just("delete"), st.sampled_from([IDENTITY, OTHER_IDENTITY]), st.sampled_from(["d1", "d2"])),
 )
@@ -170,7 +176,10 @@ def test_the_short_form_seeds_records_at_sync_count_one() -> None:
     with mock_cognito_sync(state=seed):
         listed = make_client().list_records(**ids(dataset="game"))
     assert listed["DatasetSyncCount"] == 1
-    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "3", 1), ("name", "ada", 1)]
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [
+        ("level", "3", 1),
+        ("name", "ada", 1),
+    ]
     assert listed["Records"][0]["LastModifiedBy"] == IDENTITY
     assert listed["Records"][0]["LastModifiedDate"].timestamp() == 1735787045.0
 
@@ -210,7 +219,9 @@ GOOD_DATASET = {
 }
 
 
-def full(dataset: dict[str, Any], pool: str = POOL, identity: str = IDENTITY, account: str = DEFAULT_ACCOUNT) -> dict[str, Any]:
+def full(
+    dataset: dict[str, Any], pool: str = POOL, identity: str = IDENTITY, account: str = DEFAULT_ACCOUNT
+) -> dict[str, Any]:
     pool_body = {
         "lastModifiedDate": "2025-01-01T00:00:00+00:00",
         "identities": {identity: {"lastModifiedDate": "2025-01-01T00:00:00+00:00", "datasets": {"game": dataset}}},
@@ -228,12 +239,29 @@ PLACE = f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools.{POOL}.identities.{IDENTITY
         ({"version": 2, "accounts": {}}, "version: unknown version 2; this mock reads version 1"),
         ({"version": 1}, "state: accounts is missing"),
         ({"version": 1, "accounts": {"12": {}}}, "accounts: account '12' is not valid"),
-        (full(GOOD_DATASET, pool="no-colon"), f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools: identity pool ID 'no-colon' is not valid"),
+        (
+            full(GOOD_DATASET, pool="no-colon"),
+            f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools: identity pool ID 'no-colon' is not valid",
+        ),
         (full({**GOOD_DATASET, "syncCount": "1"}), f"{PLACE}.syncCount: must be a whole number"),
         (full({**GOOD_DATASET, "syncCount": 0}), f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0"),
-        (full({**GOOD_DATASET, "lastModifiedDate": "yesterday"}), f"{PLACE}.lastModifiedDate: 'yesterday' is not an ISO 8601 date"),
-        (full({**GOOD_DATASET, "records": {"k": {"value": 5, "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}}}), f"{PLACE}.records.k.value: must be a string or null"),
-        ({"us-east-1": {POOL: {IDENTITY: {"bad name": {"k": "v"}}}}}, f"us-east-1.{POOL}.{IDENTITY}: dataset name 'bad name' is not valid"),
+        (
+            full({**GOOD_DATASET, "lastModifiedDate": "yesterday"}),
+            f"{PLACE}.lastModifiedDate: 'yesterday' is not an ISO 8601 date",
+        ),
+        (
+            full(
+                {
+                    **GOOD_DATASET,
+                    "records": {"k": {"value": 5, "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}},
+                }
+            ),
+            f"{PLACE}.records.k.value: must be a string or null",
+        ),
+        (
+            {"us-east-1": {POOL: {IDENTITY: {"bad name": {"k": "v"}}}}},
+            f"us-east-1.{POOL}.{IDENTITY}: dataset name 'bad name' is not valid",
+        ),
         ({"moon-1": {}}, "state: region 'moon-1' is not valid"),
     ],
 )

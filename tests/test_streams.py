@@ -6,11 +6,6 @@ import json
 from typing import Any
 
 import boto3
-from freezegun import freeze_time
-from moto import mock_aws
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import (
     DATASET,
     IDENTITY,
@@ -25,7 +20,11 @@ from conftest import (
     replace,
     update,
 )
+from freezegun import freeze_time
+from moto import mock_aws
 from side_channels_support import ROLE_ARN, STREAM, enable_streams, ms, utc
+
+from cognito_sync_mock import mock_cognito_sync
 
 T0 = utc("2024-05-01 12:00:00.123")
 T1 = utc("2024-05-01 12:05:00.456")

@@ -6,9 +6,6 @@ from typing import Any, Iterator
 
 import boto3
 import pytest
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import (
     DATASET,
     IDENTITY,
@@ -22,6 +19,8 @@ from conftest import (
     replace,
     token_for,
 )
+
+from cognito_sync_mock import mock_cognito_sync
 
 
 @pytest.fixture
@@ -179,9 +178,9 @@ def test_identities_known_to_motos_cognito_identity_exist_in_strict_mode() -> No
         identity_client = boto3.client(
             "cognito-identity", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
         )
-        pool_id = identity_client.create_identity_pool(
-            IdentityPoolName="players", AllowUnauthenticatedIdentities=True
-        )["IdentityPoolId"]
+        pool_id = identity_client.create_identity_pool(IdentityPoolName="players", AllowUnauthenticatedIdentities=True)[
+            "IdentityPoolId"
+        ]
         identity_id = identity_client.get_id(IdentityPoolId=pool_id)["IdentityId"]
 
         with mock_cognito_sync(strict=True):

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from botocore.exceptions import ClientError
-
 from conftest import DATASET, ids, list_all
 
 

@@ -7,9 +7,6 @@ import logging
 from typing import Any, Callable
 
 import pytest
-
-from cognito_sync_mock import LambdaThrottled, mock_cognito_sync
-
 from conftest import (
     DATASET,
     IDENTITY,
@@ -24,6 +21,8 @@ from conftest import (
     update,
 )
 from side_channels_support import TRIGGER_ARN, set_trigger
+
+from cognito_sync_mock import LambdaThrottled, mock_cognito_sync
 
 INVALID_OUTPUT = "The SyncTrigger function returned an invalid output: "
 
@@ -325,9 +324,7 @@ def test_trigger_output_is_held_to_the_dataset_limits() -> None:
             return event
 
         install(mock, client, change)
-        with raises_error(
-            "LimitExceededException", 400, "Dataset game would hold 4 records; the limit is 2"
-        ):
+        with raises_error("LimitExceededException", 400, "Dataset game would hold 4 records; the limit is 2"):
             update(client, [replace("b", "2", 0)])
         assert state(client) == {"a": ("1", 1)}
 

@@ -8,11 +8,10 @@ from typing import Any, Iterator
 
 import pytest
 import time_machine
+from activation_support import ids, make_client, network_guard, write
 from freezegun import freeze_time
 
 from cognito_sync_mock import mock_cognito_sync
-
-from activation_support import ids, make_client, network_guard, write
 
 __all__ = ["network_guard"]
 
@@ -22,6 +21,7 @@ def _guard(network_guard: Any) -> Any:
     """A request that escaped the mock would fail at once instead of reaching AWS."""
     yield network_guard
     assert network_guard.attempts == []
+
 
 UTC = _dt.timezone.utc
 START = _dt.datetime(2024, 5, 6, 7, 8, 9, 123400, tzinfo=UTC)
@@ -97,7 +97,9 @@ def test_dates_are_the_controlled_time(tool: str, clock_first: bool, client: Any
 
 
 @CASES
-def test_sync_session_token_lives_300_seconds_on_the_controlled_clock(tool: str, clock_first: bool, client: Any) -> None:
+def test_sync_session_token_lives_300_seconds_on_the_controlled_clock(
+    tool: str, clock_first: bool, client: Any
+) -> None:
     with clock_and_mock(tool, clock_first) as clock:
         token = client.list_records(**ids())["SyncSessionToken"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from freezegun import freeze_time
-
 from conftest import (
     IDENTITY,
     OTHER_IDENTITY,
@@ -22,6 +20,7 @@ from conftest import (
     update,
     utc,
 )
+from freezegun import freeze_time
 
 
 def pool_ids(response: dict[str, Any]) -> list[str]:

@@ -7,10 +7,6 @@ import uuid
 from typing import Any
 
 import pytest
-from freezegun import freeze_time
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import (
     DATASET,
     POOL,
@@ -24,6 +20,9 @@ from conftest import (
     token_for,
     update,
 )
+from freezegun import freeze_time
+
+from cognito_sync_mock import mock_cognito_sync
 
 POOL_PATTERN = r"[\w-]+:[0-9a-f-]+"
 NAME_PATTERN = "[a-zA-Z0-9_.:-]+"
@@ -34,7 +33,8 @@ def one_error(text: str) -> str:
 
 
 def pattern_error(value: str, member: str, pattern: str) -> str:
-    return f"Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+    constraint = f"Member must satisfy regular expression pattern: {pattern}"
+    return f"Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
 
 
 def push(client: Any, patches: Any, **kwargs: Any) -> dict[str, Any]:
@@ -268,9 +268,7 @@ def test_three_violations_across_path_and_body(unvalidated_client: Any) -> None:
     token = token_for(unvalidated_client)
     patches = [{"Op": "swap", "Key": "a", "Value": "1", "SyncCount": 0}, replace("k" * 1025, "v")]
     with raises_error("InvalidParameterException", 400) as info:
-        unvalidated_client.update_records(
-            **ids(dataset="bad name"), SyncSessionToken=token, RecordPatches=patches
-        )
+        unvalidated_client.update_records(**ids(dataset="bad name"), SyncSessionToken=token, RecordPatches=patches)
     message = error_of(info)[2]
     assert message.startswith("3 validation errors detected: ")
     parts = message[len("3 validation errors detected: ") :].split("; ")

@@ -17,16 +17,14 @@ from typing import Any, Callable, Iterator
 import boto3
 import botocore.session
 import pytest
+from activation_support import network_guard
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoCredentialsError
-from moto import mock_aws
-
-from cognito_sync_mock import mock_cognito_sync
-
 from conftest import DATASET, IDENTITY, POOL, raises_error, replace
+from moto import mock_aws
 from side_channels_support import APP_ARN, ROLE_ARN, STREAM
 
-from activation_support import network_guard
+from cognito_sync_mock import mock_cognito_sync
 
 __all__ = ["network_guard"]
 
@@ -262,9 +260,7 @@ def test_credential_variables_are_as_before_after_every_order(
     with Activations() as steps:
         for step in ORDERS[order]:
             steps.step(step)
-    assert {name: os.environ.get(name) for name in CREDENTIAL_VARIABLES} == dict.fromkeys(
-        CREDENTIAL_VARIABLES, preset
-    )
+    assert {name: os.environ.get(name) for name in CREDENTIAL_VARIABLES} == dict.fromkeys(CREDENTIAL_VARIABLES, preset)
 
 
 # -- what moto's cognito-identity knows ------------------------------------------------------
@@ -454,7 +450,8 @@ def test_stream_records_reach_moto_kinesis_in_every_order(order: str) -> None:
         assert [json.loads(r["Data"]) for r in got] == published
         assert [r["PartitionKey"] for r in got] == [identity] * 3
         summary = [
-            (p["operation"], p["syncCount"], [(k["key"], k["value"]) for k in p["kinesisSyncRecords"]]) for p in published
+            (p["operation"], p["syncCount"], [(k["key"], k["value"]) for k in p["kinesisSyncRecords"]])
+            for p in published
         ]
         assert summary == [
             ("replace", 1, [("a", "1")]),
