@@ -207,7 +207,8 @@ def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]
         if header_value is not None:
             raw[name] = header_value
     if op.body_members and request.body.strip():
-        raw.update(_body(request.body, op.body_members))
+        document = json_object(request.body)
+        raw.update((name, document[name]) for name in op.body_members if name in document)
     return raw
 
 
@@ -232,14 +233,15 @@ def _from_query(shape: Shape, value: str) -> Any:
         return value  # left a string: validation reports it as not a whole number
 
 
-def _body(body: bytes, members: tuple[str, ...]) -> dict[str, Any]:
+def json_object(body: bytes) -> dict[str, Any]:
+    """A request body as a JSON object, or InvalidParameterException saying what is wrong."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than Python can decode
         raise InvalidParameterError("The request body is not valid JSON") from None
     if not isinstance(document, dict):
         raise InvalidParameterError("The request body must be a JSON object")
-    return {name: document[name] for name in members if name in document}
+    return document
 
 
 def _headers() -> dict[str, str]:

@@ -26,8 +26,10 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import StateAPI
+from .exceptions import InvalidParameterError
 from .persist import StateFile
-from .protocol import Request, Response, epoch
+from .protocol import Request, Response, json_object
+from .serialize import epoch
 from .state import State, read_state
 from .views import state_view
 
@@ -520,12 +522,9 @@ def _document(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; RecursionError: nested too deep
-        raise _ClientError(400, "The request body is not valid JSON") from None
-    if not isinstance(document, dict):
-        raise _ClientError(400, "The request body must be a JSON object")
-    return document
+        return json_object(body)
+    except InvalidParameterError as error:
+        raise _ClientError(400, error.message) from None
 
 
 def _text(document: Mapping[str, Any], name: str, default: str | None = None) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .backend import Backend
 from .models import Dataset, Identity, Pool, Record
-from .protocol import epoch
+from .serialize import epoch
 from .state import State
 
 
