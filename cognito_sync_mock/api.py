@@ -15,6 +15,7 @@ class StateAPI:
 
     @property
     def state(self) -> State:
+        """The State this object reads and steers (each subclass says where it comes from)."""
         raise NotImplementedError
 
     _COLUMNS = ("account", "region", "pools", "identities", "datasets", "records")

@@ -184,6 +184,7 @@ class Backend:
         max_results: int | None = None,
         sync_session_token: str | None = None,
     ) -> dict[str, Any]:
+        """Records changed after LastSyncCount, a page at a time, with a fresh session token."""
         self._require(identity_pool_id, identity_id, not_found=False)
         limit = _page_size(max_results, RECORDS_PAGE)
         last = last_sync_count or 0
@@ -237,6 +238,7 @@ class Backend:
         client_context: str | None = None,
         run_trigger: bool = True,
     ) -> dict[str, Any]:
+        """Apply record patches all or nothing: conflicts, trigger and limits first, then +1 sync count."""
         self._require(identity_pool_id, identity_id, not_found=True)
         self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name)
         patches = record_patches or []
@@ -356,10 +358,12 @@ class Backend:
 
     @_locked
     def describe_dataset(self, identity_pool_id: str, identity_id: str, dataset_name: str) -> dict[str, Any]:
+        """The dataset's metadata; ResourceNotFoundException when it does not exist."""
         return {"Dataset": self._live_dataset(identity_pool_id, identity_id, dataset_name).to_dict()}
 
     @_locked
     def delete_dataset(self, identity_pool_id: str, identity_id: str, dataset_name: str) -> dict[str, Any]:
+        """Delete a dataset with its records, subscriptions and merge links; answers it as it was."""
         dataset = self._live_dataset(identity_pool_id, identity_id, dataset_name)
         before = dataset.to_dict()
         moment = now()
@@ -382,6 +386,7 @@ class Backend:
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
+        """The identity's live datasets by name, a page at a time."""
         self._require(identity_pool_id, identity_id, not_found=False)
         identity = self._identity(identity_pool_id, identity_id)
         datasets = identity.live() if identity else []
@@ -398,6 +403,7 @@ class Backend:
 
     @_locked
     def describe_identity_usage(self, identity_pool_id: str, identity_id: str) -> dict[str, Any]:
+        """An identity's dataset count, storage and last change."""
         self._require(identity_pool_id, identity_id, not_found=True)
         if not self._known(identity_pool_id, identity_id):
             raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
@@ -405,11 +411,13 @@ class Backend:
 
     @_locked
     def describe_identity_pool_usage(self, identity_pool_id: str) -> dict[str, Any]:
+        """A pool's sync sessions, storage and last change."""
         pool = self._known_pool(identity_pool_id)
         return {"IdentityPoolUsage": pool.to_usage(self.sync_sessions.get(identity_pool_id, 0))}
 
     @_locked
     def list_identity_pool_usage(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
+        """Usage of every known pool of this account and region, a page at a time."""
         limit = _page_size(max_results, POOLS_PAGE)
         for pool_id in moto_bridge.known_identity_pools(self.account_id, self.region):
             self._known(pool_id)
@@ -431,6 +439,7 @@ class Backend:
         push_sync: dict[str, Any] | None = None,
         cognito_streams: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Replace the given PushSync / CognitoStreams settings; answers the whole configuration."""
         self._require(identity_pool_id, None, not_found=True)
         if (
             cognito_streams
@@ -447,6 +456,7 @@ class Backend:
 
     @_locked
     def get_identity_pool_configuration(self, identity_pool_id: str) -> dict[str, Any]:
+        """The pool's stored PushSync and CognitoStreams settings."""
         self._require(identity_pool_id, None, not_found=True)
         return self._configuration(identity_pool_id)
 
@@ -460,6 +470,7 @@ class Backend:
 
     @_locked
     def set_cognito_events(self, identity_pool_id: str, events: dict[str, str]) -> dict[str, Any]:
+        """Set or (with an empty value) remove the pool's SyncTrigger."""
         self._require(identity_pool_id, None, not_found=True)
         for name in events:
             if name != "SyncTrigger":
@@ -474,6 +485,7 @@ class Backend:
 
     @_locked
     def get_cognito_events(self, identity_pool_id: str) -> dict[str, Any]:
+        """The pool's Cognito events map."""
         self._require(identity_pool_id, None, not_found=True)
         pool = self.pools.get(identity_pool_id)
         return {"Events": dict(pool.events) if pool else {}}
@@ -482,6 +494,7 @@ class Backend:
 
     @_locked
     def bulk_publish(self, identity_pool_id: str) -> dict[str, Any]:
+        """Publish every live dataset of the pool to its stream (at once, unless held)."""
         self._require(identity_pool_id, None, not_found=True)
         pool = self.pools.get(identity_pool_id)
         if pool is None or pool.stream_name is None:
@@ -506,6 +519,7 @@ class Backend:
 
     @_locked
     def get_bulk_publish_details(self, identity_pool_id: str) -> dict[str, Any]:
+        """The status and times of the pool's latest bulk publish."""
         self._require(identity_pool_id, None, not_found=True)
         pool = self.pools.get(identity_pool_id)
         details = pool.bulk_publish.to_dict() if pool else {"BulkPublishStatus": "NOT_STARTED"}
@@ -539,6 +553,7 @@ class Backend:
 
     @_locked
     def register_device(self, identity_pool_id: str, identity_id: str, platform: str, token: str) -> dict[str, Any]:
+        """Register a device for push sync; the same platform and token get the same ID."""
         self._require(identity_pool_id, identity_id, not_found=True)
         pool = self.pools.get(identity_pool_id)
         if pool is None or not pool.push_sync:
@@ -555,6 +570,7 @@ class Backend:
     def subscribe_to_dataset(
         self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
     ) -> dict[str, Any]:
+        """Subscribe a registered device to silent pushes for an existing dataset."""
         self._require(identity_pool_id, identity_id, not_found=True)
         identity = self._identity(identity_pool_id, identity_id)
         if identity is None or device_id not in identity.devices:
@@ -567,6 +583,7 @@ class Backend:
     def unsubscribe_from_dataset(
         self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
     ) -> dict[str, Any]:
+        """End a device's subscription to a dataset."""
         self._require(identity_pool_id, identity_id, not_found=True)
         identity = self._identity(identity_pool_id, identity_id)
         devices = identity.subscriptions.get(dataset_name, set()) if identity else set()

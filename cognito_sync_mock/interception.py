@@ -165,6 +165,15 @@ def _load_credentials(self: CredentialResolver) -> Credentials | None:
     return found  # type: ignore[no-any-return]
 
 
+async def _aio_load_credentials(self: Any) -> Credentials | None:
+    """aiobotocore's credential lookup, with the same dummy keys when there are none."""
+    found = await _original(_aio_resolver_class(), "load_credentials")(self)
+    if found is None and _state is not None:
+        credentials_class = sys.modules["aiobotocore.credentials"].AioCredentials
+        return credentials_class("cognito-sync-mock", "cognito-sync-mock", method="cognito-sync-mock")  # type: ignore[no-any-return]
+    return found  # type: ignore[no-any-return]
+
+
 def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: Any) -> None:
     """Swap moto's shared dummy keys for keys minted for that very identity.
 
@@ -215,9 +224,15 @@ def _aio_endpoint_class() -> Any:
     return sys.modules["aiobotocore.endpoint"].AioEndpoint
 
 
+def _aio_resolver_class() -> Any:
+    return sys.modules["aiobotocore.credentials"].AioCredentialResolver
+
+
 def _patch_aiobotocore() -> None:
     if "aiobotocore.endpoint" in sys.modules:
         _patch(_aio_endpoint_class(), "_do_get_response", _aio_do_get_response)
+    if "aiobotocore.credentials" in sys.modules:
+        _patch(_aio_resolver_class(), "load_credentials", _aio_load_credentials)
 
 
 def install(state: State) -> None:

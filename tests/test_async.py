@@ -488,3 +488,21 @@ def test_aiobotocore_imported_only_after_the_mock_started_is_answered() -> None:
         "calls": [["ListRecords", None], ["UpdateRecords", None], ["UpdateRecords", "ResourceConflictException"]],
         "stored": 1,
     }
+
+
+def test_an_aiobotocore_client_without_credentials_gets_dummy_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As for botocore clients: no keys anywhere is no NoCredentialsError while the mock is on."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    async def scenario() -> int:
+        async with get_session().create_client("cognito-sync", region_name="us-east-1") as client:
+            return int((await client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY))["Count"])
+
+    with mock_cognito_sync() as mock:
+        assert asyncio.run(scenario()) == 0
+    assert [call.operation for call in mock.calls] == ["ListDatasets"]
