@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any, Mapping, Protocol
 from urllib.parse import parse_qsl, unquote
 
@@ -42,22 +42,17 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)  # keys in lower case
     body: bytes = b""
 
-    @cached_property
-    def _scope(self) -> re.Match[str] | None:
-        return _CREDENTIAL_SCOPE.search(self.headers.get("authorization") or "")
+    region: str = field(init=False)  # SigV4 credential scope, else the host name, else us-east-1
+    access_key: str | None = field(init=False)  # the access key ID it was signed with, if signed
 
-    @cached_property
-    def region(self) -> str:
-        """The region: SigV4 credential scope, else the host name, else us-east-1."""
-        if self._scope:
-            return self._scope.group(2)
-        match = _HOST_REGION.search(self.headers.get("host") or "")
-        return match.group(1) if match else DEFAULT_REGION
-
-    @cached_property
-    def access_key(self) -> str | None:
-        """The access key ID the request was signed with, if it was signed."""
-        return self._scope.group(1) if self._scope else None
+    def __post_init__(self) -> None:
+        scope = _CREDENTIAL_SCOPE.search(self.headers.get("authorization") or "")
+        if scope:
+            self.access_key, self.region = scope.group(1), scope.group(2)
+            return
+        self.access_key = None
+        host = _HOST_REGION.search(self.headers.get("host") or "")
+        self.region = host.group(1) if host else DEFAULT_REGION
 
 
 @dataclass
