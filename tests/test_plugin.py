@@ -8,33 +8,19 @@ import textwrap
 from typing import Any
 
 import pytest
+from activation_support import (
+    IDENTITY,
+    POOL,
+    closed_port,
+    dataset_names,
+    ids,
+    make_client,
+    mock_is_active,
+    network_guard,
+    write,
+)
 
 from cognito_sync_mock import mock_cognito_sync
-
-try:
-    from activation_support import (
-        IDENTITY,
-        POOL,
-        closed_port,
-        dataset_names,
-        ids,
-        make_client,
-        mock_is_active,
-        network_guard,
-        write,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.activation_support import (  # type: ignore[no-redef]
-        IDENTITY,
-        POOL,
-        closed_port,
-        dataset_names,
-        ids,
-        make_client,
-        mock_is_active,
-        network_guard,
-        write,
-    )
 
 pytest_plugins = ["pytester"]
 __all__ = ["network_guard"]
