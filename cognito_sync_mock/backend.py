@@ -329,7 +329,7 @@ class Backend:
     ) -> None:
         limits = self.limits
         if live is None:
-            count = len(identity.live()) if identity else 0
+            count = identity.dataset_count if identity else 0
             if count >= limits.datasets_per_identity:
                 raise LimitExceededError(
                     f"Cannot create dataset {dataset_name}: an identity can have at most "

@@ -176,6 +176,11 @@ class Identity:
         """The datasets that exist, ordered by name."""
         return sorted((d for d in self.datasets.values() if d.exists), key=lambda d: d.name)
 
+    @property
+    def dataset_count(self) -> int:
+        """How many datasets exist (the dataset limit counts these)."""
+        return sum(1 for d in self.datasets.values() if d.exists)
+
     def live_dataset(self, name: str) -> Dataset | None:
         dataset = self.datasets.get(name)
         return dataset if dataset is not None and dataset.exists else None
@@ -189,7 +194,7 @@ class Identity:
             "IdentityId": self.identity_id,
             "IdentityPoolId": self.pool_id,
             "LastModifiedDate": self.last_modified_date,
-            "DatasetCount": sum(1 for d in self.datasets.values() if d.exists),
+            "DatasetCount": self.dataset_count,
             "DataStorage": self.data_storage,
         }
 

@@ -22,7 +22,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from .exceptions import CognitoSyncError, InternalError, InvalidParameterError
 from .serialize import epoch as epoch
 from .serialize import to_json
-from .validation import check_structure, summary
+from .validation import summary, validate
 
 SERVICE_NAME = "cognito-sync"
 logger = logging.getLogger("cognito_sync_mock")
@@ -213,7 +213,7 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
     if shape is None:
         return {}
     errors: list[str] = []
-    params: dict[str, Any] = check_structure(shape, raw, "", errors)
+    params: dict[str, Any] = validate(shape, raw, "", errors)
     if errors:
         raise InvalidParameterError(summary(errors))
     return params

@@ -57,11 +57,6 @@ def validate(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
     return checker(shape)(value, path, errors)
 
 
-def check_structure(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
-    """Validate a structure: required members, then each member present (unknown ones dropped)."""
-    return checker(shape)(value, path, errors)
-
-
 @cache
 def checker(shape: Shape) -> Check:
     """The check of one shape, with its constraints looked up once, not on every call."""
