@@ -30,7 +30,7 @@ from .exceptions import (
     ResourceConflictError,
     ResourceNotFoundError,
 )
-from .models import Dataset, Identity, Pool, Record, utf8_size
+from .models import Dataset, Identity, Pool, Record
 from .streams import stream_record
 
 logger = logging.getLogger("cognito_sync_mock")
@@ -203,15 +203,12 @@ class Backend:
         else:
             pinned, key_count, key = self._unseal_page(next_token, listing)
             after = (key_count, key)
-        records: list[dict[str, Any]] = []
+        page = dataset.changed_since(after, pinned, limit + 1) if dataset is not None and dataset.exists else []
         token = None
-        if dataset is not None and dataset.exists:
-            for record in dataset.changed_since(after, pinned):
-                if len(records) == limit:
-                    last_record = records[-1]
-                    token = self._seal_page(listing, pinned, last_record["SyncCount"], last_record["Key"])
-                    break
-                records.append(record.to_dict())
+        if len(page) > limit:  # one more than a page: there is a next page
+            del page[limit:]
+            token = self._seal_page(listing, pinned, page[-1].sync_count, page[-1].key)
+        records = [record.to_dict() for record in page]
         exists = dataset is not None and dataset.exists
         deleted_at = dataset.deleted_at if dataset else None
         return {
@@ -261,28 +258,21 @@ class Backend:
             writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
         if not writes and live is not None:
             return {"Records": []}  # nothing to write to a dataset that exists: nothing changes
-        self._check_limits(identity, live, dataset_name, writes)
         moment = now()
+        existing = identity.datasets.get(dataset_name) if identity else None  # live or deleted
+        count = (existing.sync_count if existing else 0) + 1
+        records = [Record(w.key, w.value, count, moment, identity_id, w.device_date or moment) for w in writes]
+        self._check_limits(identity, live, dataset_name, records)
         identity = self._touch_identity(identity_pool_id, identity_id, moment)
         dataset = self._dataset_for_write(identity, dataset_name, moment)
-        written = self._write(dataset, writes, identity_id, moment)
-        if written:
-            self._announce(identity, dataset, written, device_id)
-        return {"Records": [record.to_dict() for record in written]}
-
-    def _write(self, dataset: Dataset, writes: list[Write], by: str, moment: _dt.datetime) -> list[Record]:
-        """Store the writes under the dataset's next sync count; nothing when there are none."""
-        if not writes:
-            return []
-        dataset.sync_count += 1
-        dataset.last_modified_date = moment
-        dataset.last_modified_by = by
-        written = []
-        for write in writes:
-            record = Record(write.key, write.value, dataset.sync_count, moment, by, write.device_date or moment)
-            dataset.store(record)
-            written.append(record)
-        return written
+        if records:
+            dataset.sync_count = count
+            dataset.last_modified_date = moment
+            dataset.last_modified_by = identity_id
+            for record in records:
+                dataset.store(record)
+            self._announce(identity, dataset, records, device_id)
+        return {"Records": [record.to_dict() for record in records]}
 
     def _sync_trigger(
         self, pool_id: str, identity_id: str, dataset_name: str, stored: dict[str, Record], writes: list[Write]
@@ -325,7 +315,7 @@ class Backend:
         identity: Identity | None,
         live: Dataset | None,
         dataset_name: str,
-        writes: list[Write],
+        records: list[Record],
     ) -> None:
         limits = self.limits
         if live is None:
@@ -337,14 +327,14 @@ class Backend:
                 )
         num_records = live.num_records if live else 0
         storage = live.data_storage if live else 0
-        for write in writes:
-            old = live.records.get(write.key) if live else None
+        stored = live.records if live else {}
+        for record in records:
+            old = stored.get(record.key)
             if old is not None:
                 storage -= old.size
                 num_records -= old.value is not None
-            if write.value is not None:
-                storage += utf8_size(write.key) + utf8_size(write.value)
-                num_records += 1
+            storage += record.size
+            num_records += record.value is not None
         if num_records > limits.records_per_dataset:
             raise LimitExceededError(
                 f"Dataset {dataset_name} would hold {num_records} records; the limit is {limits.records_per_dataset}"

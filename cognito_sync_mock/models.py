@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-from typing import Any, Iterator
+from typing import Any
 
 from .display import html_table, text_table
 from .serialize import FrozenDict
@@ -119,16 +119,13 @@ class Dataset:
         self.data_storage += record.size
         self.num_records += record.value is not None
 
-    def changed_since(self, after: tuple[int, str], up_to: int) -> Iterator[Record]:
-        """Records ordered by (SyncCount, key) past ``after``, with SyncCount <= ``up_to``."""
+    def changed_since(self, after: tuple[int, str], up_to: int, limit: int) -> list[Record]:
+        """Up to ``limit`` records ordered by (SyncCount, key) past ``after``, with SyncCount <= ``up_to``."""
         order = self._order
-        index = bisect.bisect_right(order, after)
-        while index < len(order):
-            count, key = order[index]
-            if count > up_to:
-                return
-            yield self.records[key]
-            index += 1
+        start = bisect.bisect_right(order, after)
+        stop = bisect.bisect_left(order, (up_to + 1, ""), start, min(len(order), start + limit))
+        records = self.records
+        return [records[key] for _, key in order[start:stop]]
 
     _COLUMNS = ("key", "value", "sync count", "last modified", "by")
 

@@ -7,6 +7,7 @@ Nothing here is written per operation: every table is built from the model, once
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from .exceptions import CognitoSyncError, InternalError, InvalidParameterError
 from .serialize import epoch as epoch
-from .serialize import to_json
+from .serialize import string_literal, to_json
 from .validation import summary, validate
 
 SERVICE_NAME = "cognito-sync"
@@ -193,10 +194,11 @@ def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]
     raw: dict[str, Any] = dict(zip(op.labels, labels))
     shape = op.model.input_shape
     members = shape.members if shape else {}
-    for wire, value in parse_qsl(request.query, keep_blank_values=True):
-        name = op.query.get(wire)
-        if name is not None:
-            raw[name] = _from_query(members[name], value)
+    if request.query:
+        for wire, value in parse_qsl(request.query, keep_blank_values=True):
+            name = op.query.get(wire)
+            if name is not None:
+                raw[name] = _from_query(members[name], value)
     for header, name in op.headers.items():
         header_value = request.headers.get(header)
         if header_value is not None:
@@ -213,7 +215,7 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
     if shape is None:
         return {}
     errors: list[str] = []
-    params: dict[str, Any] = validate(shape, raw, "", errors)
+    params: dict[str, Any] = validate(shape, raw, errors)
     if errors:
         raise InvalidParameterError(summary(errors))
     return params
@@ -243,16 +245,30 @@ def _headers() -> dict[str, str]:
     return {"Content-Type": "application/json", "x-amzn-RequestId": _request_id()}
 
 
+def _uuid_prefix() -> str:
+    h = os.urandom(10).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
+
+
+# Request IDs are version 4 UUIDs whose first 20 digits are random per process and whose
+# last 12 count up from a random start: new on every answer, and cheap to make.
+_ID_PREFIX = _uuid_prefix()
+_ID_COUNTER = itertools.count(int.from_bytes(os.urandom(5), "big"))
+
+
 def _request_id() -> str:
-    """A fresh random (version 4) UUID, built straight from random bytes: it is per call."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFFFFFF:012x}"
+
+
+def _message_body(message: str) -> bytes:
+    """``{"message": ...}`` as json.dumps writes it."""
+    return ('{"message": ' + string_literal(message) + "}").encode()
 
 
 def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = f"{error.code}:"
-    body = json.dumps({"message": error.message}).encode()
+    body = _message_body(error.message)
     return Response(svc.statuses.get(error.code, 400), headers, body, operation, params, error.code)
 
 
@@ -260,4 +276,4 @@ def _unknown_route(request: Request) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = "UnknownOperationException:"
     message = f"No Cognito Sync operation matches {request.method} {request.path}"
-    return Response(404, headers, json.dumps({"message": message}).encode(), error="UnknownOperationException")
+    return Response(404, headers, _message_body(message), error="UnknownOperationException")

@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from functools import cache
 from typing import Any, Callable
 
 from botocore.model import Shape
 
 Writer = Callable[[Any], str]
-_string = json.encoder.encode_basestring_ascii
+string_literal = json.encoder.encode_basestring_ascii  # a str as a JSON string, in ASCII
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
-    """A read-only dict that remembers its JSON text, so it is written only once."""
+    """A read-only dict that remembers its JSON text, so it is written only once.
+
+    ``_json`` (the shape and the text) is unset until the first write: no ``__init__``
+    of its own keeps making one as cheap as making a dict.
+    """
 
     __slots__ = ("_json",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._json: tuple[Shape, str] | None = None
+    _json: tuple[Shape, str]
 
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("this dict is a read-only view of stored state")
@@ -46,8 +46,18 @@ def epoch(moment: _dt.datetime) -> float:
     return ((moment - _EPOCH) // _MILLISECOND) / 1000
 
 
+# The last timestamp written and its text: the records of one answer share their moment.
+_last_timestamp: tuple[Any, str] = (None, "")
+
+
 def _timestamp(value: Any) -> str:
-    return repr(epoch(value))
+    global _last_timestamp
+    last = _last_timestamp
+    if last[0] is value:
+        return last[1]
+    text = repr(epoch(value))
+    _last_timestamp = (value, text)  # one tuple, swapped whole: safe across threads
+    return text
 
 
 def _scalar(value: Any) -> str:
@@ -59,21 +69,30 @@ def _scalar(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    return _string(value) if isinstance(value, str) else json.dumps(value)
+    return string_literal(value) if type(value) is str else json.dumps(value)
 
 
-@cache
+_writers: dict[Shape, Writer] = {}
+
+
 def writer(shape: Shape) -> Writer:
-    """The function that writes a value of ``shape`` as JSON text."""
+    """The function that writes a value of ``shape`` as JSON text, made once per shape."""
+    found = _writers.get(shape)
+    if found is None:
+        found = _writers[shape] = _make_writer(shape)
+    return found
+
+
+def _make_writer(shape: Shape) -> Writer:
     kind = shape.type_name
     if kind == "structure":
         return _structure_writer(shape)
     if kind == "list":
         item = writer(shape.member)  # type: ignore[attr-defined]
-        return lambda value: "[" + ",".join(item(v) for v in value) + "]"
+        return lambda value: "[" + ",".join([item(v) for v in value]) + "]"
     if kind == "map":
         item = writer(shape.value)  # type: ignore[attr-defined]
-        return lambda value: "{" + ",".join(_string(k) + ":" + item(v) for k, v in value.items()) + "}"
+        return lambda value: "{" + ",".join([string_literal(k) + ":" + item(v) for k, v in value.items()]) + "}"
     if kind == "timestamp":
         return _timestamp
     if kind == "string":
@@ -82,30 +101,30 @@ def writer(shape: Shape) -> Writer:
 
 
 def _structure_writer(shape: Shape) -> Writer:
-    members = [
-        (name, _string(name) + ":", member)
-        for name, member in shape.members.items()  # type: ignore[attr-defined]
-    ]
-    compiled: list[tuple[str, str, Writer]] = []
-
-    def write_dict(value: dict[str, Any]) -> str:
-        if not compiled:  # compiled on first use: a shape may contain itself
-            compiled.extend((name, prefix, writer(member)) for name, prefix, member in members)
-        parts = []
-        for name, prefix, write in compiled:
-            item = value.get(name)
-            if item is not None:
-                parts.append(prefix + write(item))
-        return "{" + ",".join(parts) + "}"
+    """A structure's writer: straight-line code, one block per member, no loop, no lookups."""
+    members = list(shape.members.items())  # type: ignore[attr-defined]
+    lines = ["def write_dict(value):", "    get, parts = value.get, []"]
+    for i, (name, _) in enumerate(members):
+        lines += [
+            f"    v = get({name!r})",
+            "    if v is not None:",
+            f"        parts.append({string_literal(name) + ':'!r} + w{i}(v))",
+        ]
+    lines.append('    return "{" + ",".join(parts) + "}"')
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
+    write_dict: Writer = namespace["write_dict"]
 
     def write(value: Any) -> str:
         if type(value) is not FrozenDict:
             return write_dict(value)
-        cached = value._json
+        cached: tuple[Shape, str] | None = getattr(value, "_json", None)
         if cached is None or cached[0] is not shape:
             cached = value._json = (shape, write_dict(value))
         return cached[1]
 
+    _writers[shape] = write  # before its members: a shape may contain itself
+    namespace.update((f"w{i}", writer(member)) for i, (_, member) in enumerate(members))
     return write
 
 

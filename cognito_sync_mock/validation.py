@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from functools import cache
 from typing import Any, Callable
 
 from botocore.model import Shape
@@ -42,24 +41,47 @@ def _show(value: Any) -> str:
     return "null" if value is None else f"'{_java(value)}'"
 
 
-def _fail(value: Any, path: str, constraint: str) -> str:
-    return f"Value {_show(value)} at '{path}' failed to satisfy constraint: {constraint}"
+# Where a value sits is written out only when it fails: a check gets its parent's place
+# (None at the top, else a (parent, name) pair) and its own name, a member's wire name or
+# a list item's 1-based index.
 
 
-Check = Callable[[Any, str, "list[str]"], Any]
+def _where(parent: Any, name: str | int) -> str:
+    """The dotted path AWS names a value by, e.g. ``recordPatches.2.member.key``."""
+    names: list[str] = []
+    node: Any = (parent, name)
+    while node is not None:
+        node, part = node
+        if part != "":
+            names.append(f"{part}.member" if isinstance(part, int) else part)
+    return ".".join(reversed(names))
 
 
-def validate(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
+def _fail(value: Any, parent: Any, name: str | int, constraint: str) -> str:
+    return f"Value {_show(value)} at '{_where(parent, name)}' failed to satisfy constraint: {constraint}"
+
+
+Check = Callable[[Any, Any, "str | int", "list[str]"], Any]
+_checkers: dict[Shape, Check] = {}
+
+
+def validate(shape: Shape, value: Any, errors: list[str]) -> Any:
     """Check ``value`` against ``shape``; append a message per violation to ``errors``.
 
     Returns the value converted to its Python form (timestamps become aware datetimes).
     """
-    return checker(shape)(value, path, errors)
+    return checker(shape)(value, None, "", errors)
 
 
-@cache
 def checker(shape: Shape) -> Check:
     """The check of one shape, with its constraints looked up once, not on every call."""
+    found = _checkers.get(shape)
+    if found is None:
+        found = _checkers[shape] = _make_checker(shape)
+    return found
+
+
+def _make_checker(shape: Shape) -> Check:
     kind = shape.type_name
     if kind == "structure":
         return _structure_checker(shape)
@@ -75,17 +97,17 @@ def checker(shape: Shape) -> Check:
         return _check_boolean
     if kind == "timestamp":
         return _check_timestamp
-    return lambda value, path, errors: value  # a type this model does not use
+    return lambda value, parent, name, errors: value  # a type this model does not use
 
 
-def _length_checker(shape: Shape) -> Callable[[Any, int, str, list[str]], None]:
+def _length_checker(shape: Shape) -> Callable[[Any, int, Any, str | int, list[str]], None]:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
 
-    def check(value: Any, length: int, path: str, errors: list[str]) -> None:
+    def check(value: Any, length: int, parent: Any, name: str | int, errors: list[str]) -> None:
         if low is not None and length < low:
-            errors.append(_fail(value, path, f"Member must have length greater than or equal to {low}"))
+            errors.append(_fail(value, parent, name, f"Member must have length greater than or equal to {low}"))
         if high is not None and length > high:
-            errors.append(_fail(value, path, f"Member must have length less than or equal to {high}"))
+            errors.append(_fail(value, parent, name, f"Member must have length less than or equal to {high}"))
 
     return check
 
@@ -97,23 +119,23 @@ def _string_checker(shape: Shape) -> Check:
     compiled = None if pattern is None else re.compile(pattern, re.ASCII | re.DOTALL)  # Java: ASCII \w
     valid: dict[str, None] = {}  # short values seen valid: IDs and names recur on every call
 
-    def check(value: Any, path: str, errors: list[str]) -> Any:
-        if not isinstance(value, str):
-            errors.append(_fail(value, path, "Member must be a string"))
+    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
+        if type(value) is str and value in valid:
             return value
-        if value in valid:
+        if not isinstance(value, str):
+            errors.append(_fail(value, parent, name, "Member must be a string"))
             return value
         if not value.isascii() and _SURROGATE.search(value):
             # A JSON escape like "\ud800" decodes to half a character, which no UTF-8 can hold.
             shown = value.encode("utf-8", "backslashreplace").decode()
-            errors.append(_fail(shown, path, "Member must be valid Unicode text"))
+            errors.append(_fail(shown, parent, name, "Member must be valid Unicode text"))
             return value
         failures = len(errors)
-        check_length(value, len(value), path, errors)
+        check_length(value, len(value), parent, name, errors)
         if enum is not None and value not in enum:
-            errors.append(_fail(value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
+            errors.append(_fail(value, parent, name, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
         if compiled is not None and compiled.fullmatch(value) is None:
-            errors.append(_fail(value, path, f"Member must satisfy regular expression pattern: {pattern}"))
+            errors.append(_fail(value, parent, name, f"Member must satisfy regular expression pattern: {pattern}"))
         if len(errors) == failures and len(value) <= 256 and len(valid) < _CACHE_LIMIT:
             valid[value] = None
         return value
@@ -122,30 +144,30 @@ def _string_checker(shape: Shape) -> Check:
 
 
 def _integer_checker(low: int, high: int) -> Check:
-    def check(value: Any, path: str, errors: list[str]) -> Any:
+    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
-            errors.append(_fail(value, path, "Member must be a whole number"))
+            errors.append(_fail(value, parent, name, "Member must be a whole number"))
         elif not low <= value <= high:
-            errors.append(_fail(value, path, f"Member must be between {low} and {high}"))
+            errors.append(_fail(value, parent, name, f"Member must be between {low} and {high}"))
         return value
 
     return check
 
 
-def _check_boolean(value: Any, path: str, errors: list[str]) -> Any:
+def _check_boolean(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
     if not isinstance(value, bool):
-        errors.append(_fail(value, path, "Member must be a boolean"))
+        errors.append(_fail(value, parent, name, "Member must be a boolean"))
     return value
 
 
-def _check_timestamp(value: Any, path: str, errors: list[str]) -> Any:
+def _check_timestamp(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        errors.append(_fail(value, path, "Member must be a timestamp in epoch seconds"))
+        errors.append(_fail(value, parent, name, "Member must be a timestamp in epoch seconds"))
         return value
     try:
         return _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
     except (OverflowError, OSError, ValueError):
-        errors.append(_fail(value, path, "Member must be a timestamp in epoch seconds"))
+        errors.append(_fail(value, parent, name, "Member must be a timestamp in epoch seconds"))
         return value
 
 
@@ -153,13 +175,13 @@ def _list_checker(shape: Shape) -> Check:
     check_length = _length_checker(shape)
     member = shape.member  # type: ignore[attr-defined]
 
-    def check(value: Any, path: str, errors: list[str]) -> Any:
+    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
         if not isinstance(value, list):
-            errors.append(_fail(value, path, "Member must be a list"))
+            errors.append(_fail(value, parent, name, "Member must be a list"))
             return value
-        check_length(value, len(value), path, errors)
-        item = checker(member)
-        return [item(v, f"{path}.{i}.member", errors) for i, v in enumerate(value, 1)]
+        check_length(value, len(value), parent, name, errors)
+        item, here = checker(member), (parent, name)
+        return [item(v, here, i, errors) for i, v in enumerate(value, 1)]
 
     return check
 
@@ -168,40 +190,51 @@ def _map_checker(shape: Shape) -> Check:
     check_length = _length_checker(shape)
     key_shape, value_shape = shape.key, shape.value  # type: ignore[attr-defined]
 
-    def check(value: Any, path: str, errors: list[str]) -> Any:
+    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
         if not isinstance(value, dict):
-            errors.append(_fail(value, path, "Member must be a map"))
+            errors.append(_fail(value, parent, name, "Member must be a map"))
             return value
-        check_length(value, len(value), path, errors)
-        check_key, check_item = checker(key_shape), checker(value_shape)
+        check_length(value, len(value), parent, name, errors)
+        check_key, check_item, here = checker(key_shape), checker(value_shape), (parent, name)
         out = {}
         for key, item in value.items():
-            check_key(key, f"{path}.key", errors)
-            out[key] = check_item(item, f"{path}.{key}.member", errors)
+            check_key(key, here, "key", errors)
+            out[key] = check_item(item, here, f"{key}.member", errors)
         return out
 
     return check
 
 
 def _structure_checker(shape: Shape) -> Check:
-    required = [(name, camel(name)) for name in shape.required_members]
-    members = [(name, camel(name), member) for name, member in shape.members.items()]  # type: ignore[attr-defined]
+    """A structure's check as straight-line code: one block per member, no loop, no lookups.
 
-    def check(value: Any, path: str, errors: list[str]) -> Any:
-        if not isinstance(value, dict):
-            errors.append(_fail(value, path, "Member must be a structure"))
-            return value
-        prefix = f"{path}." if path else ""
-        for name, wire in required:
-            if value.get(name) is None:
-                errors.append(_fail(None, prefix + wire, "Member must not be null"))
-        out = {}
-        for name, wire, member in members:  # members are looked up here: a shape may contain itself
-            item = value.get(name)
-            if item is not None:
-                out[name] = checker(member)(item, prefix + wire, errors)
-        return out
-
+    Required members are reported first (in the model's order of them), then each
+    present member's own failures in member order, as AWS lists them.
+    """
+    members = list(shape.members.items())  # type: ignore[attr-defined]
+    required = set(shape.required_members)
+    lines = [
+        "def check(value, parent, name, errors):",
+        "    if not isinstance(value, dict):",
+        "        errors.append(_fail(value, parent, name, 'Member must be a structure'))",
+        "        return value",
+        "    here, get, out = (parent, name), value.get, {}",
+    ]
+    lines += [f"    v{i} = get({member!r})" for i, (member, _) in enumerate(members)]
+    for i, (member, _) in enumerate(members):
+        if member in required:
+            lines += [
+                f"    if v{i} is None:",
+                f"        errors.append(_fail(None, here, {camel(member)!r}, 'Member must not be null'))",
+            ]
+    for i, (member, _) in enumerate(members):
+        lines += [f"    if v{i} is not None:", f"        out[{member!r}] = c{i}(v{i}, here, {camel(member)!r}, errors)"]
+    lines.append("    return out")
+    namespace: dict[str, Any] = {"_fail": _fail}
+    exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
+    check: Check = namespace["check"]
+    _checkers[shape] = check  # before its members: a shape may contain itself
+    namespace.update((f"c{i}", checker(member_shape)) for i, (_, member_shape) in enumerate(members))
     return check
 
 
