@@ -104,14 +104,19 @@ def _structure_writer(shape: Shape) -> Writer:
     """A structure's writer: straight-line code, one block per member, no loop, no lookups."""
     members = list(shape.members.items())  # type: ignore[attr-defined]
     lines = ["def write_dict(value):", "    get, parts = value.get, []"]
-    for i, (name, _) in enumerate(members):
+    for i, (name, member) in enumerate(members):
+        text = f"w{i}(v)"
+        if member.type_name == "string":  # the common cases inline, without a call
+            text = f"string_literal(v) if type(v) is str else {text}"
+        elif member.type_name in ("integer", "long"):
+            text = f"str(v) if type(v) is int else {text}"
         lines += [
             f"    v = get({name!r})",
             "    if v is not None:",
-            f"        parts.append({string_literal(name) + ':'!r} + w{i}(v))",
+            f"        parts.append({string_literal(name) + ':'!r} + ({text}))",
         ]
     lines.append('    return "{" + ",".join(parts) + "}"')
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"string_literal": string_literal}
     exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
     write_dict: Writer = namespace["write_dict"]
 

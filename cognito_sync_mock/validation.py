@@ -63,6 +63,7 @@ def _fail(value: Any, parent: Any, name: str | int, constraint: str) -> str:
 
 Check = Callable[[Any, Any, "str | int", "list[str]"], Any]
 _checkers: dict[Shape, Check] = {}
+_known_valid: dict[Shape, dict[str, None]] = {}  # per string shape
 
 
 def validate(shape: Shape, value: Any, errors: list[str]) -> Any:
@@ -117,7 +118,7 @@ def _string_checker(shape: Shape) -> Check:
     enum = shape.metadata.get("enum")
     pattern = shape.metadata.get("pattern")
     compiled = None if pattern is None else re.compile(pattern, re.ASCII | re.DOTALL)  # Java: ASCII \w
-    valid: dict[str, None] = {}  # short values seen valid: IDs and names recur on every call
+    valid = _known_valid[shape] = {}  # short values seen valid: IDs and names recur on every call
 
     def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
         if type(value) is str and value in valid:
@@ -227,14 +228,19 @@ def _structure_checker(shape: Shape) -> Check:
                 f"    if v{i} is None:",
                 f"        errors.append(_fail(None, here, {camel(member)!r}, 'Member must not be null'))",
             ]
-    for i, (member, _) in enumerate(members):
-        lines += [f"    if v{i} is not None:", f"        out[{member!r}] = c{i}(v{i}, here, {camel(member)!r}, errors)"]
+    for i, (member, member_shape) in enumerate(members):
+        call = f"c{i}(v{i}, here, {camel(member)!r}, errors)"
+        if member_shape.type_name == "string":  # a value already seen valid needs no call
+            call = f"v{i} if type(v{i}) is str and v{i} in s{i} else {call}"
+        lines += [f"    if v{i} is not None:", f"        out[{member!r}] = {call}"]
     lines.append("    return out")
     namespace: dict[str, Any] = {"_fail": _fail}
     exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
     check: Check = namespace["check"]
     _checkers[shape] = check  # before its members: a shape may contain itself
-    namespace.update((f"c{i}", checker(member_shape)) for i, (_, member_shape) in enumerate(members))
+    for i, (_, member_shape) in enumerate(members):
+        namespace[f"c{i}"] = checker(member_shape)
+        namespace[f"s{i}"] = _known_valid.get(member_shape)
     return check
 
 
