@@ -243,17 +243,15 @@ class Backend:
         identity = self._identity(identity_pool_id, identity_id)
         live = identity.live_dataset(dataset_name) if identity else None
         stored = live.records if live else {}
+        writes = []
         for patch in patches:
-            record = stored.get(patch["Key"])
+            key = patch["Key"]
+            record = stored.get(key)
             current = record.sync_count if record else 0
             if patch["SyncCount"] != current:
-                raise ResourceConflictError(
-                    f"Current SyncCount for: {patch['Key']} is: {current} not: {patch['SyncCount']}"
-                )
-        writes = [
-            Write(p["Key"], p.get("Value") if p["Op"] == "replace" else None, p.get("DeviceLastModifiedDate"))
-            for p in patches
-        ]
+                raise ResourceConflictError(f"Current SyncCount for: {key} is: {current} not: {patch['SyncCount']}")
+            value = patch.get("Value") if patch["Op"] == "replace" else None
+            writes.append(Write(key, value, patch.get("DeviceLastModifiedDate")))
         if run_trigger:
             writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
         if not writes and live is not None:
@@ -292,6 +290,9 @@ class Backend:
     def _announce(self, identity: Identity, dataset: Dataset, written: list[Record], device_id: str | None) -> None:
         """After a write: one stream record, and a silent push to every other subscribed device."""
         self._publish(identity.pool_id, dataset, "replace", written)
+        devices = identity.subscriptions.get(dataset.name)
+        if not devices:
+            return
         payload = {
             "source": "cognito-sync",
             "identityPoolId": identity.pool_id,
@@ -299,7 +300,7 @@ class Backend:
             "datasetName": dataset.name,
             "syncCount": dataset.sync_count,
         }
-        for device in sorted(identity.subscriptions.get(dataset.name, ())):
+        for device in sorted(devices):
             if device != device_id:
                 platform, token = identity.devices[device]
                 self.channels.outbox.send(platform, token, device, dict(payload))
