@@ -31,7 +31,8 @@ class Settings:
     quick: bool = False
 
     def rounds(self, default: int = 15) -> int:
-        return 5 if self.quick else default
+        """Rounds of a comparison: a sixth of the default in quick mode, at least 5."""
+        return max(5, default // 6) if self.quick else default
 
     def scale(self, n: int) -> int:
         """Calls per round: a fifth of the default in quick mode, at least 1."""
