@@ -64,7 +64,7 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         """The record as the model's Record shape; made once, since a record never changes."""
         if self._view is None:
-            self._view = FrozenDict(
+            view = FrozenDict(
                 Key=self.key,
                 Value=self.value,
                 SyncCount=self.sync_count,
@@ -72,6 +72,8 @@ class Record:
                 LastModifiedBy=self.last_modified_by,
                 DeviceLastModifiedDate=self.device_last_modified_date,
             )
+            view._json = None  # not written yet
+            self._view = view
         return self._view
 
 

@@ -21,12 +21,13 @@ string_literal = json.encoder.encode_basestring_ascii  # a str as a JSON string,
 class FrozenDict(dict):  # type: ignore[type-arg]
     """A read-only dict that remembers its JSON text, so it is written only once.
 
-    ``_json`` (the shape and the text) is unset until the first write: no ``__init__``
-    of its own keeps making one as cheap as making a dict.
+    ``_json`` holds the shape and the text once written. It has no ``__init__`` of its own,
+    which keeps making one as cheap as making a dict; its maker sets ``_json = None``
+    (an unset one is written too, only a little slower).
     """
 
     __slots__ = ("_json",)
-    _json: tuple[Shape, str]
+    _json: tuple[Shape, str] | None
 
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("this dict is a read-only view of stored state")
