@@ -155,18 +155,13 @@ class Backend:
             merged_name = f"{dataset.name}.{from_identity_id}"
             copy = self._dataset_for_write(target, merged_name, moment)
             copy.sync_count += 1
-            for record in dataset.records.values():
-                if record.value is not None:
-                    copy.store(
-                        Record(
-                            record.key,
-                            record.value,
-                            copy.sync_count,
-                            moment,
-                            into_identity_id,
-                            record.device_last_modified_date,
-                        )
-                    )
+            copy.store(
+                [
+                    Record(r.key, r.value, copy.sync_count, moment, into_identity_id, r.device_last_modified_date)
+                    for r in dataset.records.values()
+                    if r.value is not None
+                ]
+            )
             links = target.merged.setdefault(dataset.name, [])
             if merged_name not in links:
                 links.append(merged_name)
@@ -267,8 +262,7 @@ class Backend:
             dataset.sync_count = count
             dataset.last_modified_date = moment
             dataset.last_modified_by = identity_id
-            for record in records:
-                dataset.store(record)
+            dataset.store(records)
             self._announce(identity, dataset, records, device_id)
         return {"Records": [record.to_dict() for record in records]}
 

@@ -82,6 +82,8 @@ class _Headers(Mapping[str, str]):
 def _body_bytes(prepared: AWSPreparedRequest) -> bytes:
     """The request body as bytes, leaving a file-like body where it was."""
     body: Any = prepared.body
+    if type(body) is bytes:  # what botocore prepares
+        return body
     if body is None:
         return b""
     if hasattr(body, "read"):

@@ -109,17 +109,24 @@ class Dataset:
         self.num_records = 0
         self.data_storage = 0
 
-    def store(self, record: Record) -> None:
-        """Put a record in place of the one with its key, keeping the order and the usage."""
-        old = self.records.get(record.key)
-        if old is not None:
-            del self._order[bisect.bisect_left(self._order, (old.sync_count, old.key))]
-            self.data_storage -= old.size
-            self.num_records -= old.value is not None
-        self.records[record.key] = record
-        bisect.insort(self._order, (record.sync_count, record.key))
-        self.data_storage += record.size
-        self.num_records += record.value is not None
+    def store(self, records: list[Record]) -> None:
+        """Put records (of distinct keys) in place of those with their keys, keeping the order and the usage."""
+        order, stored = self._order, self.records
+        for record in records:
+            old = stored.get(record.key)
+            if old is not None:
+                del order[bisect.bisect_left(order, (old.sync_count, old.key))]
+                self.data_storage -= old.size
+                self.num_records -= old.value is not None
+            stored[record.key] = record
+            self.data_storage += record.size
+            self.num_records += record.value is not None
+        entries = sorted([(record.sync_count, record.key) for record in records])
+        if entries and (not order or order[-1] < entries[0]):
+            order.extend(entries)  # a write's records: all newer than any stored
+        else:
+            for entry in entries:
+                bisect.insort(order, entry)
 
     def changed_since(self, after: tuple[int, str], up_to: int, limit: int) -> list[Record]:
         """Up to ``limit`` records ordered by (SyncCount, key) past ``after``, with SyncCount <= ``up_to``."""

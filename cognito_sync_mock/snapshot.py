@@ -252,7 +252,7 @@ def _load_dataset(identity_id: str, name: str, body: _Reader) -> Dataset:
         modified = record_body.get("lastModifiedDate").date()
         device = record_body.get("deviceLastModifiedDate", None).date(optional=True)
         by = record_body.get("lastModifiedBy", identity_id).typed(str, "a string")
-        dataset.store(Record(key, value, count, modified, by, device or modified))  # type: ignore[arg-type]
+        dataset.store([Record(key, value, count, modified, by, device or modified)])  # type: ignore[arg-type]
     return dataset
 
 
@@ -274,6 +274,6 @@ def _load_short(
                         if not 1 <= len(key) <= 1024:
                             raise value.fail("a record key is 1 to 1024 characters")
                         text = value.typed(str, "a string value")
-                        dataset.store(Record(key, text, 1, moment, identity_id, moment))
+                        dataset.store([Record(key, text, 1, moment, identity_id, moment)])
         backends[(account_id, region)] = backend
     return backends
