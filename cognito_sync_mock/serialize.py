@@ -101,21 +101,33 @@ def _make_writer(shape: Shape) -> Writer:
     return _scalar
 
 
+def _member_text(i: int, member: Shape) -> str:
+    """The expression that writes member ``i`` (held in ``v{i}``); common cases inline, without a call."""
+    if member.type_name == "string":
+        return f"(string_literal(v{i}) if type(v{i}) is str else w{i}(v{i}))"
+    if member.type_name in ("integer", "long"):
+        return f"(str(v{i}) if type(v{i}) is int else w{i}(v{i}))"
+    return f"w{i}(v{i})"
+
+
 def _structure_writer(shape: Shape) -> Writer:
-    """A structure's writer: straight-line code, one block per member, no loop, no lookups."""
+    """A structure's writer: straight-line code, one block per member, no loop, no lookups.
+
+    With every member present (a record, mostly) the object is one f-string; otherwise the
+    present members are joined.
+    """
     members = list(shape.members.items())  # type: ignore[attr-defined]
-    lines = ["def write_dict(value):", "    get, parts = value.get, []"]
-    for i, (name, member) in enumerate(members):
-        text = f"w{i}(v)"
-        if member.type_name == "string":  # the common cases inline, without a call
-            text = f"string_literal(v) if type(v) is str else {text}"
-        elif member.type_name in ("integer", "long"):
-            text = f"str(v) if type(v) is int else {text}"
-        lines += [
-            f"    v = get({name!r})",
-            "    if v is not None:",
-            f"        parts.append({string_literal(name) + ':'!r} + ({text}))",
-        ]
+    prefixes = [string_literal(name) + ":" for name, _ in members]
+    texts = [_member_text(i, member) for i, (_, member) in enumerate(members)]
+    lines = ["def write_dict(value):", "    get = value.get"]
+    lines += [f"    v{i} = get({name!r})" for i, (name, _) in enumerate(members)]
+    if members:
+        every = " and ".join(f"v{i} is not None" for i in range(len(members)))
+        fields = ",".join(p.replace("{", "{{").replace("}", "}}") + "{" + t + "}" for p, t in zip(prefixes, texts))
+        lines += [f"    if {every}:", f"        return f'{{{{{fields}}}}}'"]
+    lines.append("    parts = []")
+    for i, (prefix, text) in enumerate(zip(prefixes, texts)):
+        lines += [f"    if v{i} is not None:", f"        parts.append({prefix!r} + {text})"]
     lines.append('    return "{" + ",".join(parts) + "}"')
     namespace: dict[str, Any] = {"string_literal": string_literal}
     exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
