@@ -185,8 +185,9 @@ class Backend:
         last = last_sync_count or 0
         if last < 0:
             raise InvalidParameterError(f"LastSyncCount must not be negative: {last}")
+        moment = now()
         if sync_session_token is not None:
-            self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name)
+            self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         identity = self._identity(identity_pool_id, identity_id)
         dataset = identity.datasets.get(dataset_name) if identity else None
         current = dataset.sync_count if dataset else 0
@@ -215,7 +216,7 @@ class Backend:
             "MergedDatasetNames": (identity.merged.get(dataset_name) or None) if identity else None,
             "DatasetExists": exists,
             "DatasetDeletedAfterRequestedSyncCount": deleted_at is not None and 0 < last <= deleted_at,
-            "SyncSessionToken": self._issue_session(identity_pool_id, identity_id, dataset_name),
+            "SyncSessionToken": self._issue_session(identity_pool_id, identity_id, dataset_name, moment),
         }
 
     @_locked
@@ -232,7 +233,8 @@ class Backend:
     ) -> dict[str, Any]:
         """Apply record patches all or nothing: conflicts, trigger and limits first, then +1 sync count."""
         self._require(identity_pool_id, identity_id, not_found=True)
-        self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name)
+        moment = now()  # when the request came: the session's clock and the records' date
+        self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         patches = record_patches or []
         _check_patches(patches)
         identity = self._identity(identity_pool_id, identity_id)
@@ -251,7 +253,6 @@ class Backend:
             writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
         if not writes and live is not None:
             return {"Records": []}  # nothing to write to a dataset that exists: nothing changes
-        moment = now()
         existing = identity.datasets.get(dataset_name) if identity else None  # live or deleted
         count = (existing.sync_count if existing else 0) + 1
         records = [Record(w.key, w.value, count, moment, identity_id, w.device_date or moment) for w in writes]
@@ -651,17 +652,19 @@ class Backend:
             dataset.recreate(moment)
         return dataset
 
-    def _issue_session(self, pool_id: str, identity_id: str, dataset_name: str) -> str:
+    def _issue_session(self, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime) -> str:
         self.sync_sessions[pool_id] = self.sync_sessions.get(pool_id, 0) + 1
-        expires = now().timestamp() + SESSION_SECONDS
+        expires = moment.timestamp() + SESSION_SECONDS
         return tokens.sign(["session", self.account_id, self.region, pool_id, identity_id, dataset_name, expires])
 
-    def _check_session(self, token: str, pool_id: str, identity_id: str, dataset_name: str) -> None:
+    def _check_session(
+        self, token: str, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime
+    ) -> None:
         payload = tokens.unseal(token)
         expected = ["session", self.account_id, self.region, pool_id, identity_id, dataset_name]
         if not isinstance(payload, list) or len(payload) != 7 or payload[:6] != expected:
             raise InvalidParameterError("SyncSessionToken not valid for these inputs")
-        if now().timestamp() > payload[6]:
+        if moment.timestamp() > payload[6]:
             raise InvalidParameterError("SyncSessionToken expired")
 
     def _seal_page(self, listing: list[Any], *position: Any) -> str:
