@@ -203,7 +203,7 @@ def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]
         header_value = request.headers.get(header)
         if header_value is not None:
             raw[name] = header_value
-    if op.body_members and request.body.strip():
+    if op.body_members and request.body and not request.body.isspace():
         document = json_object(request.body)
         raw.update((name, document[name]) for name in op.body_members if name in document)
     return raw

@@ -206,11 +206,16 @@ def _map_checker(shape: Shape) -> Check:
     return check
 
 
+_UNCHANGED = ("string", "integer", "long", "boolean")  # shapes whose check returns its value as is
+
+
 def _structure_checker(shape: Shape) -> Check:
     """A structure's check as straight-line code: one block per member, no loop, no lookups.
 
     Required members are reported first (in the model's order of them), then each
-    present member's own failures in member order, as AWS lists them.
+    present member's own failures in member order, as AWS lists them. The dict checked
+    (fresh from the request) is kept and converted in place; it is copied only to drop
+    nulls and members the model does not have.
     """
     members = list(shape.members.items())  # type: ignore[attr-defined]
     required = set(shape.required_members)
@@ -219,7 +224,7 @@ def _structure_checker(shape: Shape) -> Check:
         "    if not isinstance(value, dict):",
         "        errors.append(_fail(value, parent, name, 'Member must be a structure'))",
         "        return value",
-        "    here, get, out = (parent, name), value.get, {}",
+        "    here, get, present = (parent, name), value.get, 0",
     ]
     lines += [f"    v{i} = get({member!r})" for i, (member, _) in enumerate(members)]
     for i, (member, _) in enumerate(members):
@@ -230,11 +235,19 @@ def _structure_checker(shape: Shape) -> Check:
             ]
     for i, (member, member_shape) in enumerate(members):
         call = f"c{i}(v{i}, here, {camel(member)!r}, errors)"
+        lines += [f"    if v{i} is not None:", "        present += 1"]
         if member_shape.type_name == "string":  # a value already seen valid needs no call
-            call = f"v{i} if type(v{i}) is str and v{i} in s{i} else {call}"
-        lines += [f"    if v{i} is not None:", f"        out[{member!r}] = {call}"]
-    lines.append("    return out")
-    namespace: dict[str, Any] = {"_fail": _fail}
+            lines.append(f"        if not (type(v{i}) is str and v{i} in s{i}): {call}")
+        elif member_shape.type_name in _UNCHANGED:
+            lines.append(f"        {call}")
+        else:
+            lines.append(f"        value[{member!r}] = {call}")
+    lines += [
+        "    if present != len(value):",
+        "        return {k: v for k, v in value.items() if k in known and v is not None}",
+        "    return value",
+    ]
+    namespace: dict[str, Any] = {"_fail": _fail, "known": frozenset(name for name, _ in members)}
     exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
     check: Check = namespace["check"]
     _checkers[shape] = check  # before its members: a shape may contain itself

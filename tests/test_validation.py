@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from typing import Any
@@ -22,7 +23,8 @@ from conftest import (
 )
 from freezegun import freeze_time
 
-from cognito_sync_mock import mock_cognito_sync
+from cognito_sync_mock import mock_cognito_sync, protocol
+from cognito_sync_mock.validation import validate
 
 POOL_PATTERN = r"[\w-]+:[0-9a-f-]+"
 NAME_PATTERN = "[a-zA-Z0-9_.:-]+"
@@ -376,3 +378,33 @@ def test_client_context_header_reaches_the_operation(cognito_sync: Any, client: 
     assert call.params["ClientContext"] == "ctx-1"
     assert call.params["IdentityPoolId"] == POOL and call.params["DatasetName"] == DATASET
     assert call.error is None
+
+
+def test_validated_input_keeps_only_the_model_members_with_values() -> None:
+    """Nulls and members the model lacks are dropped; timestamps become datetimes."""
+    shape = protocol.service().operations["UpdateRecords"].model.input_shape
+    patch = {"Op": "replace", "Key": "k", "Value": None, "SyncCount": 0, "Extra": 1, "DeviceLastModifiedDate": 1.5}
+    plain = {"Op": "remove", "Key": "j", "SyncCount": 2}
+    raw = {**ids(), "SyncSessionToken": "t", "RecordPatches": [patch, plain]}
+    errors: list[str] = []
+    params = validate(shape, raw, errors)
+    assert errors == []
+    moment = datetime.datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=datetime.timezone.utc)
+    assert params["RecordPatches"] == [
+        {"Op": "replace", "Key": "k", "SyncCount": 0, "DeviceLastModifiedDate": moment},
+        {"Op": "remove", "Key": "j", "SyncCount": 2},
+    ]
+    assert params["IdentityPoolId"] == POOL and params["SyncSessionToken"] == "t"
+
+
+def test_validation_reports_a_null_required_member_and_a_bad_nested_one() -> None:
+    shape = protocol.service().operations["UpdateRecords"].model.input_shape
+    raw = {**ids(), "SyncSessionToken": "t", "RecordPatches": [{"Op": "nope", "Key": None, "SyncCount": "x"}]}
+    errors: list[str] = []
+    validate(shape, raw, errors)
+    assert errors == [
+        "Value null at 'recordPatches.1.member.key' failed to satisfy constraint: Member must not be null",
+        "Value 'nope' at 'recordPatches.1.member.op' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [replace, remove]",
+        "Value 'x' at 'recordPatches.1.member.syncCount' failed to satisfy constraint: Member must be a whole number",
+    ]
