@@ -242,7 +242,7 @@ def json_object(body: bytes) -> dict[str, Any]:
 
 
 def _headers() -> dict[str, str]:
-    return {"Content-Type": "application/json", "x-amzn-RequestId": _request_id()}
+    return {"Content-Type": "application/json", "x-amzn-RequestId": request_id()}
 
 
 def _uuid_prefix() -> str:
@@ -256,11 +256,12 @@ _ID_PREFIX = _uuid_prefix()
 _ID_COUNTER = itertools.count(int.from_bytes(os.urandom(5), "big"))
 
 
-def _request_id() -> str:
+def request_id() -> str:
+    """A fresh x-amzn-RequestId."""
     return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFFFFFF:012x}"
 
 
-def _message_body(message: str) -> bytes:
+def message_body(message: str) -> bytes:
     """``{"message": ...}`` as json.dumps writes it."""
     return ('{"message": ' + string_literal(message) + "}").encode()
 
@@ -268,7 +269,7 @@ def _message_body(message: str) -> bytes:
 def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = f"{error.code}:"
-    body = _message_body(error.message)
+    body = message_body(error.message)
     return Response(svc.statuses.get(error.code, 400), headers, body, operation, params, error.code)
 
 
@@ -276,4 +277,4 @@ def _unknown_route(request: Request) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = "UnknownOperationException:"
     message = f"No Cognito Sync operation matches {request.method} {request.path}"
-    return Response(404, headers, _message_body(message), error="UnknownOperationException")
+    return Response(404, headers, message_body(message), error="UnknownOperationException")

@@ -20,7 +20,6 @@ import re
 import socket
 import socketserver
 import threading
-import uuid
 from importlib import resources
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
@@ -28,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .api import StateAPI
 from .exceptions import InvalidParameterError
 from .persist import StateFile
-from .protocol import Request, Response, json_object
+from .protocol import Request, Response, json_object, message_body, request_id
 from .serialize import epoch
 from .state import State, read_state
 from .views import state_view
@@ -431,14 +430,14 @@ def _json_default(value: Any) -> Any:
 
 
 def _headers(content_type: str = "application/json") -> dict[str, str]:
-    return {"Content-Type": content_type, "x-amzn-RequestId": str(uuid.uuid4())}
+    return {"Content-Type": content_type, "x-amzn-RequestId": request_id()}
 
 
 def _error(status: int, code: str, message: str) -> Response:
     """An error in the wire format of the API: JSON message, x-amzn-ErrorType header."""
     headers = _headers()
     headers["x-amzn-ErrorType"] = f"{code}:"
-    return Response(status, headers, _json({"message": message}), error=code)
+    return Response(status, headers, message_body(message), error=code)
 
 
 def _preflight(headers: Mapping[str, str]) -> Response:
