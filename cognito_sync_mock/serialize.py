@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 from botocore.model import Shape
 
+from .shapes import PerShape, generated
+
 Writer = Callable[[Any], str]
 string_literal = json.encoder.encode_basestring_ascii  # a str as a JSON string, in ASCII
 
@@ -73,18 +75,8 @@ def _text(value: Any) -> str:
     return string_literal(value) if type(value) is str else json.dumps(value)
 
 
-_writers: dict[Shape, Writer] = {}
-
-
-def writer(shape: Shape) -> Writer:
-    """The function that writes a value of ``shape`` as JSON text, made once per shape."""
-    found = _writers.get(shape)
-    if found is None:
-        found = _writers[shape] = _make_writer(shape)
-    return found
-
-
 def _make_writer(shape: Shape) -> Writer:
+    """The function that writes a value of ``shape`` as JSON text."""
     kind = shape.type_name
     if kind == "structure":
         return _structure_writer(shape)
@@ -130,8 +122,7 @@ def _structure_writer(shape: Shape) -> Writer:
         lines += [f"    if v{i} is not None:", f"        parts.append({prefix!r} + {text})"]
     lines.append('    return "{" + ",".join(parts) + "}"')
     namespace: dict[str, Any] = {"string_literal": string_literal}
-    exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
-    write_dict: Writer = namespace["write_dict"]
+    write_dict: Writer = generated(lines, namespace)
 
     def write(value: Any) -> str:
         if type(value) is not FrozenDict:
@@ -141,9 +132,12 @@ def _structure_writer(shape: Shape) -> Writer:
             cached = value._json = (shape, write_dict(value))
         return cached[1]
 
-    _writers[shape] = write  # before its members: a shape may contain itself
+    writer.made[shape] = write  # before its members: a shape may contain itself
     namespace.update((f"w{i}", writer(member)) for i, (_, member) in enumerate(members))
     return write
+
+
+writer: PerShape[Writer] = PerShape(_make_writer)  # a shape's writer, made once
 
 
 def to_json(shape: Shape | None, value: Any) -> bytes:

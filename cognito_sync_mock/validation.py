@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 from botocore.model import Shape
 
+from .shapes import PerShape, generated
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CACHE_LIMIT = 8192
 _INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
@@ -62,7 +64,6 @@ def _fail(value: Any, parent: Any, name: str | int, constraint: str) -> str:
 
 
 Check = Callable[[Any, Any, "str | int", "list[str]"], Any]
-_checkers: dict[Shape, Check] = {}
 _known_valid: dict[Shape, dict[str, None]] = {}  # per string shape
 
 
@@ -74,15 +75,8 @@ def validate(shape: Shape, value: Any, errors: list[str]) -> Any:
     return checker(shape)(value, None, "", errors)
 
 
-def checker(shape: Shape) -> Check:
-    """The check of one shape, with its constraints looked up once, not on every call."""
-    found = _checkers.get(shape)
-    if found is None:
-        found = _checkers[shape] = _make_checker(shape)
-    return found
-
-
 def _make_checker(shape: Shape) -> Check:
+    """The check of one shape, with its constraints looked up once, not on every call."""
     kind = shape.type_name
     if kind == "structure":
         return _structure_checker(shape)
@@ -248,13 +242,15 @@ def _structure_checker(shape: Shape) -> Check:
         "    return value",
     ]
     namespace: dict[str, Any] = {"_fail": _fail, "known": frozenset(name for name, _ in members)}
-    exec("\n".join(lines), namespace)  # noqa: S102 - our own source, from the model's member names
-    check: Check = namespace["check"]
-    _checkers[shape] = check  # before its members: a shape may contain itself
+    check: Check = generated(lines, namespace)
+    checker.made[shape] = check  # before its members: a shape may contain itself
     for i, (_, member_shape) in enumerate(members):
         namespace[f"c{i}"] = checker(member_shape)
         namespace[f"s{i}"] = _known_valid.get(member_shape)
     return check
+
+
+checker: PerShape[Check] = PerShape(_make_checker)  # a shape's check, made once
 
 
 def summary(errors: list[str]) -> str:
