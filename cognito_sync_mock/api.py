@@ -118,6 +118,29 @@ class StateAPI:
         """
         return self.state.identity_credentials(identity_pool_id, identity_id, region, account_id)
 
+    def identity_client(
+        self,
+        identity_pool_id: str,
+        identity_id: str,
+        region: str = "us-east-1",
+        account_id: str | None = None,
+        **client_options: Any,
+    ) -> Any:
+        """A boto3 ``cognito-sync`` client signed as that identity (see ``identity_credentials``).
+
+        Its calls are identity requests, so they run the pool's sync trigger as on AWS.
+        ``client_options`` go to ``boto3.client`` (``config``, ...).
+        """
+        import boto3
+
+        credentials = self.identity_credentials(identity_pool_id, identity_id, region, account_id)
+        options = {"endpoint_url": self._endpoint_url(), **credentials, **client_options}
+        return boto3.client("cognito-sync", region_name=region, **options)
+
+    def _endpoint_url(self) -> str | None:
+        """Where the clients this object makes send their requests (None: botocore's own, mocked)."""
+        return None
+
     def map_access_key(self, access_key_id: str, account_id: str) -> None:
         """Put requests signed with a developer access key in another account."""
         with self.state.lock:

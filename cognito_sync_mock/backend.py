@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import logging
 import threading
 import uuid
@@ -36,6 +37,14 @@ from .streams import stream_record
 logger = logging.getLogger("cognito_sync_mock")
 
 SESSION_SECONDS = 300
+_SPENT_PRUNE_SIZE = 1024  # spent tokens kept before the expired ones are dropped
+SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
+DEVELOPER_SKIPS_TRIGGER = (
+    "SyncTrigger %s is not run: this UpdateRecords is signed with developer credentials, and AWS runs "
+    "sync triggers only for Cognito Identity credentials; sign with mock.identity_credentials(...) or "
+    "use mock.identity_client(...) to run it"
+)
+_session_ids = itertools.count(1)  # tells apart tokens issued at the same moment for the same dataset
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -99,6 +108,8 @@ class Backend:
         self.lock = threading.RLock()
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
+        self.spent_sessions: dict[str, float] = {}  # token -> expiry: used up by a successful UpdateRecords
+        self._prune_spent_at = _SPENT_PRUNE_SIZE
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -189,32 +200,33 @@ class Backend:
         if sync_session_token is not None:
             self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         identity = self._identity(identity_pool_id, identity_id)
-        dataset = identity.datasets.get(dataset_name) if identity else None
-        current = dataset.sync_count if dataset else 0
-        if last > current:
+        dataset = identity.datasets.get(dataset_name) if identity else None  # live or deleted
+        live = dataset if dataset is not None and dataset.exists else None
+        # A deleted dataset reports count 0, but LastSyncCount is checked against the count
+        # it was deleted at: a device that synced before the deletion learns of it.
+        if last > (dataset.sync_count if dataset else 0):
             raise InvalidParameterError(f"No such SyncCount: {last} exists for this Dataset")
         listing = ["ListRecords", identity_pool_id, identity_id, dataset_name]
         if next_token is None:
-            pinned, after = current, (last + 1, "")  # no key is empty: this sorts before them all
+            pinned, after = (live.sync_count if live else 0), (last + 1, "")  # no key is empty: sorts first
         else:
             pinned, key_count, key = self._unseal_page(next_token, listing)
             after = (key_count, key)
-        page = dataset.changed_since(after, pinned, limit + 1) if dataset is not None and dataset.exists else []
+        page = live.changed_since(after, pinned, limit + 1) if live else []
         token = None
         if len(page) > limit:  # one more than a page: there is a next page
             del page[limit:]
             token = self._seal_page(listing, pinned, page[-1].sync_count, page[-1].key)
         records = [record.to_dict() for record in page]
-        exists = dataset is not None and dataset.exists
         deleted_at = dataset.deleted_at if dataset else None
         return {
             "Records": records,
             "NextToken": token,
             "Count": len(records),
             "DatasetSyncCount": pinned,
-            "LastModifiedBy": dataset.last_modified_by if exists else None,  # type: ignore[union-attr]
+            "LastModifiedBy": live.last_modified_by if live else None,
             "MergedDatasetNames": (identity.merged.get(dataset_name) or None) if identity else None,
-            "DatasetExists": exists,
+            "DatasetExists": live is not None,
             "DatasetDeletedAfterRequestedSyncCount": deleted_at is not None and 0 < last <= deleted_at,
             "SyncSessionToken": self._issue_session(identity_pool_id, identity_id, dataset_name, moment),
         }
@@ -229,12 +241,17 @@ class Backend:
         record_patches: list[dict[str, Any]] | None = None,
         device_id: str | None = None,
         client_context: str | None = None,
-        run_trigger: bool = True,
+        by_identity: bool = True,
     ) -> dict[str, Any]:
-        """Apply record patches all or nothing: conflicts, trigger and limits first, then +1 sync count."""
+        """Apply record patches all or nothing: conflicts, trigger and limits first, then +1 sync count.
+
+        ``by_identity`` says whether the request was signed with Cognito Identity
+        credentials: only such a write runs the sync trigger and is signed by the
+        identity; a developer's write is signed by the account. Success uses the token up.
+        """
         self._require(identity_pool_id, identity_id, not_found=True)
         moment = now()  # when the request came: the session's clock and the records' date
-        self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
+        expires = self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         patches = record_patches or []
         _check_patches(patches)
         identity = self._identity(identity_pool_id, identity_id)
@@ -249,31 +266,42 @@ class Backend:
                 raise ResourceConflictError(f"Current SyncCount for: {key} is: {current} not: {patch['SyncCount']}")
             value = patch.get("Value") if patch["Op"] == "replace" else None
             writes.append(Write(key, value, patch.get("DeviceLastModifiedDate")))
-        if run_trigger:
-            writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes)
+        writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes, by_identity)
         if not writes and live is not None:
+            self._spend_session(sync_session_token, expires, moment)
             return {"Records": []}  # nothing to write to a dataset that exists: nothing changes
+        author = identity_id if by_identity else self.account_id
         existing = identity.datasets.get(dataset_name) if identity else None  # live or deleted
         count = (existing.sync_count if existing else 0) + 1
-        records = [Record(w.key, w.value, count, moment, identity_id, w.device_date or moment) for w in writes]
+        records = [Record(w.key, w.value, count, moment, author, w.device_date or moment) for w in writes]
         self._check_limits(identity, live, dataset_name, records)
+        self._spend_session(sync_session_token, expires, moment)
         identity = self._touch_identity(identity_pool_id, identity_id, moment)
         dataset = self._dataset_for_write(identity, dataset_name, moment)
+        dataset.last_modified_by = author  # it was written, or made (or remade) here
         if records:
             dataset.sync_count = count
             dataset.last_modified_date = moment
-            dataset.last_modified_by = identity_id
             dataset.store(records)
             self._announce(identity, dataset, records, device_id)
         return {"Records": [record.to_dict() for record in records]}
 
     def _sync_trigger(
-        self, pool_id: str, identity_id: str, dataset_name: str, stored: dict[str, Record], writes: list[Write]
+        self,
+        pool_id: str,
+        identity_id: str,
+        dataset_name: str,
+        stored: dict[str, Record],
+        writes: list[Write],
+        by_identity: bool,
     ) -> list[Write]:
-        """Run the pool's SyncTrigger, if it has one with a registered handler, on the writes."""
+        """Run the pool's SyncTrigger, if it has one with a registered handler, on an identity's writes."""
         pool = self.pools.get(pool_id)
         arn = pool.events.get("SyncTrigger") if pool else None
         if arn is None or not writes:  # an empty patch list changes nothing, so nothing runs
+            return writes
+        if not by_identity:
+            logger.warning(DEVELOPER_SKIPS_TRIGGER, arn)
             return writes
         handler = self.channels.lambdas.get(arn)
         if handler is None:
@@ -435,7 +463,7 @@ class Backend:
             raise InvalidParameterError("CognitoStreams needs a StreamName when StreamingStatus is ENABLED")
         pool = self._touch_pool(identity_pool_id, now())
         if push_sync is not None:
-            pool.push_sync = push_sync
+            pool.push_sync = push_sync or None  # an empty PushSync removes the configuration
         if cognito_streams is not None:
             pool.cognito_streams = cognito_streams
         return self._configuration(identity_pool_id)
@@ -541,9 +569,7 @@ class Backend:
     def register_device(self, identity_pool_id: str, identity_id: str, platform: str, token: str) -> dict[str, Any]:
         """Register a device for push sync; the same platform and token get the same ID."""
         self._require(identity_pool_id, identity_id, not_found=True)
-        pool = self.pools.get(identity_pool_id)
-        if pool is None or not pool.push_sync:
-            raise InvalidConfigurationError(f"Push sync is not configured for identity pool {identity_pool_id}")
+        self._require_push_sync(identity_pool_id)
         identity = self._touch_identity(identity_pool_id, identity_id, now())
         for device_id, device in identity.devices.items():
             if device == (platform, token):
@@ -558,6 +584,7 @@ class Backend:
     ) -> dict[str, Any]:
         """Subscribe a registered device to silent pushes for an existing dataset."""
         self._require(identity_pool_id, identity_id, not_found=True)
+        self._require_push_sync(identity_pool_id)
         identity = self._identity(identity_pool_id, identity_id)
         if identity is None or device_id not in identity.devices:
             raise ResourceNotFoundError(f"Device '{device_id}' is not registered for identity '{identity_id}'.")
@@ -577,6 +604,11 @@ class Backend:
             raise ResourceNotFoundError(f"Device '{device_id}' is not subscribed to dataset '{dataset_name}'.")
         devices.discard(device_id)
         return {}
+
+    def _require_push_sync(self, pool_id: str) -> None:
+        pool = self.pools.get(pool_id)
+        if pool is None or not pool.push_sync:
+            raise InvalidConfigurationError(f"Push sync is not configured for identity pool {pool_id}")
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -655,17 +687,33 @@ class Backend:
     def _issue_session(self, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime) -> str:
         self.sync_sessions[pool_id] = self.sync_sessions.get(pool_id, 0) + 1
         expires = moment.timestamp() + SESSION_SECONDS
-        return tokens.sign(["session", self.account_id, self.region, pool_id, identity_id, dataset_name, expires])
+        return tokens.sign(
+            ["session", self.account_id, self.region, pool_id, identity_id, dataset_name, expires, next(_session_ids)]
+        )
 
     def _check_session(
         self, token: str, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime
-    ) -> None:
+    ) -> float:
+        """The token's expiry, if it is a live token of this dataset's sync session."""
         payload = tokens.unseal(token)
         expected = ["session", self.account_id, self.region, pool_id, identity_id, dataset_name]
-        if not isinstance(payload, list) or len(payload) != 7 or payload[:6] != expected:
+        if not isinstance(payload, list) or len(payload) != 8 or payload[:6] != expected:
             raise InvalidParameterError("SyncSessionToken not valid for these inputs")
         if moment.timestamp() > payload[6]:
             raise InvalidParameterError("SyncSessionToken expired")
+        if token in self.spent_sessions:
+            raise InvalidParameterError(SESSION_USED)
+        expires: float = payload[6]
+        return expires
+
+    def _spend_session(self, token: str, expires: float, moment: _dt.datetime) -> None:
+        """Use a checked token up; expired ones are dropped now and then, so the table stays small."""
+        spent = self.spent_sessions
+        if len(spent) >= self._prune_spent_at:
+            now_seconds = moment.timestamp()
+            self.spent_sessions = spent = {t: expiry for t, expiry in spent.items() if expiry >= now_seconds}
+            self._prune_spent_at = max(_SPENT_PRUNE_SIZE, 2 * len(spent))
+        spent[token] = expires
 
     def _seal_page(self, listing: list[Any], *position: Any) -> str:
         """A NextToken bound to this account, region and listing, carrying a position."""

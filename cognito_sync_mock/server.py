@@ -104,6 +104,9 @@ class CognitoSyncServer(StateAPI):
         """The State every request of this server is answered from."""
         return self._state
 
+    def _endpoint_url(self) -> str | None:
+        return self.url
+
     @property
     def url(self) -> str:
         """The base URL the server listens on, e.g. ``http://127.0.0.1:50123``."""

@@ -155,9 +155,8 @@ class State:
         self._injected_fault(operation)
         backend = self.backend(request.region, self.account_for(request.access_key))
         kwargs = {snake(name): value for name, value in params.items()}
-        if operation == "UpdateRecords" and self.strict:
-            # In strict mode the sync trigger runs for identity requests only, as on AWS.
-            kwargs["run_trigger"] = (request.access_key or "") in self.identity_keys
+        if operation == "UpdateRecords":
+            kwargs["by_identity"] = (request.access_key or "") in self.identity_keys
         result: dict[str, Any] = getattr(backend, snake(operation))(**kwargs)
         return result
 

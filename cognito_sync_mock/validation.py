@@ -39,8 +39,18 @@ def _java(value: Any) -> str:
     return str(value)
 
 
+SHOWN_CHARACTERS = 256  # a longer rejected value is quoted cut, with its length
+LISTED_VIOLATIONS = 10  # more violations are counted, not listed
+
+
 def _show(value: Any) -> str:
-    return "null" if value is None else f"'{_java(value)}'"
+    """A rejected value as a message quotes it: a long one cut, so a 1 MB value is no 1 MB message."""
+    if value is None:
+        return "null"
+    text = _java(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return f"'{text}'"
+    return f"'{text[:SHOWN_CHARACTERS]}...' ({len(text)} characters)"
 
 
 # Where a value sits is written out only when it fails: a check gets its parent's place
@@ -257,4 +267,6 @@ def summary(errors: list[str]) -> str:
     """AWS's one-line summary of validation failures."""
     count = len(errors)
     noun = "error" if count == 1 else "errors"
-    return f"{count} validation {noun} detected: " + "; ".join(errors)
+    listed = "; ".join(errors[:LISTED_VIOLATIONS])
+    more = f"; and {count - LISTED_VIOLATIONS} more" if count > LISTED_VIOLATIONS else ""
+    return f"{count} validation {noun} detected: {listed}{more}"

@@ -60,6 +60,12 @@ def client(cognito_sync: Any) -> Any:
 
 
 @pytest.fixture
+def identity_client(cognito_sync: Any) -> Any:
+    """A client signed with Cognito Identity credentials of IDENTITY, under the mock (one attempt per call)."""
+    return cognito_sync.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
+
+
+@pytest.fixture
 def unvalidated_client(cognito_sync: Any) -> Any:
     """A client that sends whatever it is given: the mock alone validates."""
     return make_client(parameter_validation=False)

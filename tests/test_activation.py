@@ -536,9 +536,10 @@ def test_calls_record_operations_params_and_errors_in_order(client: Any) -> None
         listed = client.list_records(**ids())
         token = listed["SyncSessionToken"]
         patch = {"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}
-        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[patch])
+        stale = {**patch, "SyncCount": 1}
         with pytest.raises(client.exceptions.ResourceConflictException):
-            client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[patch])
+            client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[stale])
+        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[patch])
         with pytest.raises(client.exceptions.InvalidParameterException):
             client.describe_dataset(**ids(dataset="bad name"))
         with pytest.raises(client.exceptions.ResourceNotFoundException):
@@ -548,15 +549,15 @@ def test_calls_record_operations_params_and_errors_in_order(client: Any) -> None
         calls = mock.calls
         assert [(c.operation, c.error) for c in calls] == [
             ("ListRecords", None),
-            ("UpdateRecords", None),
             ("UpdateRecords", "ResourceConflictException"),
+            ("UpdateRecords", None),
             ("DescribeDataset", "InvalidParameterException"),
             ("DescribeDataset", "ResourceNotFoundException"),
             ("ListRecords", None),
         ]
         assert calls[0].params == ids()
-        assert calls[1].params == {**ids(), "SyncSessionToken": token, "RecordPatches": [patch]}
-        assert calls[2].params == calls[1].params
+        assert calls[1].params == {**ids(), "SyncSessionToken": token, "RecordPatches": [stale]}
+        assert calls[2].params == {**ids(), "SyncSessionToken": token, "RecordPatches": [patch]}
         assert calls[4].params == ids(dataset="missing")
         assert calls[5].params == {**ids(), "LastSyncCount": 1}
 

@@ -31,6 +31,7 @@ from cognito_sync_mock import mock_cognito_sync
 
 NOT_VALID = "These credentials are not valid for accessing this resource"
 DUMMY = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+DEVELOPER = "123456789012"  # what a write signed with developer keys is signed by
 _session = get_session()
 
 
@@ -89,10 +90,11 @@ def test_a_whole_two_device_sync_from_aiobotocore() -> None:
             )
             assert triples(up["Records"]) == [("level", "1", 1), ("coins", "10", 1)]
             assert up["ResponseMetadata"]["HTTPStatusCode"] == 200
+            before = await phone.list_records(**ids(), LastSyncCount=1)  # a session opened before the tablet's
 
             # The tablet pulls everything, then changes the level.
             pulled = await tablet.list_records(**ids())
-            assert (pulled["DatasetSyncCount"], pulled["Count"], pulled["LastModifiedBy"]) == (1, 2, IDENTITY)
+            assert (pulled["DatasetSyncCount"], pulled["Count"], pulled["LastModifiedBy"]) == (1, 2, DEVELOPER)
             assert triples(pulled["Records"]) == [("coins", "10", 1), ("level", "1", 1)]
             changed = await tablet.update_records(
                 **ids(), SyncSessionToken=pulled["SyncSessionToken"], RecordPatches=[replace("level", "2", 1)]
@@ -102,7 +104,7 @@ def test_a_whole_two_device_sync_from_aiobotocore() -> None:
             # The phone pushes a stale change: a conflict, caught by its class.
             with pytest.raises(phone.exceptions.ResourceConflictException) as conflict:
                 await phone.update_records(
-                    **ids(), SyncSessionToken=first["SyncSessionToken"], RecordPatches=[replace("level", "5", 1)]
+                    **ids(), SyncSessionToken=before["SyncSessionToken"], RecordPatches=[replace("level", "5", 1)]
                 )
             error = conflict.value.response
             assert error["Error"] == {
@@ -131,6 +133,7 @@ def test_a_whole_two_device_sync_from_aiobotocore() -> None:
         assert [(c.operation, c.error) for c in mock.calls] == [
             ("ListRecords", None),
             ("UpdateRecords", None),
+            ("ListRecords", None),
             ("ListRecords", None),
             ("UpdateRecords", None),
             ("UpdateRecords", "ResourceConflictException"),
@@ -237,7 +240,8 @@ def test_every_operation_from_aiobotocore() -> None:
         mock.register_lambda(TRIGGER_ARN, trigger)
 
         async def scenario() -> None:
-            async with aio_client() as c:
+            # Identity credentials: only an identity's UpdateRecords runs the sync trigger.
+            async with aio_client(credentials=mock.identity_credentials(POOL, IDENTITY)) as c:
                 configuration = await c.set_identity_pool_configuration(
                     IdentityPoolId=POOL,
                     PushSync={"ApplicationArns": [APP_ARN], "RoleArn": ROLE_ARN},
@@ -368,6 +372,7 @@ async def scenario():
         token = (await client.list_records(**IDS))["SyncSessionToken"]
         patch = {"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}
         written = await client.update_records(**IDS, SyncSessionToken=token, RecordPatches=[patch])
+        token = (await client.list_records(**IDS))["SyncSessionToken"]
         try:
             await client.update_records(**IDS, SyncSessionToken=token, RecordPatches=[patch])
             conflict = None
@@ -457,8 +462,9 @@ LAZY_IMPORT = textwrap.dedent(
             patch = {"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}
             written = await client.update_records(
                 **names, SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
+            again = await client.list_records(**names)
             try:
-                await client.update_records(**names, SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
+                await client.update_records(**names, SyncSessionToken=again["SyncSessionToken"], RecordPatches=[patch])
                 conflict = None
             except client.exceptions.ResourceConflictException as error:
                 conflict = error.response["Error"]["Message"]
@@ -485,7 +491,12 @@ def test_aiobotocore_imported_only_after_the_mock_started_is_answered() -> None:
         "exists": False,
         "written": [["k", "v", 1]],
         "conflict": "Current SyncCount for: k is: 1 not: 0",
-        "calls": [["ListRecords", None], ["UpdateRecords", None], ["UpdateRecords", "ResourceConflictException"]],
+        "calls": [
+            ["ListRecords", None],
+            ["UpdateRecords", None],
+            ["ListRecords", None],
+            ["UpdateRecords", "ResourceConflictException"],
+        ],
         "stored": 1,
     }
 

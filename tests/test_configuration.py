@@ -46,6 +46,14 @@ def test_set_cognito_streams_alone_leaves_push_sync_absent(client: Any) -> None:
     assert get_config(client) == {"IdentityPoolId": POOL, "CognitoStreams": STREAMS}
 
 
+def test_an_empty_push_sync_removes_the_push_configuration(client: Any) -> None:
+    # aws-sdk-net's CognitoSync integration test ConfigsTest expects PushSync absent afterwards.
+    client.set_identity_pool_configuration(IdentityPoolId=POOL, PushSync=PUSH, CognitoStreams=STREAMS)
+    answer = client.set_identity_pool_configuration(IdentityPoolId=POOL, PushSync={})
+    assert body(answer) == {"IdentityPoolId": POOL, "CognitoStreams": STREAMS}
+    assert get_config(client) == {"IdentityPoolId": POOL, "CognitoStreams": STREAMS}
+
+
 def test_partial_updates_keep_absent_members_and_replace_given_ones(client: Any) -> None:
     client.set_identity_pool_configuration(IdentityPoolId=POOL, PushSync=PUSH)
     answer = client.set_identity_pool_configuration(IdentityPoolId=POOL, CognitoStreams=STREAMS)
@@ -144,7 +152,8 @@ def test_role_arn_longer_than_2048_is_refused(client: Any) -> None:
     bad = "arn:aws:iam::123456789012:role/" + "r" * (2049 - len("arn:aws:iam::123456789012:role/"))
     assert len(bad) == 2049
     message = (
-        f"1 validation error detected: Value '{bad}' at 'pushSync.roleArn' failed to satisfy constraint: "
+        f"1 validation error detected: Value '{bad[:256]}...' (2049 characters) at 'pushSync.roleArn' "
+        "failed to satisfy constraint: "
         "Member must have length less than or equal to 2048"
     )
     with raises_error("InvalidParameterException", 400, message):

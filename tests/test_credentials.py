@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 import unittest
 import uuid
@@ -642,7 +643,9 @@ class Upper:
 
 
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "default"])
-def test_sync_trigger_runs_for_identity_requests_only_in_strict_mode(strict: bool) -> None:
+def test_sync_trigger_runs_for_identity_requests_only_in_every_mode(
+    strict: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     with mock_cognito_sync(strict=strict) as mock:
         handler = Upper()
         mock.register_lambda(TRIGGER_ARN, handler)
@@ -654,15 +657,38 @@ def test_sync_trigger_runs_for_identity_requests_only_in_strict_mode(strict: boo
         assert [(r["Key"], r["Value"]) for r in by_identity["Records"]] == [("phone", "ABC")]
         assert handler.identities == [IDENTITY]
 
-        by_developer = put(developer, {"admin": "abc"})
-        if strict:
-            assert [(r["Key"], r["Value"]) for r in by_developer["Records"]] == [("admin", "abc")]
-            assert handler.identities == [IDENTITY]
-        else:
-            assert [(r["Key"], r["Value"]) for r in by_developer["Records"]] == [("admin", "ABC")]
-            assert handler.identities == [IDENTITY, IDENTITY]
+        with caplog.at_level(logging.WARNING, logger="cognito_sync_mock"):
+            by_developer = put(developer, {"admin": "abc"})
+        assert [(r["Key"], r["Value"]) for r in by_developer["Records"]] == [("admin", "abc")]
+        assert handler.identities == [IDENTITY]
         stored = {r["Key"]: r["Value"] for r in list_all(developer)["Records"]}
-        assert stored == {"phone": "ABC", "admin": "abc" if strict else "ABC"}
+        assert stored == {"phone": "ABC", "admin": "abc"}
+        assert [r.getMessage() for r in caplog.records if r.name == "cognito_sync_mock"] == [
+            f"SyncTrigger {TRIGGER_ARN} is not run: this UpdateRecords is signed with developer credentials, "
+            "and AWS runs sync triggers only for Cognito Identity credentials; sign with "
+            "mock.identity_credentials(...) or use mock.identity_client(...) to run it"
+        ]
+
+
+def test_identity_client_is_signed_as_its_identity(cognito_sync: Any) -> None:
+    mock = cognito_sync
+    handler = Upper()
+    mock.register_lambda(TRIGGER_ARN, handler)
+    make_client().set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": TRIGGER_ARN})
+    client = mock.identity_client(POOL, IDENTITY, region="us-east-1")
+    answer = put(client, {"phone": "abc"})
+    assert [(r["Key"], r["Value"], r["LastModifiedBy"]) for r in answer["Records"]] == [("phone", "ABC", IDENTITY)]
+    assert handler.identities == [IDENTITY]
+    assert client.meta.region_name == "us-east-1"
+    assert client.meta.service_model.service_name == "cognito-sync"
+
+
+def test_identity_client_in_strict_mode_may_touch_only_its_identity() -> None:
+    with mock_cognito_sync(strict=True) as mock:
+        client = mock.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
+        assert put(client, {"a": "1"})["Records"][0]["SyncCount"] == 1
+        with raises_error("NotAuthorizedException", 403, NOT_VALID):
+            client.list_records(**ids(identity=OTHER_IDENTITY))
 
 
 # -- map_access_key: developer keys in other accounts -----------------------------------------

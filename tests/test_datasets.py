@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from conftest import (
     DATASET,
+    DEFAULT_ACCOUNT,
     IDENTITY,
     OTHER_IDENTITY,
     POOL,
@@ -45,7 +46,7 @@ def test_describe_dataset_reports_every_member(client: Any) -> None:
         "DatasetName": DATASET,
         "CreationDate": utc("2024-02-03 04:05:06.789"),
         "LastModifiedDate": utc("2024-02-03 05:00:00.001"),
-        "LastModifiedBy": IDENTITY,
+        "LastModifiedBy": DEFAULT_ACCOUNT,
         "DataStorage": (1 + 2) + (1 + 1),
         "NumRecords": 2,
     }
@@ -89,7 +90,7 @@ def test_delete_returns_the_dataset_as_it_was(client: Any) -> None:
         "DatasetName": DATASET,
         "CreationDate": utc("2024-02-03 04:05:06"),
         "LastModifiedDate": utc("2024-02-03 04:05:06"),
-        "LastModifiedBy": IDENTITY,
+        "LastModifiedBy": DEFAULT_ACCOUNT,
         "DataStorage": 2 + 3,
         "NumRecords": 2,
     }
@@ -157,7 +158,7 @@ def test_list_datasets_ordered_by_name_with_their_members(client: Any) -> None:
         "DatasetName": "Alpha",
         "CreationDate": utc("2024-07-08 09:10:11.120"),
         "LastModifiedDate": utc("2024-07-08 09:10:11.120"),
-        "LastModifiedBy": IDENTITY,
+        "LastModifiedBy": DEFAULT_ACCOUNT,
         "DataStorage": 2,
         "NumRecords": 1,
     }

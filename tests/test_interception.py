@@ -163,9 +163,10 @@ def test_no_cognito_sync_request_reaches_the_network(monkeypatch: pytest.MonkeyP
         for c in clients:
             listed = c.list_records(**ids())
             patch = {"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}
-            c.update_records(**ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
             with pytest.raises(c.exceptions.ResourceConflictException):
-                c.update_records(**ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
+                stale = {**patch, "SyncCount": 1}
+                c.update_records(**ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[stale])
+            c.update_records(**ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
             with pytest.raises(c.exceptions.InvalidParameterException):
                 c.describe_dataset(**ids(dataset="bad name"))
             with pytest.raises(c.exceptions.ResourceNotFoundException):

@@ -83,6 +83,21 @@ def test_a_platform_outside_the_enum_is_invalid(push_client: Any) -> None:
 # -- SubscribeToDataset / UnsubscribeFromDataset ---------------------------------------------
 
 
+def test_subscribe_needs_push_sync_configured_before_anything_else(client: Any) -> None:
+    message = f"Push sync is not configured for identity pool {POOL}"
+    with raises_error("InvalidConfigurationException", 400, message):
+        subscribe(client, str(uuid.uuid4()), dataset="missing")  # device and dataset unknown too
+    enable_push(client)
+    device = register(client, "token")
+    put(client, {"a": "1"})
+    assert body(subscribe(client, device)) == {}
+    client.set_identity_pool_configuration(IdentityPoolId=POOL, PushSync={})  # removes push sync
+    with raises_error("InvalidConfigurationException", 400, message):
+        subscribe(client, device)
+    with raises_error("InvalidConfigurationException", 400, message):
+        register(client, "token")
+
+
 def test_subscribe_needs_a_device_registered_to_that_identity(push_client: Any) -> None:
     put(push_client, {"a": "1"})
     unknown = str(uuid.uuid4())

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from conftest import (
     DATASET,
+    DEFAULT_ACCOUNT,
     IDENTITY,
     OTHER_IDENTITY,
     OTHER_POOL,
@@ -44,7 +45,7 @@ def test_first_update_creates_the_dataset_at_sync_count_one(client: Any) -> None
     assert listed["DatasetExists"] is True
     assert listed["DatasetSyncCount"] == 1
     assert listed["Count"] == 1
-    assert listed["LastModifiedBy"] == IDENTITY
+    assert listed["LastModifiedBy"] == DEFAULT_ACCOUNT  # a developer's write
     assert listed["DatasetDeletedAfterRequestedSyncCount"] is False
     assert "NextToken" not in listed
     assert "MergedDatasetNames" not in listed
@@ -127,7 +128,7 @@ def test_remove_keeps_a_tombstone_with_a_new_count_and_new_dates(client: Any) ->
     assert tombstone["SyncCount"] == 2
     assert tombstone["LastModifiedDate"] == utc("2024-03-01 10:05:00.250")
     assert tombstone["DeviceLastModifiedDate"] == utc("2024-03-01 10:05:00.250")
-    assert tombstone["LastModifiedBy"] == IDENTITY
+    assert tombstone["LastModifiedBy"] == DEFAULT_ACCOUNT
 
     listed = records_by_key(list_all(client))
     assert set(listed) == {"a", "b"}
@@ -257,22 +258,27 @@ def test_replace_without_value_does_not_create_the_dataset(client: Any) -> None:
 # -- who and when -----------------------------------------------------------------------
 
 
-def test_dates_and_author_of_written_records_and_dataset(client: Any) -> None:
+@pytest.mark.parametrize("signer", ["developer", "identity"])
+def test_dates_and_author_of_written_records_and_dataset(cognito_sync: Any, signer: str) -> None:
+    # A developer's write is signed by the account (the ListDatasets example in AWS's
+    # service model shows "LastModifiedBy": "123456789012"), an identity's by the identity.
+    client = make_client() if signer == "developer" else cognito_sync.identity_client(POOL, IDENTITY)
+    author = DEFAULT_ACCOUNT if signer == "developer" else IDENTITY
     with freeze_time("2024-05-06 07:08:09.123") as clock:
         put(client, {"a": "1"})
         clock.move_to("2024-05-06 08:00:00.456")
         written = update(client, [replace("a", "2", 1), replace("b", "x")])
 
     for record in written["Records"]:
-        assert record["LastModifiedBy"] == IDENTITY
+        assert record["LastModifiedBy"] == author
         assert record["LastModifiedDate"] == utc("2024-05-06 08:00:00.456")
         assert record["DeviceLastModifiedDate"] == utc("2024-05-06 08:00:00.456")
     dataset = client.describe_dataset(**ids())["Dataset"]
     assert dataset["CreationDate"] == utc("2024-05-06 07:08:09.123")
     assert dataset["LastModifiedDate"] == utc("2024-05-06 08:00:00.456")
-    assert dataset["LastModifiedBy"] == IDENTITY
+    assert dataset["LastModifiedBy"] == author
     assert dataset["IdentityId"] == IDENTITY
-    assert list_all(client)["LastModifiedBy"] == IDENTITY
+    assert list_all(client)["LastModifiedBy"] == author
 
 
 def test_device_last_modified_date_is_the_patches_when_given(client: Any) -> None:
@@ -558,13 +564,71 @@ def test_a_session_token_expires_300_seconds_after_issue(client: Any) -> None:
     assert live_values(list_all(client)) == {"a": "1"}
 
 
-def test_a_session_token_is_reusable_until_it_expires(client: Any) -> None:
+SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
+
+
+def test_a_session_token_is_used_up_by_a_successful_update(client: Any) -> None:
+    # aws-sdk-ios AWSCognitoSyncServiceTests.m, testSyncSessionToken: list, list again with
+    # the token, update with it, then listing again with it must fail.
     token = token_for(client)
-    for count in range(3):
-        written = client.update_records(
-            **ids(), SyncSessionToken=token, RecordPatches=[replace("a", str(count), count)]
-        )
-        assert written["Records"][0]["SyncCount"] == count + 1
+    assert list_all(client, SyncSessionToken=token)["Count"] == 0
+    client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1")])
+    with raises_error("InvalidParameterException", 400, SESSION_USED):
+        list_all(client, SyncSessionToken=token)
+    with raises_error("InvalidParameterException", 400, SESSION_USED):
+        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "2", 1)])
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in list_all(client)["Records"]] == [("a", "1", 1)]
+
+
+def test_an_update_with_no_patches_uses_the_token_up_too(client: Any) -> None:
+    put(client, {"a": "1"})
+    token = token_for(client)
+    assert client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[])["Records"] == []
+    with raises_error("InvalidParameterException", 400, SESSION_USED):
+        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "2", 1)])
+
+
+def test_a_failed_update_leaves_the_token_usable(client: Any) -> None:
+    put(client, {"a": "1"})
+    token = token_for(client)
+    with raises_error("ResourceConflictException", 409, "Current SyncCount for: a is: 1 not: 0"):
+        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "2", 0)])
+    with raises_error("InvalidParameterException", 400, "A replace patch needs a Value: a"):
+        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", None, 1)])
+    written = client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "2", 1)])
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("a", "2", 2)]
+
+
+def test_a_limit_failure_leaves_the_token_usable() -> None:
+    with mock_cognito_sync(limits={"records_per_dataset": 1}):
+        client = make_client()
+        token = token_for(client)
+        with raises_error("LimitExceededException", 400, "Dataset game would hold 2 records; the limit is 1"):
+            client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1"), replace("b", "2")])
+        written = client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1")])
+        assert written["Records"][0]["SyncCount"] == 1
+
+
+def test_tokens_of_one_moment_are_told_apart(client: Any) -> None:
+    with freeze_time("2024-01-01 12:00:00"):
+        first, second = token_for(client), token_for(client)
+        assert first != second
+        client.update_records(**ids(), SyncSessionToken=first, RecordPatches=[replace("a", "1")])
+        written = client.update_records(**ids(), SyncSessionToken=second, RecordPatches=[replace("b", "2")])
+    assert written["Records"][0]["SyncCount"] == 2
+
+
+def test_spent_tokens_are_forgotten_once_expired(backend: Any) -> None:
+    names = {"identity_pool_id": POOL, "identity_id": IDENTITY, "dataset_name": DATASET}
+    with freeze_time("2024-01-01 12:00:00") as clock:
+        for count in range(1024):
+            token = backend.list_records(**names)["SyncSessionToken"]
+            backend.update_records(**names, sync_session_token=token, record_patches=[replace("a", "v", count)])
+        assert len(backend.spent_sessions) == 1024
+        clock.move_to("2024-01-01 12:05:01")  # every one of them expired
+        token = backend.list_records(**names)["SyncSessionToken"]
+        backend.update_records(**names, sync_session_token=token, record_patches=[replace("a", "v", 1024)])
+        assert list(backend.spent_sessions) == [token]
 
 
 def test_list_records_accepts_its_own_valid_token(client: Any) -> None:
@@ -609,12 +673,15 @@ def test_a_deleted_dataset_reports_the_count_it_was_deleted_at(client: Any) -> N
     listed = list_all(client)
     assert listed["DatasetExists"] is False
     assert listed["Records"] == [] and listed["Count"] == 0
-    assert listed["DatasetSyncCount"] == 3
+    # aws-sdk-ios AWSCognitoClientTest.m, testDatasetDeletedHandlerOnResurrect: a deleted
+    # dataset reports count 0, so a device can write new keys at SyncCount 0 from that listing.
+    assert listed["DatasetSyncCount"] == 0
     assert listed["DatasetDeletedAfterRequestedSyncCount"] is False  # LastSyncCount 0
     for last in (1, 3):
         answer = list_all(client, LastSyncCount=last)
         assert answer["DatasetDeletedAfterRequestedSyncCount"] is True
         assert answer["Records"] == []
+        assert answer["DatasetSyncCount"] == 0
     with raises_error("InvalidParameterException", 400, "No such SyncCount: 4 exists for this Dataset"):
         list_all(client, LastSyncCount=4)
 

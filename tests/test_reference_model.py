@@ -37,6 +37,8 @@ VALUES = ("", "x", "\u00e9", "\u20ac\u20ac", "\U0001f600", "xyz", "a-value-of-tw
 DATASET_LIMIT, RECORD_LIMIT, BYTE_LIMIT = 2, 3, 40
 LIMITS = {"datasets_per_identity": DATASET_LIMIT, "records_per_dataset": RECORD_LIMIT, "dataset_bytes": BYTE_LIMIT}
 SESSION_SECONDS = 300
+AUTHOR = "123456789012"  # the clients sign with developer keys: writes are signed by the account
+SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
 START = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
 CLIENTS = {region: make_client(region) for region in REGIONS}  # made once: making a client is slow
 
@@ -154,6 +156,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
         self.identity_modified: dict[tuple[str, str], dt.datetime] = {}  # known identities
         self.pool_modified: dict[str, dt.datetime] = {}  # region -> when POOL was last touched
         self.open_pass: Pass | None = None
+        self.spent: set[str] = set()  # session tokens a successful UpdateRecords used up
 
     def teardown(self) -> None:
         self.mock.stop()
@@ -193,7 +196,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
             "DatasetName": name,
             "CreationDate": d.created,
             "LastModifiedDate": d.modified,
-            "LastModifiedBy": identity,
+            "LastModifiedBy": AUTHOR,
             "DataStorage": d.storage(),
             "NumRecords": len(d.live()),
         }
@@ -226,7 +229,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
             assert (record["LastModifiedDate"], record["DeviceLastModifiedDate"], record["LastModifiedBy"]) == (
                 modified,
                 modified,
-                identity,
+                AUTHOR,
             )
         assert answer["Count"] == len(expected)
         assert ("NextToken" in answer) is more
@@ -235,7 +238,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
         assert answer["DatasetDeletedAfterRequestedSyncCount"] is (
             d.deleted_at is not None and 0 < last <= d.deleted_at
         )
-        assert answer.get("LastModifiedBy") == (identity if d.exists else None)
+        assert answer.get("LastModifiedBy") == (AUTHOR if d.exists else None)
         assert "MergedDatasetNames" not in answer
         self.sessions[region] += 1
 
@@ -282,7 +285,8 @@ class CognitoSyncModel(RuleBasedStateMachine):
             )
             return self.tokens_of(where, None)
         assert answer is not None, error
-        pinned, after = self.dataset(where).sync_count, (last + 1, "")
+        d = self.dataset(where)
+        pinned, after = (d.sync_count if d.exists else 0), (last + 1, "")  # a deleted dataset lists count 0
         while True:
             self.check_page(answer, where, last, page_size, pinned, after)
             if answer["Records"]:
@@ -309,7 +313,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
         if p is None:
             d = self.dataset(where)
             last = d.sync_count // 2 if delta else 0
-            p = Pass(where, last, page_size, d.sync_count, (last + 1, ""), "")
+            p = Pass(where, last, page_size, d.sync_count if d.exists else 0, (last + 1, ""), "")
         answer, error = self.list_page(p.where, p.last, p.page_size, p.next_token or None)
         assert answer is not None, error
         self.check_page(answer, p.where, p.last, p.page_size, p.pinned, p.after)
@@ -330,6 +334,8 @@ class CognitoSyncModel(RuleBasedStateMachine):
             raise Refused("InvalidParameterException", "SyncSessionToken not valid for these inputs")
         if self.now > token.expires:
             raise Refused("InvalidParameterException", "SyncSessionToken expired")
+        if token.text in self.spent:
+            raise Refused("InvalidParameterException", SESSION_USED)
         keys = [p["Key"] for p in patches]
         if len(set(keys)) != len(keys):
             raise Refused("InvalidParameterException")
@@ -408,6 +414,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
             self.same_error(error, expected)
             return
         assert answer is not None, (error.code, error.message) if error else None
+        self.spent.add(token.text)
         d = self.dataset(where)
         if not wire and d.exists:
             assert answer["Records"] == []
@@ -421,7 +428,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
             d.modified = self.now
             for p in wire:
                 d.records[p["Key"]] = RecordModel(p.get("Value"), d.sync_count, self.now)
-        expected = [(p["Key"], p.get("Value"), d.sync_count, self.now, identity, self.now) for p in wire]
+        expected = [(p["Key"], p.get("Value"), d.sync_count, self.now, AUTHOR, self.now) for p in wire]
         got = [
             (
                 r["Key"],

@@ -660,6 +660,44 @@ def test_cors_lets_browser_pages_call_the_server(cognito_sync_server: CognitoSyn
     assert cognito_sync_server.calls[-1].operation == "ListRecords"
 
 
+# -- AWS's rules on the wire ----------------------------------------------------------
+
+
+def test_a_used_token_and_a_deleted_dataset_over_http(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    token = client.list_records(**ids())["SyncSessionToken"]
+    client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1")])
+    with raises_error(
+        "InvalidParameterException",
+        400,
+        "SyncSessionToken already used: a successful UpdateRecords ends its sync session",
+    ):
+        client.list_records(**ids(), SyncSessionToken=token)
+    client.delete_dataset(**ids())
+    listed = client.list_records(**ids(), LastSyncCount=1)
+    assert (listed["DatasetExists"], listed["DatasetSyncCount"], listed["Records"]) == (False, 0, [])
+    assert listed["DatasetDeletedAfterRequestedSyncCount"] is True
+
+
+def test_identity_client_of_the_server_runs_the_trigger(cognito_sync_server: CognitoSyncServer) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:upper"
+
+    def upper(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        for record in event["datasetRecords"].values():
+            if record["op"] == "replace":
+                record["newValue"] = record["newValue"].upper()
+        return event
+
+    cognito_sync_server.register_lambda(arn, upper)
+    client_for(cognito_sync_server).set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": arn})
+    developer = push(client_for(cognito_sync_server), {"a": "x"})["Records"]
+    assert [(r["Value"], r["LastModifiedBy"]) for r in developer] == [("x", "123456789012")]
+    identity = cognito_sync_server.identity_client(POOL, IDENTITY)
+    assert identity.meta.endpoint_url == cognito_sync_server.url
+    written = push(identity, {"b": "y"})["Records"]
+    assert [(r["Value"], r["LastModifiedBy"]) for r in written] == [("Y", IDENTITY)]
+
+
 # -- control endpoints -----------------------------------------------------------------
 
 
@@ -695,7 +733,7 @@ def test_state_shows_every_level(cognito_sync_server: CognitoSyncServer) -> None
         "deleted_at_sync_count": None,
         "creation_date": epoch(level["LastModifiedDate"]),
         "last_modified_date": epoch(removed["LastModifiedDate"]),
-        "last_modified_by": IDENTITY,
+        "last_modified_by": "123456789012",  # written with developer credentials
         "num_records": 1,
         "data_storage": 6,
         "merged_dataset_names": [],
@@ -707,7 +745,7 @@ def test_state_shows_every_level(cognito_sync_server: CognitoSyncServer) -> None
             "sync_count": 1,
             "deleted": False,
             "last_modified_date": epoch(level["LastModifiedDate"]),
-            "last_modified_by": IDENTITY,
+            "last_modified_by": "123456789012",
             "device_last_modified_date": epoch(level["DeviceLastModifiedDate"]),
         },
         "name": {
@@ -715,7 +753,7 @@ def test_state_shows_every_level(cognito_sync_server: CognitoSyncServer) -> None
             "sync_count": 2,
             "deleted": True,
             "last_modified_date": epoch(removed["LastModifiedDate"]),
-            "last_modified_by": IDENTITY,
+            "last_modified_by": "123456789012",
             "device_last_modified_date": epoch(removed["DeviceLastModifiedDate"]),
         },
     }

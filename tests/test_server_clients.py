@@ -26,6 +26,7 @@ from cognito_sync_mock import CognitoSyncServer
 JS = Path(__file__).parent / "js"
 AWSCLI = "awscli==1.46.3"
 RUN_TIMEOUT = 120
+DEVELOPER = "123456789012"  # these clients sign with developer keys: their writes are signed by the account
 ID_ARGS = ("--identity-pool-id", POOL, "--identity-id", IDENTITY)
 CONFLICT_MESSAGE = "Current SyncCount for: level is: 1 not: 0"
 
@@ -149,7 +150,7 @@ def test_aws_cli(aws_cli: Path, cognito_sync_server: CognitoSyncServer) -> None:
                 "Value": "3",
                 "SyncCount": 1,
                 "LastModifiedDate": written,
-                "LastModifiedBy": IDENTITY,
+                "LastModifiedBy": DEVELOPER,
                 "DeviceLastModifiedDate": written,
             },
             {
@@ -157,7 +158,7 @@ def test_aws_cli(aws_cli: Path, cognito_sync_server: CognitoSyncServer) -> None:
                 "Value": "ada",
                 "SyncCount": 1,
                 "LastModifiedDate": written,
-                "LastModifiedBy": IDENTITY,
+                "LastModifiedBy": DEVELOPER,
                 "DeviceLastModifiedDate": written,
             },
         ]
@@ -167,7 +168,7 @@ def test_aws_cli(aws_cli: Path, cognito_sync_server: CognitoSyncServer) -> None:
         ("level", "3", 1),
         ("name", "ada", 1),
     ]
-    assert (listed["Count"], listed["DatasetSyncCount"], listed["LastModifiedBy"]) == (2, 1, IDENTITY)
+    assert (listed["Count"], listed["DatasetSyncCount"], listed["LastModifiedBy"]) == (2, 1, DEVELOPER)
     described = ok("describe-dataset", *ID_ARGS, "--dataset-name", DATASET)
     assert described == {
         "Dataset": {
@@ -175,7 +176,7 @@ def test_aws_cli(aws_cli: Path, cognito_sync_server: CognitoSyncServer) -> None:
             "DatasetName": DATASET,
             "CreationDate": written,
             "LastModifiedDate": written,
-            "LastModifiedBy": IDENTITY,
+            "LastModifiedBy": DEVELOPER,
             "DataStorage": 13,
             "NumRecords": 2,
         }
@@ -188,7 +189,7 @@ def test_aws_cli(aws_cli: Path, cognito_sync_server: CognitoSyncServer) -> None:
         "--dataset-name",
         DATASET,
         "--sync-session-token",
-        token,
+        listed["SyncSessionToken"],  # the first token was used up by the update
         "--record-patches",
         json.dumps(stale),
     )
@@ -227,7 +228,7 @@ SDK_ANSWERS = {
         "name": DATASET,
         "numRecords": 2,
         "dataStorage": 13,
-        "lastModifiedBy": IDENTITY,
+        "lastModifiedBy": DEVELOPER,
         "creationDateIsDate": True,
     },
 }

@@ -190,7 +190,7 @@ def test_disabling_streaming_stops_publishing(cognito_sync: Any, client: Any) ->
     assert [r["syncCount"] for r in cognito_sync.stream_records()] == [1]
 
 
-def test_streamed_records_follow_a_sync_trigger_output(cognito_sync: Any, client: Any) -> None:
+def test_streamed_records_follow_a_sync_trigger_output(cognito_sync: Any, client: Any, identity_client: Any) -> None:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:t"
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -200,7 +200,7 @@ def test_streamed_records_follow_a_sync_trigger_output(cognito_sync: Any, client
     cognito_sync.register_lambda(arn, handler)
     client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": arn})
     enable_streams(client)
-    put(client, {"a": "1"})
+    put(identity_client, {"a": "1"})
     (record,) = cognito_sync.stream_records()
     assert [(r["key"], r["value"]) for r in record["kinesisSyncRecords"]] == [("a", "1"), ("extra", "e")]
 

@@ -7,13 +7,13 @@ import logging
 from typing import Any, Callable
 
 import pytest
+from botocore.config import Config
 from conftest import (
     DATASET,
     IDENTITY,
     POOL,
     ids,
     list_all,
-    make_client,
     put,
     raises_error,
     remove,
@@ -58,11 +58,11 @@ def written(response: dict[str, Any]) -> dict[str, tuple[str | None, int]]:
 
 
 @pytest.fixture
-def seeded(client: Any) -> Any:
-    """Dataset at sync count 2: a=1, b=2, c=3 live (count 1), t a tombstone (count 2)."""
-    put(client, {"a": "1", "b": "2", "c": "3", "t": "x"})
-    update(client, [remove("t", 1)])
-    return client
+def seeded(identity_client: Any) -> Any:
+    """Dataset at sync count 2: a=1, b=2, c=3 live (count 1), t a tombstone (count 2); an identity's client."""
+    put(identity_client, {"a": "1", "b": "2", "c": "3", "t": "x"})
+    update(identity_client, [remove("t", 1)])
+    return identity_client
 
 
 # -- the event ---------------------------------------------------------------------------
@@ -89,20 +89,22 @@ def test_event_holds_every_live_record_with_patched_ops_and_the_rest_unmodified(
     ]
 
 
-def test_event_of_a_new_dataset_holds_only_the_patches(cognito_sync: Any, client: Any) -> None:
+def test_event_of_a_new_dataset_holds_only_the_patches(cognito_sync: Any, identity_client: Any) -> None:
+    client = identity_client
     handler = install(cognito_sync, client)
     put(client, {"k": "v"})
     assert handler.events[0]["datasetRecords"] == {"k": {"oldValue": None, "newValue": "v", "op": "replace"}}
 
 
 def test_event_region_is_the_region_of_the_request(cognito_sync: Any) -> None:
-    client = make_client("eu-west-1")
+    client = cognito_sync.identity_client(POOL, IDENTITY, region="eu-west-1")
     handler = install(cognito_sync, client)
     put(client, {"k": "v"})
     assert handler.events[0]["region"] == "eu-west-1"
 
 
-def test_handler_gets_a_context_naming_the_function(cognito_sync: Any, client: Any) -> None:
+def test_handler_gets_a_context_naming_the_function(cognito_sync: Any, identity_client: Any) -> None:
+    client = identity_client
     handler = install(cognito_sync, client)
     put(client, {"k": "v"})
     assert handler.contexts[0].invoked_function_arn == TRIGGER_ARN
@@ -315,7 +317,7 @@ def test_lambda_throttled_without_a_message_names_the_function(cognito_sync: Any
 
 def test_trigger_output_is_held_to_the_dataset_limits() -> None:
     with mock_cognito_sync(limits={"records_per_dataset": 2}) as mock:
-        client = make_client()
+        client = mock.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
         put(client, {"a": "1"})
 
         def change(event: dict[str, Any]) -> dict[str, Any]:
@@ -345,7 +347,10 @@ def test_an_arn_without_a_handler_is_skipped_with_a_warning(
     assert warnings[0].name == "cognito_sync_mock"
 
 
-def test_a_registered_handler_runs_only_while_the_pool_has_a_sync_trigger(cognito_sync: Any, client: Any) -> None:
+def test_a_registered_handler_runs_only_while_the_pool_has_a_sync_trigger(
+    cognito_sync: Any, identity_client: Any
+) -> None:
+    client = identity_client
     handler = Recorder()
     cognito_sync.register_lambda(TRIGGER_ARN, handler)
     put(client, {"a": "1"})
