@@ -54,9 +54,13 @@ def _ms(moment: Any) -> int:
     return int(round(moment.timestamp() * 1000))
 
 
-def stream_record(pool_id: str, dataset: Any, operation: str, records: list[Any]) -> dict[str, Any]:
-    """The Cognito Streams record of one dataset change (``records`` are models.Record)."""
-    return {
+def stream_record(pool_id: str, dataset: Any, operation: str, records: list[Any] | None) -> dict[str, Any]:
+    """The Cognito Streams record of one dataset change (``records`` are models.Record).
+
+    ``records=None`` (a DeleteDataset) leaves ``kinesisSyncRecords`` out: AWS's streams
+    sample reads "neither records nor a URL" as the remove of a whole dataset.
+    """
+    record: dict[str, Any] = {
         "identityPoolId": pool_id,
         "identityId": dataset.identity_id,
         "datasetName": dataset.name,
@@ -64,7 +68,9 @@ def stream_record(pool_id: str, dataset: Any, operation: str, records: list[Any]
         "payloadType": "Inline",
         "syncCount": dataset.sync_count,
         "lastModifiedDate": _ms(dataset.last_modified_date),
-        "kinesisSyncRecords": [
+    }
+    if records is not None:
+        record["kinesisSyncRecords"] = [
             {
                 "key": r.key,
                 "value": r.value,
@@ -74,5 +80,5 @@ def stream_record(pool_id: str, dataset: Any, operation: str, records: list[Any]
                 "op": "replace" if r.value is not None else "remove",
             }
             for r in records
-        ],
-    }
+        ]
+    return record
