@@ -7,7 +7,6 @@ pays nothing, and a process with moto inactive sees no effect.
 from __future__ import annotations
 
 import base64
-import json
 import sys
 from typing import Any
 
@@ -51,7 +50,7 @@ def pool_of_identity(account_id: str, region: str, identity_id: str) -> str | No
     return None
 
 
-def put_kinesis_record(account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
+def put_kinesis_record(account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
     """Put a record on moto's Kinesis stream of that name, if moto holds one there."""
     if not _active():
         return
@@ -60,5 +59,5 @@ def put_kinesis_record(account_id: str, region: str, stream_name: str, data: dic
     backend = kinesis_backends[account_id][region]
     if stream_name not in backend.streams:
         return
-    payload = base64.b64encode(json.dumps(data).encode()).decode()
-    backend.put_record(None, stream_name, data["identityId"], None, payload)  # type: ignore[arg-type]
+    payload = base64.b64encode(data).decode()
+    backend.put_record(None, stream_name, partition_key, None, payload)  # type: ignore[arg-type]

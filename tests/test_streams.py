@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import Any
 
 import boto3
+import pytest
 from conftest import (
     DATASET,
     IDENTITY,
@@ -283,3 +286,134 @@ def test_reset_forgets_stream_records_and_push_notifications(cognito_sync: Any, 
     assert cognito_sync.stream_records() == []
     assert cognito_sync.push_notifications == []
     assert cognito_sync.calls == []
+
+
+# -- records too large for Kinesis: payloadType S3Url ---------------------------------------
+
+KINESIS_LIMIT = 1_048_576  # PutRecord: data blob + partition key, in bytes
+PAYLOAD_URL = re.compile(r"http://cognito-sync-mock\.invalid/_mock/stream-payloads/[0-9a-f]{32}")
+S3URL_MEMBERS = [
+    "identityPoolId",
+    "identityId",
+    "datasetName",
+    "operation",
+    "payloadType",
+    "syncCount",
+    "lastModifiedDate",
+    "kinesisSyncRecordsURL",
+]
+
+
+def inline_record(values: dict[str, str], when: dt.datetime, sync_count: int = 1) -> dict[str, Any]:
+    """The Inline stream record of a first write of ``values`` to the default dataset."""
+    return {
+        "identityPoolId": POOL,
+        "identityId": IDENTITY,
+        "datasetName": DATASET,
+        "operation": "replace",
+        "payloadType": "Inline",
+        "syncCount": sync_count,
+        "lastModifiedDate": ms(when),
+        "kinesisSyncRecords": [
+            {
+                "key": key,
+                "value": value,
+                "syncCount": sync_count,
+                "lastModifiedDate": ms(when),
+                "deviceLastModifiedDate": ms(when),
+                "op": "replace",
+            }
+            for key, value in values.items()
+        ],
+    }
+
+
+def kinesis_size(record: dict[str, Any]) -> int:
+    """What Kinesis counts: the record's JSON plus its partition key (the identity ID)."""
+    return len(json.dumps(record).encode()) + len(record["identityId"].encode())
+
+
+def value_at_the_limit() -> str:
+    """An ASCII value whose stream record, with its partition key, is exactly Kinesis's limit."""
+    return "v" * (KINESIS_LIMIT - kinesis_size(inline_record({"big": ""}, T0)))
+
+
+def assert_s3url(record: dict[str, Any], sync_count: int = 1) -> str:
+    """The record is the S3Url form of a write to the default dataset at T0; its URL."""
+    assert list(record) == S3URL_MEMBERS
+    url = record["kinesisSyncRecordsURL"]
+    assert record == {
+        "identityPoolId": POOL,
+        "identityId": IDENTITY,
+        "datasetName": DATASET,
+        "operation": "replace",
+        "payloadType": "S3Url",
+        "syncCount": sync_count,
+        "lastModifiedDate": ms(T0),
+        "kinesisSyncRecordsURL": url,
+    }
+    return str(url)
+
+
+def test_a_record_of_exactly_the_kinesis_limit_stays_inline(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    value = value_at_the_limit()
+    with freeze_time(T0):
+        put(client, {"big": value})
+    (record,) = cognito_sync.stream_records()
+    assert record == inline_record({"big": value}, T0)
+    assert kinesis_size(record) == KINESIS_LIMIT
+
+
+def test_a_record_one_byte_over_the_kinesis_limit_is_published_by_url(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    value = value_at_the_limit() + "v"
+    with freeze_time(T0):
+        put(client, {"big": value})
+    (record,) = cognito_sync.stream_records()
+    url = assert_s3url(record)
+    assert PAYLOAD_URL.fullmatch(url)
+    assert cognito_sync.stream_payload(url) == inline_record({"big": value}, T0)["kinesisSyncRecords"]
+
+
+def test_json_escapes_count_and_every_written_record_goes_behind_the_url(cognito_sync: Any, client: Any) -> None:
+    """About 1,040,000 bytes of UTF-8 (inside the dataset limit) are three times that as JSON."""
+    enable_streams(client)
+    accented = "é" * 520_000
+    with freeze_time(T0):
+        put(client, {"accented": accented, "small": "1"})
+        put(client, {"next": "2"})
+    big, small = cognito_sync.stream_records()
+    url = assert_s3url(big)
+    assert (
+        cognito_sync.stream_payload(url)
+        == inline_record({"accented": accented, "small": "1"}, T0)["kinesisSyncRecords"]
+    )
+    assert small["payloadType"] == "Inline"
+    assert [r["key"] for r in small["kinesisSyncRecords"]] == ["next"]
+    assert "kinesisSyncRecordsURL" not in small
+
+
+def test_a_bulk_publish_of_a_large_dataset_is_published_by_url(cognito_sync: Any, client: Any) -> None:
+    with freeze_time(T0):
+        put(client, {"accented": "é" * 520_000})
+    enable_streams(client)
+    client.bulk_publish(IdentityPoolId=POOL)
+    (record,) = cognito_sync.stream_records()
+    url = assert_s3url(record)
+    assert cognito_sync.stream_payload(url) == inline_record({"accented": "é" * 520_000}, T0)["kinesisSyncRecords"]
+
+
+def test_stream_payload_refuses_urls_it_did_not_make_and_forgets_on_reset(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    put(client, {"big": value_at_the_limit() + "v"})
+    url = cognito_sync.stream_records()[0]["kinesisSyncRecordsURL"]
+    assert len(cognito_sync.stream_payload(url)) == 1
+    for other in (url + "0", url.replace("http://", "https://"), "", "https://example.com/records.json"):
+        with pytest.raises(KeyError, match="no stream payload at"):
+            cognito_sync.stream_payload(other)
+    with pytest.raises(TypeError, match="a kinesisSyncRecordsURL is a str, not bytes"):
+        cognito_sync.stream_payload(url.encode())
+    cognito_sync.reset()
+    with pytest.raises(KeyError, match="no stream payload at"):
+        cognito_sync.stream_payload(url)
