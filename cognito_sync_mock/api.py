@@ -78,8 +78,8 @@ class StateAPI:
     def stream_payload(self, url: str) -> list[dict[str, Any]]:
         """The full records behind an ``S3Url`` stream record's ``kinesisSyncRecordsURL``.
 
-        Any URL this mock made since the last ``reset()``; ``KeyError`` for another URL,
-        ``TypeError`` for a URL that is not a str.
+        Any URL this mock made since the last ``reset()``, moto's presigned ones included (read
+        from the mock's memory); ``KeyError`` for another URL, ``TypeError`` for a non-str.
         """
         return self.state.channels.streams.payload(url)
 

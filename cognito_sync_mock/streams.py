@@ -13,7 +13,7 @@ import uuid
 from typing import Any, NamedTuple
 
 from .models import utf8_size
-from .moto_bridge import put_kinesis_record
+from .moto_bridge import put_kinesis_record, put_stream_payload
 
 KINESIS_MAX_RECORD_BYTES = 1024 * 1024
 """Kinesis PutRecord: the data blob plus the partition key may be at most 1 MiB."""
@@ -54,19 +54,24 @@ class Streams:
         """
         body = kinesis_data(data)
         if len(body) + utf8_size(data["identityId"]) > KINESIS_MAX_RECORD_BYTES:
-            data = self._by_url(data)
+            data = self._by_url(account_id, region, data)
             body = kinesis_data(data)
         with self._lock:
             self._published.append(StreamRecord(account_id, region, stream_name, data))
         put_kinesis_record(account_id, region, stream_name, data["identityId"], body)
 
-    def _by_url(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The S3Url form of a record: its records kept as a payload, a URL in their place."""
-        payload_id = uuid.uuid4().hex
-        url = f"{OFFLINE_BASE_URL}{PAYLOAD_PATH}{payload_id}"
+    def _by_url(self, account_id: str, region: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The S3Url form of a record: its records kept as a payload, a URL in their place.
+
+        The URL is moto's presigned one when moto's mock is active, else the mock's own.
+        """
+        payload_id, payload = uuid.uuid4().hex, kinesis_data(data["kinesisSyncRecords"])
+        url = put_stream_payload(account_id, region, payload_id, payload)
+        if url is None:
+            url = f"{OFFLINE_BASE_URL}{PAYLOAD_PATH}{payload_id}"
         with self._lock:
             self._payload_ids[url] = payload_id
-            self._payloads[payload_id] = kinesis_data(data["kinesisSyncRecords"])
+            self._payloads[payload_id] = payload
         short = {k: v for k, v in data.items() if k != "kinesisSyncRecords"}
         return {**short, "payloadType": "S3Url", "kinesisSyncRecordsURL": url}
 

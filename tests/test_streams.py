@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import urllib.parse
 from typing import Any
 
 import boto3
 import pytest
+import requests
 from conftest import (
     DATASET,
     IDENTITY,
@@ -417,3 +419,58 @@ def test_stream_payload_refuses_urls_it_did_not_make_and_forgets_on_reset(cognit
     cognito_sync.reset()
     with pytest.raises(KeyError, match="no stream payload at"):
         cognito_sync.stream_payload(url)
+
+
+def test_under_moto_the_records_go_to_moto_s3_behind_a_presigned_url() -> None:
+    value = value_at_the_limit() + "v"
+    with mock_aws():
+        kinesis = boto3.client(
+            "kinesis", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+        )
+        kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+        with mock_cognito_sync() as mock:
+            client = make_client()
+            enable_streams(client)
+            with freeze_time(T0):
+                put(client, {"big": value})
+                put(client, {"small": "1"}, dataset="other")
+            big, small = mock.stream_records(STREAM)
+            got = read_kinesis(kinesis, STREAM)
+            url = assert_s3url(big)
+            expected = inline_record({"big": value}, T0)["kinesisSyncRecords"]
+            assert mock.stream_payload(url) == expected
+
+            parts = urllib.parse.urlsplit(url)
+            bucket, key = str(parts.hostname).split(".")[0], parts.path.lstrip("/")
+            assert bucket == "cognito-sync-mock-streams-123456789012-us-east-1"
+            assert re.fullmatch(r"[0-9a-f]{32}\.json", key)
+            assert any("Signature" in name for name in urllib.parse.parse_qs(parts.query))  # presigned
+            s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            assert json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) == expected
+            assert requests.get(url, timeout=5).json() == expected  # moto answers the presigned URL itself
+    assert [json.loads(r["Data"]) for r in got] == [big, small]
+    assert [r["PartitionKey"] for r in got] == [IDENTITY, IDENTITY]
+    assert all(len(r["Data"]) + len(r["PartitionKey"]) <= KINESIS_LIMIT for r in got)
+    assert small["payloadType"] == "Inline"
+
+
+def test_under_moto_each_payload_is_its_own_object_in_one_bucket_per_region() -> None:
+    accented = "é" * 520_000
+    with mock_aws():
+        with mock_cognito_sync() as mock:
+            for region, dataset in (("us-east-1", "one"), ("us-east-1", "two"), ("eu-west-1", "one")):
+                regional = make_client(region)
+                enable_streams(regional)
+                put(regional, {"big": accented}, dataset=dataset)
+            east, west = mock.stream_records(region="us-east-1"), mock.stream_records(region="eu-west-1")
+            urls = [r["kinesisSyncRecordsURL"] for r in east + west]
+            s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            buckets = {
+                b["Name"]: len(s3.list_objects_v2(Bucket=b["Name"])["Contents"]) for b in s3.list_buckets()["Buckets"]
+            }
+            assert buckets == {
+                "cognito-sync-mock-streams-123456789012-us-east-1": 2,
+                "cognito-sync-mock-streams-123456789012-eu-west-1": 1,
+            }
+            assert len(set(urls)) == 3
+            assert all(mock.stream_payload(url)[0]["value"] == accented for url in urls)
