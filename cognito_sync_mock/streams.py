@@ -45,6 +45,7 @@ class Streams:
         self._published: list[StreamRecord] = []
         self._payload_ids: dict[str, str] = {}  # kinesisSyncRecordsURL -> payload ID
         self._payloads: dict[str, bytes] = {}  # payload ID -> the records' JSON
+        self.base_url: str | None = None  # a running server's URL: its own URLs point there
 
     def publish(self, account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
         """Record one stream record and forward it to moto's Kinesis when it can take it.
@@ -63,12 +64,13 @@ class Streams:
     def _by_url(self, account_id: str, region: str, data: dict[str, Any]) -> dict[str, Any]:
         """The S3Url form of a record: its records kept as a payload, a URL in their place.
 
-        The URL is moto's presigned one when moto's mock is active, else the mock's own.
+        The URL is moto's presigned one when moto's mock is active, else the mock's own
+        (under the running server's URL, or the ``.invalid`` host).
         """
         payload_id, payload = uuid.uuid4().hex, kinesis_data(data["kinesisSyncRecords"])
         url = put_stream_payload(account_id, region, payload_id, payload)
         if url is None:
-            url = f"{OFFLINE_BASE_URL}{PAYLOAD_PATH}{payload_id}"
+            url = f"{self.base_url or OFFLINE_BASE_URL}{PAYLOAD_PATH}{payload_id}"
         with self._lock:
             self._payload_ids[url] = payload_id
             self._payloads[payload_id] = payload

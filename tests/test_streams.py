@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import urllib.error
 import urllib.parse
+import urllib.request
 from typing import Any
 
 import boto3
@@ -474,3 +476,41 @@ def test_under_moto_each_payload_is_its_own_object_in_one_bucket_per_region() ->
             }
             assert len(set(urls)) == 3
             assert all(mock.stream_payload(url)[0]["value"] == accented for url in urls)
+
+
+def http_get(url: str) -> tuple[int, str, Any]:
+    """Status, Content-Type and JSON body of a plain GET (error answers too)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.headers["Content-Type"], json.load(answer)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers["Content-Type"], json.load(error)
+
+
+def test_a_server_answers_its_payload_urls_over_http(cognito_sync_server: Any) -> None:
+    client = make_client(endpoint_url=cognito_sync_server.url)
+    enable_streams(client)
+    value = value_at_the_limit() + "v"
+    with freeze_time(T0):
+        put(client, {"big": value})
+    (record,) = cognito_sync_server.stream_records()
+    url = assert_s3url(record)
+    assert re.fullmatch(re.escape(cognito_sync_server.url) + r"/_mock/stream-payloads/[0-9a-f]{32}", url)
+    expected = inline_record({"big": value}, T0)["kinesisSyncRecords"]
+    assert http_get(url) == (200, "application/json", expected)
+    assert cognito_sync_server.stream_payload(url) == expected
+    assert http_get(f"{cognito_sync_server.url}/_mock/stream-records")[2] == [record]
+
+    unknown = f"{cognito_sync_server.url}/_mock/stream-payloads/{'0' * 32}"
+    status, _, answer = http_get(unknown)
+    assert (status, answer) == (
+        404,
+        {"message": f"No stream payload {'0' * 32!r}: unknown to this server, or forgotten by a reset"},
+    )
+    assert http_get(f"{cognito_sync_server.url}/_mock/stream-payloads/")[0] == 404
+    assert http_get(f"{cognito_sync_server.url}/_mock/reset/{'0' * 32}")[0] == 404  # other endpoints take no item
+    index = http_get(f"{cognito_sync_server.url}/_mock/")[2]
+    assert index["/_mock/stream-payloads/{id}"]["method"] == "GET"
+    cognito_sync_server.reset()
+    assert http_get(url)[0] == 404
