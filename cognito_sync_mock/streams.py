@@ -50,7 +50,7 @@ class Streams:
     def publish(self, account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
         """Record one stream record and forward it to moto's Kinesis when it can take it.
 
-        A record whose JSON and partition key (the identity ID) exceed Kinesis's 1 MiB is
+        A record whose JSON plus partition key (the identity ID) exceed Kinesis's 1 MiB is
         published in its S3Url form instead.
         """
         body = kinesis_data(data)
@@ -84,7 +84,7 @@ class Streams:
         with self._lock:
             payload_id = self._payload_ids.get(url)
         if payload_id is None:
-            raise KeyError(f"no stream payload at {url!r}: not a kinesisSyncRecordsURL of this mock (since reset)")
+            raise KeyError(f"no stream payload at {url!r}: not a URL this mock made since its last reset")
         return self.payload_of(payload_id)
 
     def payload_of(self, payload_id: str) -> list[dict[str, Any]]:
