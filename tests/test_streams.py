@@ -514,3 +514,19 @@ def test_a_server_answers_its_payload_urls_over_http(cognito_sync_server: Any) -
     assert index["/_mock/stream-payloads/{id}"]["method"] == "GET"
     cognito_sync_server.reset()
     assert http_get(url)[0] == 404
+
+
+def test_under_moto_a_payload_of_another_account_is_in_that_accounts_bucket() -> None:
+    with mock_aws():
+        with mock_cognito_sync(account_id="111122223333") as mock:
+            client = make_client()
+            enable_streams(client)
+            put(client, {"big": "é" * 520_000})
+            url = mock.stream_records(account_id="111122223333")[0]["kinesisSyncRecordsURL"]
+            assert (
+                urllib.parse.urlsplit(url).hostname
+                == "cognito-sync-mock-streams-111122223333-us-east-1.s3.amazonaws.com"
+            )
+            assert requests.get(url, timeout=5).json()[0]["value"] == "é" * 520_000
+            s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            assert s3.list_buckets()["Buckets"] == []  # not in moto's default account
