@@ -75,6 +75,14 @@ class StateAPI:
         records = self.state.channels.streams.records(stream_name, region, account_id or self.state.account_id)
         return StreamRecordList(records)
 
+    def stream_payload(self, url: str) -> list[dict[str, Any]]:
+        """The full records behind an ``S3Url`` stream record's ``kinesisSyncRecordsURL``.
+
+        Any URL this mock made since the last ``reset()``, moto's presigned ones included (read
+        from the mock's memory); ``KeyError`` for another URL, ``TypeError`` for a non-str.
+        """
+        return self.state.channels.streams.payload(url)
+
     @property
     def push_notifications(self) -> list[dict[str, Any]]:
         """Every silent push sent: dicts with platform, token, device_id and payload."""

@@ -328,7 +328,7 @@ class Backend:
                 platform, token = identity.devices[device]
                 self.channels.outbox.send(platform, token, device, dict(payload))
 
-    def _publish(self, pool_id: str, dataset: Dataset, operation: str, records: list[Record]) -> None:
+    def _publish(self, pool_id: str, dataset: Dataset, operation: str, records: list[Record] | None) -> None:
         pool = self.pools[pool_id]
         if pool.stream_name is not None:
             record = stream_record(pool_id, dataset, operation, records)
@@ -385,7 +385,7 @@ class Backend:
         dataset.last_modified_date = moment
         identity = self._touch_identity(identity_pool_id, identity_id, moment)
         identity.subscriptions.pop(dataset_name, None)
-        self._publish(identity_pool_id, dataset, "remove", [])
+        self._publish(identity_pool_id, dataset, "remove", None)  # no kinesisSyncRecords member
         identity.merged.pop(dataset_name, None)
         for names in identity.merged.values():
             if dataset_name in names:

@@ -78,6 +78,8 @@ class StreamRecordList(TableList):
 
     def row(self, item: Any) -> Sequence[Any]:
         records = ", ".join(f"{r['key']}={r['value']!r}" for r in item.get("kinesisSyncRecords", []))
+        if "kinesisSyncRecordsURL" in item:  # an S3Url record: its records are behind the URL
+            records = item["kinesisSyncRecordsURL"]
         return [item.get("identityId"), item.get("datasetName"), item.get("operation"), item.get("syncCount"), records]
 
 

@@ -7,9 +7,11 @@ pays nothing, and a process with moto inactive sees no effect.
 from __future__ import annotations
 
 import base64
-import json
+import functools
 import sys
 from typing import Any
+
+PAYLOAD_URL_SECONDS = 7 * 24 * 60 * 60  # how long a presigned stream payload URL is valid
 
 
 def _active() -> bool:
@@ -51,7 +53,7 @@ def pool_of_identity(account_id: str, region: str, identity_id: str) -> str | No
     return None
 
 
-def put_kinesis_record(account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
+def put_kinesis_record(account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
     """Put a record on moto's Kinesis stream of that name, if moto holds one there."""
     if not _active():
         return
@@ -60,5 +62,39 @@ def put_kinesis_record(account_id: str, region: str, stream_name: str, data: dic
     backend = kinesis_backends[account_id][region]
     if stream_name not in backend.streams:
         return
-    payload = base64.b64encode(json.dumps(data).encode()).decode()
-    backend.put_record(None, stream_name, data["identityId"], None, payload)  # type: ignore[arg-type]
+    payload = base64.b64encode(data).decode()
+    backend.put_record(None, stream_name, partition_key, None, payload)  # type: ignore[arg-type]
+
+
+def put_stream_payload(account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
+    """Put a stream payload in moto's S3 and answer a presigned GET URL to it, if moto is active.
+
+    The object is ``<payload_id>.json`` in the bucket ``cognito-sync-mock-streams-<account>-<region>``
+    of that account and region, made at first use.
+    """
+    if not _active():
+        return None
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    bucket, key = f"cognito-sync-mock-streams-{account_id}-{region}", f"{payload_id}.json"
+    backend = s3_backends[account_id][get_partition(region)]
+    try:
+        backend.get_bucket(bucket)
+    except MissingBucket:
+        backend.create_bucket(bucket, region)
+    backend.put_object(bucket, key, body)
+    params = {"Bucket": bucket, "Key": key}
+    url: str = _presigner(region).generate_presigned_url("get_object", Params=params, ExpiresIn=PAYLOAD_URL_SECONDS)
+    return url
+
+
+@functools.cache
+def _presigner(region: str) -> Any:
+    """An S3 client of a region that only signs URLs: it never sends a request."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    key = "cognito-sync-mock"  # dummy keys: moto does not check what signed a presigned URL
+    return session.create_client("s3", region_name=region, aws_access_key_id=key, aws_secret_access_key=key)

@@ -135,6 +135,7 @@ class CognitoSyncServer(StateAPI):
             )
             thread.start()
             self._http, self._thread = http_server, thread
+            self._state.channels.streams.base_url = self.url  # S3Url payloads are answered here
         logger.info("Cognito Sync mock listening on %s", self.url)
         return self
 
@@ -143,6 +144,7 @@ class CognitoSyncServer(StateAPI):
         with self._lock:
             http_server, thread = self._http, self._thread
             self._http = self._thread = None
+            self._state.channels.streams.base_url = None
         if http_server is None:
             return
         http_server.shutdown()
@@ -485,6 +487,10 @@ def _control(app: CognitoSyncServer, method: str, path: str, query: str, body: b
             raise _ClientError(405, f"{method} is not allowed on /_mock/", "MethodNotAllowed")
         return Response(200, _headers(), _json(_index()))
     methods = _ENDPOINTS.get(name)
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    if methods is None and "/" in name:  # one item of a collection, /_mock/<collection>/<id>
+        collection, _, item = name.partition("/")
+        methods, params["id"] = _ENDPOINTS.get(f"{collection}/{{id}}"), item
     if methods is None:
         raise _ClientError(404, f"No mock control endpoint {path}; GET /_mock/ lists them", "UnknownOperationException")
     found = methods.get("GET" if method == "HEAD" else method)
@@ -494,7 +500,6 @@ def _control(app: CognitoSyncServer, method: str, path: str, query: str, body: b
         response.headers["Allow"] = ", ".join(methods)
         return response
     func, _, saves = found
-    params = dict(parse_qsl(query, keep_blank_values=True))
     document = _document(body)
     try:
         result = func(app, params, document)
@@ -572,6 +577,15 @@ def _stream_records(app: CognitoSyncServer, query: _Query, document: dict[str, A
     return app.stream_records(
         query.get("stream_name") or None, query.get("region") or "us-east-1", query.get("account_id") or None
     )
+
+
+@_endpoint("GET", "stream-payloads/{id}", "the records behind an S3Url stream record's kinesisSyncRecordsURL")
+def _stream_payload(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
+    try:
+        return app.state.channels.streams.payload_of(query["id"])
+    except KeyError:
+        message = f"No stream payload {query['id']!r}: unknown to this server, or forgotten by a reset"
+        raise _ClientError(404, message, "ResourceNotFoundException") from None
 
 
 @_endpoint("POST", "inject-error", "make the next calls of an operation fail: {operation, code, message?, times?}")

@@ -84,6 +84,16 @@ def test_bulk_publish_of_a_dataset_carries_its_current_records(cognito_sync: Any
     assert live == {"a": ("1", 1)}
 
 
+def test_bulk_publish_of_an_empty_dataset_is_a_replace_with_an_empty_list(cognito_sync: Any, client: Any) -> None:
+    """An empty list, not a missing member: a missing one means the dataset was deleted."""
+    update(client, [])  # the dataset exists and holds no record
+    enable_streams(client)
+    client.bulk_publish(IdentityPoolId=POOL)
+    (record,) = cognito_sync.stream_records()
+    assert (record["operation"], record["payloadType"], record["kinesisSyncRecords"]) == ("replace", "Inline", [])
+    assert "kinesisSyncRecordsURL" not in record
+
+
 def test_a_bulk_publish_completes_at_once(client: Any) -> None:
     enable_streams(client)
     with freeze_time(T0):

@@ -7,7 +7,7 @@ from typing import Any
 from conftest import DATASET, IDENTITY, POOL, make_client, remove, replace, update
 
 from cognito_sync_mock import mock_cognito_sync
-from cognito_sync_mock.display import CallList, html_table, text_table
+from cognito_sync_mock.display import CallList, StreamRecordList, html_table, text_table
 
 
 def test_a_mock_not_started_says_so() -> None:
@@ -68,6 +68,9 @@ def test_stream_records_and_push_notifications_show_as_tables(cognito_sync: Any)
     streams = repr(cognito_sync.stream_records("s")).splitlines()
     assert streams[0] == "stream records (2)"
     assert streams[2].split()[-2:] == ["1", "a='1'"]
+    url = "http://cognito-sync-mock.invalid/_mock/stream-payloads/0f"
+    by_url = StreamRecordList([{"identityId": IDENTITY, "operation": "replace", "kinesisSyncRecordsURL": url}])
+    assert repr(by_url).splitlines()[2].split()[-1] == url
     pushes = repr(cognito_sync.push_notifications).splitlines()
     assert pushes[0] == "push notifications (1)"
     assert pushes[2].startswith(f"GCM       {device}  tok")

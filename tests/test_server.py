@@ -1014,6 +1014,7 @@ def test_control_index_lists_the_endpoints(cognito_sync_server: CognitoSyncServe
         "/_mock/calls": "GET",
         "/_mock/push-notifications": "GET",
         "/_mock/stream-records": "GET",
+        "/_mock/stream-payloads/{id}": "GET",
         "/_mock/inject-error": "POST",
         "/_mock/hold-bulk-publishes": "POST",
         "/_mock/complete-bulk-publish": "POST",

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import boto3
+import pytest
+import requests
 from conftest import (
     DATASET,
     IDENTITY,
@@ -112,7 +119,7 @@ def test_update_records_publishes_one_record_with_every_written_record(cognito_s
     assert json.loads(json.dumps(records)) == records  # JSON-ready
 
 
-def test_delete_dataset_publishes_a_remove_with_no_records(cognito_sync: Any, client: Any) -> None:
+def test_delete_dataset_publishes_a_remove_without_a_records_member(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
     with freeze_time(T0):
         put(client, {"a": "1"})
@@ -129,7 +136,6 @@ def test_delete_dataset_publishes_a_remove_with_no_records(cognito_sync: Any, cl
         "payloadType": "Inline",
         "syncCount": 2,
         "lastModifiedDate": ms(T1),
-        "kinesisSyncRecords": [],
     }
 
 
@@ -284,3 +290,243 @@ def test_reset_forgets_stream_records_and_push_notifications(cognito_sync: Any, 
     assert cognito_sync.stream_records() == []
     assert cognito_sync.push_notifications == []
     assert cognito_sync.calls == []
+
+
+# -- records too large for Kinesis: payloadType S3Url ---------------------------------------
+
+KINESIS_LIMIT = 1_048_576  # PutRecord: data blob + partition key, in bytes
+PAYLOAD_URL = re.compile(r"http://cognito-sync-mock\.invalid/_mock/stream-payloads/[0-9a-f]{32}")
+S3URL_MEMBERS = [
+    "identityPoolId",
+    "identityId",
+    "datasetName",
+    "operation",
+    "payloadType",
+    "syncCount",
+    "lastModifiedDate",
+    "kinesisSyncRecordsURL",
+]
+
+
+def inline_record(values: dict[str, str], when: dt.datetime, sync_count: int = 1) -> dict[str, Any]:
+    """The Inline stream record of a first write of ``values`` to the default dataset."""
+    return {
+        "identityPoolId": POOL,
+        "identityId": IDENTITY,
+        "datasetName": DATASET,
+        "operation": "replace",
+        "payloadType": "Inline",
+        "syncCount": sync_count,
+        "lastModifiedDate": ms(when),
+        "kinesisSyncRecords": [
+            {
+                "key": key,
+                "value": value,
+                "syncCount": sync_count,
+                "lastModifiedDate": ms(when),
+                "deviceLastModifiedDate": ms(when),
+                "op": "replace",
+            }
+            for key, value in values.items()
+        ],
+    }
+
+
+def kinesis_size(record: dict[str, Any]) -> int:
+    """What Kinesis counts: the record's JSON plus its partition key (the identity ID)."""
+    return len(json.dumps(record).encode()) + len(record["identityId"].encode())
+
+
+def value_at_the_limit() -> str:
+    """An ASCII value whose stream record, with its partition key, is exactly Kinesis's limit."""
+    return "v" * (KINESIS_LIMIT - kinesis_size(inline_record({"big": ""}, T0)))
+
+
+def assert_s3url(record: dict[str, Any], sync_count: int = 1) -> str:
+    """The record is the S3Url form of a write to the default dataset at T0; its URL."""
+    assert list(record) == S3URL_MEMBERS
+    url = record["kinesisSyncRecordsURL"]
+    assert record == {
+        "identityPoolId": POOL,
+        "identityId": IDENTITY,
+        "datasetName": DATASET,
+        "operation": "replace",
+        "payloadType": "S3Url",
+        "syncCount": sync_count,
+        "lastModifiedDate": ms(T0),
+        "kinesisSyncRecordsURL": url,
+    }
+    return str(url)
+
+
+def test_a_record_of_exactly_the_kinesis_limit_stays_inline(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    value = value_at_the_limit()
+    with freeze_time(T0):
+        put(client, {"big": value})
+    (record,) = cognito_sync.stream_records()
+    assert record == inline_record({"big": value}, T0)
+    assert kinesis_size(record) == KINESIS_LIMIT
+
+
+def test_a_record_one_byte_over_the_kinesis_limit_is_published_by_url(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    value = value_at_the_limit() + "v"
+    with freeze_time(T0):
+        put(client, {"big": value})
+    (record,) = cognito_sync.stream_records()
+    url = assert_s3url(record)
+    assert PAYLOAD_URL.fullmatch(url)
+    assert cognito_sync.stream_payload(url) == inline_record({"big": value}, T0)["kinesisSyncRecords"]
+
+
+def test_json_escapes_count_and_every_written_record_goes_behind_the_url(cognito_sync: Any, client: Any) -> None:
+    """About 1,040,000 bytes of UTF-8 (inside the dataset limit) are three times that as JSON."""
+    enable_streams(client)
+    accented = "é" * 520_000
+    with freeze_time(T0):
+        put(client, {"accented": accented, "small": "1"})
+        put(client, {"next": "2"})
+    big, small = cognito_sync.stream_records()
+    url = assert_s3url(big)
+    assert (
+        cognito_sync.stream_payload(url)
+        == inline_record({"accented": accented, "small": "1"}, T0)["kinesisSyncRecords"]
+    )
+    assert small["payloadType"] == "Inline"
+    assert [r["key"] for r in small["kinesisSyncRecords"]] == ["next"]
+    assert "kinesisSyncRecordsURL" not in small
+
+
+def test_a_bulk_publish_of_a_large_dataset_is_published_by_url(cognito_sync: Any, client: Any) -> None:
+    with freeze_time(T0):
+        put(client, {"accented": "é" * 520_000})
+    enable_streams(client)
+    client.bulk_publish(IdentityPoolId=POOL)
+    (record,) = cognito_sync.stream_records()
+    url = assert_s3url(record)
+    assert cognito_sync.stream_payload(url) == inline_record({"accented": "é" * 520_000}, T0)["kinesisSyncRecords"]
+
+
+def test_stream_payload_refuses_urls_it_did_not_make_and_forgets_on_reset(cognito_sync: Any, client: Any) -> None:
+    enable_streams(client)
+    put(client, {"big": value_at_the_limit() + "v"})
+    url = cognito_sync.stream_records()[0]["kinesisSyncRecordsURL"]
+    assert len(cognito_sync.stream_payload(url)) == 1
+    for other in (url + "0", url.replace("http://", "https://"), "", "https://example.com/records.json"):
+        with pytest.raises(KeyError, match="no stream payload at"):
+            cognito_sync.stream_payload(other)
+    with pytest.raises(TypeError, match="a kinesisSyncRecordsURL is a str, not bytes"):
+        cognito_sync.stream_payload(url.encode())
+    cognito_sync.reset()
+    with pytest.raises(KeyError, match="no stream payload at"):
+        cognito_sync.stream_payload(url)
+
+
+def test_under_moto_the_records_go_to_moto_s3_behind_a_presigned_url() -> None:
+    value = value_at_the_limit() + "v"
+    with mock_aws():
+        kinesis = boto3.client(
+            "kinesis", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+        )
+        kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+        with mock_cognito_sync() as mock:
+            client = make_client()
+            enable_streams(client)
+            with freeze_time(T0):
+                put(client, {"big": value})
+                put(client, {"small": "1"}, dataset="other")
+            big, small = mock.stream_records(STREAM)
+            got = read_kinesis(kinesis, STREAM)
+            url = assert_s3url(big)
+            expected = inline_record({"big": value}, T0)["kinesisSyncRecords"]
+            assert mock.stream_payload(url) == expected
+
+            parts = urllib.parse.urlsplit(url)
+            bucket, key = str(parts.hostname).split(".")[0], parts.path.lstrip("/")
+            assert bucket == "cognito-sync-mock-streams-123456789012-us-east-1"
+            assert re.fullmatch(r"[0-9a-f]{32}\.json", key)
+            assert any("Signature" in name for name in urllib.parse.parse_qs(parts.query))  # presigned
+            s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            assert json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) == expected
+            assert requests.get(url, timeout=5).json() == expected  # moto answers the presigned URL itself
+    assert [json.loads(r["Data"]) for r in got] == [big, small]
+    assert [r["PartitionKey"] for r in got] == [IDENTITY, IDENTITY]
+    assert all(len(r["Data"]) + len(r["PartitionKey"]) <= KINESIS_LIMIT for r in got)
+    assert small["payloadType"] == "Inline"
+
+
+def test_under_moto_each_payload_is_its_own_object_in_one_bucket_per_region() -> None:
+    accented = "é" * 520_000
+    with mock_aws():
+        with mock_cognito_sync() as mock:
+            for region, dataset in (("us-east-1", "one"), ("us-east-1", "two"), ("eu-west-1", "one")):
+                regional = make_client(region)
+                enable_streams(regional)
+                put(regional, {"big": accented}, dataset=dataset)
+            east, west = mock.stream_records(region="us-east-1"), mock.stream_records(region="eu-west-1")
+            urls = [r["kinesisSyncRecordsURL"] for r in east + west]
+            s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            buckets = {
+                b["Name"]: len(s3.list_objects_v2(Bucket=b["Name"])["Contents"]) for b in s3.list_buckets()["Buckets"]
+            }
+            assert buckets == {
+                "cognito-sync-mock-streams-123456789012-us-east-1": 2,
+                "cognito-sync-mock-streams-123456789012-eu-west-1": 1,
+            }
+            assert len(set(urls)) == 3
+            assert all(mock.stream_payload(url)[0]["value"] == accented for url in urls)
+
+
+def http_get(url: str) -> tuple[int, str, Any]:
+    """Status, Content-Type and JSON body of a plain GET (error answers too)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.headers["Content-Type"], json.load(answer)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers["Content-Type"], json.load(error)
+
+
+def test_a_server_answers_its_payload_urls_over_http(cognito_sync_server: Any) -> None:
+    client = make_client(endpoint_url=cognito_sync_server.url)
+    enable_streams(client)
+    value = value_at_the_limit() + "v"
+    with freeze_time(T0):
+        put(client, {"big": value})
+    (record,) = cognito_sync_server.stream_records()
+    url = assert_s3url(record)
+    assert re.fullmatch(re.escape(cognito_sync_server.url) + r"/_mock/stream-payloads/[0-9a-f]{32}", url)
+    expected = inline_record({"big": value}, T0)["kinesisSyncRecords"]
+    assert http_get(url) == (200, "application/json", expected)
+    assert cognito_sync_server.stream_payload(url) == expected
+    assert http_get(f"{cognito_sync_server.url}/_mock/stream-records")[2] == [record]
+
+    unknown = f"{cognito_sync_server.url}/_mock/stream-payloads/{'0' * 32}"
+    status, _, answer = http_get(unknown)
+    assert (status, answer) == (
+        404,
+        {"message": f"No stream payload {'0' * 32!r}: unknown to this server, or forgotten by a reset"},
+    )
+    assert http_get(f"{cognito_sync_server.url}/_mock/stream-payloads/")[0] == 404
+    assert http_get(f"{cognito_sync_server.url}/_mock/reset/{'0' * 32}")[0] == 404  # other endpoints take no item
+    index = http_get(f"{cognito_sync_server.url}/_mock/")[2]
+    assert index["/_mock/stream-payloads/{id}"]["method"] == "GET"
+    cognito_sync_server.reset()
+    assert http_get(url)[0] == 404
+
+
+def test_under_moto_a_payload_of_another_account_is_in_that_accounts_bucket() -> None:
+    with mock_aws():
+        with mock_cognito_sync(account_id="111122223333") as mock:
+            client = make_client()
+            enable_streams(client)
+            put(client, {"big": "é" * 520_000})
+            url = mock.stream_records(account_id="111122223333")[0]["kinesisSyncRecordsURL"]
+            assert (
+                urllib.parse.urlsplit(url).hostname
+                == "cognito-sync-mock-streams-111122223333-us-east-1.s3.amazonaws.com"
+            )
+            assert requests.get(url, timeout=5).json()[0]["value"] == "é" * 520_000
+            s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            assert s3.list_buckets()["Buckets"] == []  # not in moto's default account
