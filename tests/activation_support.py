@@ -20,6 +20,9 @@ __all__ = ["IDENTITY", "OTHER_IDENTITY", "POOL", "REGION", "ids", "make_client"]
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
+# Inner pytest runs (pytester) leave out the cache and hypothesis's plugin (slow to load, unrelated).
+QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
 
 def write(
     client: Any, dataset: str, values: dict[str, str], pool: str = POOL, identity: str = IDENTITY

@@ -11,6 +11,7 @@ import pytest
 from activation_support import (
     IDENTITY,
     POOL,
+    QUIET,
     closed_port,
     dataset_names,
     ids,
@@ -22,7 +23,6 @@ from activation_support import (
 
 from cognito_sync_mock import mock_cognito_sync
 
-pytest_plugins = ["pytester"]
 __all__ = ["network_guard"]
 
 # The inner test file imports nothing from cognito_sync_mock: the fixture must come from
@@ -79,10 +79,6 @@ INNER = textwrap.dedent(
         assert cognito_sync.calls == ["not", "these"]
     """
 )
-
-
-# Inner runs leave out the cache and hypothesis's plugin (slow to load, unrelated here).
-QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
 @pytest.fixture
