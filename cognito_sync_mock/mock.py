@@ -27,8 +27,17 @@ _C = TypeVar("_C", bound=type)
 _Caller = Callable[[Optional[Callable[..., Any]], type], None]  # calls a class hook as a test framework does
 
 _lock = threading.RLock()
-_open: list[object] = []  # one entry per open activation, of any mock object
+_open: list[Activation] = []  # every open activation, of any mock object, oldest first
 _shared: State | None = None
+
+
+class Activation:
+    """One open activation, and the mock object that opened it."""
+
+    __slots__ = ("mock",)
+
+    def __init__(self, mock: mock_cognito_sync) -> None:
+        self.mock = mock
 
 
 class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorators it sits beside
@@ -58,7 +67,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         self._seed = read_state(state)
         State(account_id, strict, limits).restore(self._seed or {})  # fail now, not at start
         self._account_id, self._strict, self._limits = account_id, strict, limits
-        self._entries: list[object] = []
+        self._entries: list[Activation] = []
         self._state: State | None = None
 
     # -- activation --------------------------------------------------------------------
@@ -72,7 +81,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
                 if self._seed is not None:
                     _shared.restore(self._seed)
                 interception.install(_shared)
-            entry = object()
+            entry = Activation(self)
             _open.append(entry)
             self._entries.append(entry)
             self._state = _shared
@@ -80,15 +89,10 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
 
     def stop(self) -> None:
         """End this object's latest activation; the last one open turns the mock off."""
-        global _shared
         with _lock:
             if not self._entries:
                 raise RuntimeError("mock_cognito_sync.stop() called without a matching start()")
-            entry = self._entries.pop()
-            _open.remove(entry)
-            if not _open:
-                interception.uninstall()
-                _shared = None
+            close(self._entries[-1])
 
     def __enter__(self) -> mock_cognito_sync:
         return self.start()
@@ -185,6 +189,25 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
     def active(self) -> bool:
         """Whether this object has an activation open."""
         return bool(self._entries)
+
+
+def open_activations() -> list[Activation]:
+    """Every activation open now, of any mock object, oldest first."""
+    with _lock:
+        return list(_open)
+
+
+def close(entry: Activation) -> None:
+    """End one activation, whichever mock object opened it; the last one open turns the mock off."""
+    global _shared
+    with _lock:
+        if entry not in _open:
+            return
+        _open.remove(entry)
+        entry.mock._entries.remove(entry)
+        if not _open:
+            interception.uninstall()
+            _shared = None
 
 
 class _ClassScope:
