@@ -36,7 +36,7 @@ from botocore.credentials import (
 from botocore.endpoint import Endpoint
 from botocore.session import Session
 
-from . import moto_bridge
+from . import forks, moto_bridge
 from .protocol import SERVICE_NAME, Request
 from .state import State
 
@@ -237,7 +237,8 @@ def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: A
 # our wrappers when the mock stops still finds the function it passes through to.
 _originals: dict[tuple[type, str], Any] = {}
 _installed: dict[tuple[type, str], Any] = {}  # (class, name) -> our replacement, while in place
-_patch_lock = threading.RLock()  # clients may be made (and patch aiobotocore) in any thread
+# Sessions may be made (and patch aiobotocore) in any thread.
+_patch_lock = forks.renewed(sys.modules[__name__], "_patch_lock", threading.RLock)
 
 
 def _original(cls: type, name: str) -> Any:

@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
 
-from . import interception
+from . import forks, interception
 from .api import StateAPI
 from .state import State, read_state
 
@@ -26,7 +26,7 @@ _T = TypeVar("_T")
 _C = TypeVar("_C", bound=type)
 _Caller = Callable[[Optional[Callable[..., Any]], type], None]  # calls a class hook as a test framework does
 
-_lock = threading.RLock()
+_lock = forks.renewed(sys.modules[__name__], "_lock", threading.RLock)
 _open: list[Activation] = []  # every open activation, of any mock object, oldest first
 _shared: State | None = None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any, NamedTuple
 
+from . import forks
 from .moto_bridge import put_kinesis_record
 
 
@@ -25,7 +26,7 @@ class Streams:
     """Every stream record published, in order, across accounts and regions."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = forks.renewed(self, "_lock", threading.Lock)
         self._published: list[StreamRecord] = []
 
     def publish(self, account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
