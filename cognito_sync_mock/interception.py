@@ -195,15 +195,16 @@ async def _aio_load_credentials(self: Any) -> Credentials | None:
     return await _original(_aio_resolver_class(), "load_credentials")(resolver)  # type: ignore[no-any-return]
 
 
-def _add_auth(self: SigV4Auth, request: AWSPreparedRequest) -> None:
-    """SigV4 signing; a cognito-sync request without credentials gets dummy keys while active.
+def _sigv4_init(self: SigV4Auth, credentials: Any, service_name: str, region_name: str, **kwargs: Any) -> None:
+    """A SigV4 signer; for a cognito-sync request without credentials, with dummy keys while active.
 
     botocore signs before the mock could answer and refuses to sign without credentials
     (NoCredentialsError), also for a client made before the mock started, which holds none.
+    The keys are lent where the signer is made, so signing itself runs as botocore's own.
     """
-    if self.credentials is None and _state is not None and self._service_name == SERVICE_NAME:
-        self.credentials = _DUMMY_CREDENTIALS
-    _original(SigV4Auth, "add_auth")(self, request)
+    if credentials is None and _state is not None and service_name == SERVICE_NAME:
+        credentials = _DUMMY_CREDENTIALS
+    _original(SigV4Auth, "__init__")(self, credentials, service_name, region_name, **kwargs)
 
 
 def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: Any) -> None:
@@ -275,7 +276,7 @@ def install(state: State) -> None:
     _patch(Endpoint, "_do_get_response", _do_get_response)
     _patch(Session, "__init__", _session_init)
     _patch(CredentialResolver, "load_credentials", _load_credentials)
-    _patch(SigV4Auth, "add_auth", _add_auth)
+    _patch(SigV4Auth, "__init__", _sigv4_init)
     _patch_aiobotocore()
 
 

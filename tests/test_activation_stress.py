@@ -38,7 +38,7 @@ from cognito_sync_mock.exceptions import ResourceNotFoundError
 ORIGINALS = {
     (botocore.endpoint.Endpoint, "_do_get_response"): botocore.endpoint.Endpoint.__dict__["_do_get_response"],
     (botocore.session.Session, "__init__"): botocore.session.Session.__dict__["__init__"],
-    (botocore.auth.SigV4Auth, "add_auth"): botocore.auth.SigV4Auth.__dict__["add_auth"],
+    (botocore.auth.SigV4Auth, "__init__"): botocore.auth.SigV4Auth.__dict__["__init__"],
     (botocore.credentials.CredentialResolver, "load_credentials"): botocore.credentials.CredentialResolver.__dict__[
         "load_credentials"
     ],
