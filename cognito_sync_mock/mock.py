@@ -92,7 +92,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         with _lock:
             if not self._entries:
                 raise RuntimeError("mock_cognito_sync.stop() called without a matching start()")
-            close(self._entries[-1])
+            close_activation(self._entries[-1])
 
     def __enter__(self) -> mock_cognito_sync:
         return self.start()
@@ -197,7 +197,7 @@ def open_activations() -> list[Activation]:
         return list(_open)
 
 
-def close(entry: Activation) -> None:
+def close_activation(entry: Activation) -> None:
     """End one activation, whichever mock object opened it; the last one open turns the mock off."""
     global _shared
     with _lock:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generator, Iterator
 
 import pytest
 
-from .mock import Activation, close, mock_cognito_sync, open_activations
+from .mock import Activation, close_activation, mock_cognito_sync, open_activations
 
 if TYPE_CHECKING:
     from .server import CognitoSyncServer
@@ -72,7 +72,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Any, None]:
     before = item.stash.get(_OPEN_BEFORE, frozenset())
     left = [entry for entry in still_open if entry not in before and entry not in wide]
     for entry in reversed(left):
-        close(entry)
+        close_activation(entry)
     if left:
         message = (
             f"{item.nodeid} left mock_cognito_sync started ({len(left)} activation(s) without a stop()); "
