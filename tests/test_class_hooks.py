@@ -16,38 +16,15 @@ import types
 from typing import Any
 
 import pytest
-from activation_support import QUIET, closed_port, dataset_names, make_client, write
+from activation_support import QUIET, closed_port, dataset_names, inner_module, make_client, write
 from botocore.exceptions import EndpointConnectionError
 
 from cognito_sync_mock import mock_cognito_sync
 
-HEADER = """
+LOG_HOOKS = """
 import json
 
-import boto3
-import pytest
-from botocore.config import Config
-from botocore.exceptions import EndpointConnectionError
-
-from cognito_sync_mock import mock_cognito_sync
-
-IDS = dict(IdentityPoolId="us-east-1:0000aaaa-0000-4000-8000-000000000001",
-           IdentityId="us-east-1:0000aaaa-0000-4000-8000-000000000002")
-CLIENT = boto3.client(  # made at import, before any mock: it is answered all the same
-    "cognito-sync", region_name="us-east-1", endpoint_url="http://127.0.0.1:{port}",
-    aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={{"total_max_attempts": 1}}),
-)
 LOG = []
-
-
-def names():
-    return sorted(d["DatasetName"] for d in CLIENT.list_datasets(**IDS)["Datasets"])
-
-
-def write(name):
-    token = CLIENT.list_records(**IDS, DatasetName=name)["SyncSessionToken"]
-    CLIENT.update_records(**IDS, DatasetName=name, SyncSessionToken=token,
-                          RecordPatches=[{{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}}])
 
 
 def seen(hook):
@@ -66,8 +43,8 @@ def teardown_module():
 
 
 def run(pytester: pytest.Pytester, body: str, **outcomes: int) -> list[list[Any]]:
-    """Run the header plus ``body`` as a test module; check the outcomes; the log its hooks wrote."""
-    pytester.makepyfile(test_inner=HEADER.format(port=closed_port()) + textwrap.dedent(body))
+    """Run ``body`` as an inner test module (with ``seen``); check the outcomes; the log its hooks wrote."""
+    pytester.makepyfile(test_inner=inner_module(LOG_HOOKS + textwrap.dedent(body)))
     result = pytester.runpytest(*QUIET)
     result.assert_outcomes(**outcomes)
     log: list[list[Any]] = json.loads((pytester.path / "log.json").read_text())

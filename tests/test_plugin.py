@@ -15,6 +15,7 @@ from activation_support import (
     closed_port,
     dataset_names,
     ids,
+    inner_module,
     make_client,
     mock_is_active,
     network_guard,
@@ -273,35 +274,9 @@ def test_marker_on_the_server_fixture_used_directly(cognito_sync_server: Any) ->
 
 # -- a mock left started by a test --------------------------------------------------------
 
-LEFT_STARTED = textwrap.dedent(
-    """
-    import boto3
-    import pytest
-    from botocore.config import Config
-    from botocore.exceptions import EndpointConnectionError
-
-    from cognito_sync_mock import mock_cognito_sync
-
-    IDS = dict(IdentityPoolId="us-east-1:0000aaaa-0000-4000-8000-000000000001",
-               IdentityId="us-east-1:0000aaaa-0000-4000-8000-000000000002")
-    CLIENT = boto3.client(
-        "cognito-sync", region_name="us-east-1", endpoint_url="http://127.0.0.1:{port}",
-        aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={{"total_max_attempts": 1}}),
-    )
-
-
-    def write(name):
-        token = CLIENT.list_records(**IDS, DatasetName=name)["SyncSessionToken"]
-        CLIENT.update_records(**IDS, DatasetName=name, SyncSessionToken=token,
-                              RecordPatches=[{{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}}])
-
-
-    def names():
-        return sorted(d["DatasetName"] for d in CLIENT.list_datasets(**IDS)["Datasets"])
-
-
+LEFT_STARTED = """
     def test_leaves_it_started():
-        mock = mock_cognito_sync(strict=True, account_id="111122223333", limits={{"datasets_per_identity": 1}})
+        mock = mock_cognito_sync(strict=True, account_id="111122223333", limits={"datasets_per_identity": 1})
         mock.start()
         mock.backend().register_identity_pool(IDS["IdentityPoolId"])
         mock.backend().register_identity(IDS["IdentityPoolId"], IDS["IdentityId"])
@@ -337,13 +312,12 @@ LEFT_STARTED = textwrap.dedent(
         with pytest.raises(EndpointConnectionError):
             names()
     """
-)
 
 
 def test_a_mock_left_started_is_stopped_after_its_test_with_a_warning(
     pytester: pytest.Pytester, autoload: None
 ) -> None:
-    pytester.makepyfile(test_inner=LEFT_STARTED.format(port=closed_port()))
+    pytester.makepyfile(test_inner=inner_module(LEFT_STARTED))
     result = pytester.runpytest(*QUIET)
     result.assert_outcomes(passed=5, warnings=2)
     result.stdout.fnmatch_lines(
@@ -362,7 +336,7 @@ def test_a_mock_left_started_is_stopped_after_its_test_with_a_warning(
 def test_a_mock_left_started_fails_the_test_where_warnings_are_errors(
     pytester: pytest.Pytester, autoload: None
 ) -> None:
-    pytester.makepyfile(test_inner=LEFT_STARTED.format(port=closed_port()))
+    pytester.makepyfile(test_inner=inner_module(LEFT_STARTED))
     result = pytester.runpytest(
         *QUIET,
         "-W",
@@ -380,32 +354,8 @@ def test_a_mock_left_started_fails_the_test_where_warnings_are_errors(
     assert "PluggyTeardownRaisedWarning" not in result.stdout.str()
 
 
-WIDER_SCOPES = textwrap.dedent(
-    """
+WIDER_SCOPES = """
     import unittest
-
-    import boto3
-    import pytest
-    from botocore.config import Config
-
-    from cognito_sync_mock import mock_cognito_sync
-
-    IDS = dict(IdentityPoolId="us-east-1:0000aaaa-0000-4000-8000-000000000001",
-               IdentityId="us-east-1:0000aaaa-0000-4000-8000-000000000002")
-    CLIENT = boto3.client(
-        "cognito-sync", region_name="us-east-1", endpoint_url="http://127.0.0.1:{port}",
-        aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={{"total_max_attempts": 1}}),
-    )
-
-
-    def write(name):
-        token = CLIENT.list_records(**IDS, DatasetName=name)["SyncSessionToken"]
-        CLIENT.update_records(**IDS, DatasetName=name, SyncSessionToken=token,
-                              RecordPatches=[{{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}}])
-
-
-    def names():
-        return sorted(d["DatasetName"] for d in CLIENT.list_datasets(**IDS)["Datasets"])
 
 
     @pytest.fixture(scope="session")
@@ -462,11 +412,10 @@ WIDER_SCOPES = textwrap.dedent(
     def test_the_module_mock_is_still_on(module_mock):
         assert names() == ["class", "first", "left", "unittest"]
     """
-)
 
 
 def test_activations_of_wider_scopes_stay_open_across_tests(pytester: pytest.Pytester, autoload: None) -> None:
-    pytester.makepyfile(test_inner=WIDER_SCOPES.format(port=closed_port()))
+    pytester.makepyfile(test_inner=inner_module(WIDER_SCOPES))
     result = pytester.runpytest(*QUIET)
     result.assert_outcomes(passed=8, warnings=1)
     result.stdout.fnmatch_lines(
