@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from . import events, moto_bridge, tokens
+from . import events, forks, moto_bridge, tokens
 from .channels import SideChannels
 from .clock import now
 from .display import html_table, text_table
@@ -105,7 +105,7 @@ class Backend:
         self.strict = strict
         self.limits = limits or Limits()
         self.channels = channels or SideChannels()
-        self.lock = threading.RLock()
+        self.lock = forks.renewed(self, "lock", threading.RLock)
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
         self.spent_sessions: dict[str, float] = {}  # token -> expiry: used up by a successful UpdateRecords
@@ -118,7 +118,7 @@ class Backend:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.lock = threading.RLock()
+        self.lock = forks.renewed(self, "lock", threading.RLock)
 
     # -- how it shows -------------------------------------------------------------------
 

@@ -8,24 +8,41 @@ client's event emitter (once per emitter), so our answer wins over any other han
 Requests of other services pass through untouched. aiobotocore's endpoint, which
 overrides that method with a coroutine, gets the same treatment with an async response.
 Under moto, GetCredentialsForIdentity answers get keys minted for their identity.
+
+No credential look-up leaves the machine while a mock is active: botocore's credential
+chain runs without its two network providers (the instance metadata service and the
+container endpoint), and a cognito-sync request that has no credentials at all is signed
+with dummy keys, whenever its client was made. Credentials the user configured are used
+as they are.
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, cast
 
+from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.credentials import CredentialResolver, Credentials
+from botocore.credentials import (
+    ContainerProvider,
+    CredentialResolver,
+    Credentials,
+    InstanceMetadataProvider,
+    ReadOnlyCredentials,
+)
 from botocore.endpoint import Endpoint
+from botocore.session import Session
 
-from . import moto_bridge
+from . import forks, moto_bridge
 from .protocol import SERVICE_NAME, Request
 from .state import State
 
 _HANDLER_ID = "cognito_sync_mock.answer"
+_DUMMY_CREDENTIALS = ReadOnlyCredentials("cognito-sync-mock", "cognito-sync-mock", None)
+_NETWORK_PROVIDERS = (InstanceMetadataProvider, ContainerProvider)  # aiobotocore's subclass these
 _state: State | None = None
 
 
@@ -149,31 +166,45 @@ async def _aio_do_get_response(self: Any, request: Any, operation_model: Any, co
     return await _original(_aio_endpoint_class(), "_do_get_response")(self, request, operation_model, context)
 
 
-def _endpoint_init(self: Endpoint, *args: Any, **kwargs: Any) -> None:
-    _original(Endpoint, "__init__")(self, *args, **kwargs)
+def _session_init(self: Session, *args: Any, **kwargs: Any) -> None:
+    _original(Session, "__init__")(self, *args, **kwargs)
     if _state is not None:
-        _patch_aiobotocore()  # aiobotocore may have been imported after the mock started
+        _patch_aiobotocore()  # an AioSession: aiobotocore was imported, maybe after the mock started
+
+
+def _offline(resolver: CredentialResolver) -> CredentialResolver:
+    """A copy of a credential chain without the providers that ask a server on the network."""
+    local = copy.copy(resolver)
+    local.providers = [p for p in resolver.providers if not isinstance(p, _NETWORK_PROVIDERS)]
+    return local
 
 
 def _load_credentials(self: CredentialResolver) -> Credentials | None:
-    """botocore's credential lookup, with dummy keys when there are none while active.
+    """botocore's credential chain; while a mock is active, without its network providers.
 
-    botocore refuses to send a request it cannot sign, before the mock could answer it,
-    so a test machine with no AWS configuration would fail with NoCredentialsError.
+    On a machine with no AWS configuration botocore would ask the instance metadata
+    service and the container endpoint; while a mock is active nothing is asked.
     """
-    found = _original(CredentialResolver, "load_credentials")(self)
-    if found is None and _state is not None:
-        return Credentials("cognito-sync-mock", "cognito-sync-mock", method="cognito-sync-mock")
-    return found  # type: ignore[no-any-return]
+    resolver = self if _state is None else _offline(self)
+    return _original(CredentialResolver, "load_credentials")(resolver)  # type: ignore[no-any-return]
 
 
 async def _aio_load_credentials(self: Any) -> Credentials | None:
-    """aiobotocore's credential lookup, with the same dummy keys when there are none."""
-    found = await _original(_aio_resolver_class(), "load_credentials")(self)
-    if found is None and _state is not None:
-        credentials_class = sys.modules["aiobotocore.credentials"].AioCredentials
-        return credentials_class("cognito-sync-mock", "cognito-sync-mock", method="cognito-sync-mock")  # type: ignore[no-any-return]
-    return found  # type: ignore[no-any-return]
+    """aiobotocore's credential chain, without its network providers while a mock is active."""
+    resolver = self if _state is None else _offline(self)
+    return await _original(_aio_resolver_class(), "load_credentials")(resolver)  # type: ignore[no-any-return]
+
+
+def _sigv4_init(self: SigV4Auth, credentials: Any, service_name: str, region_name: str, **kwargs: Any) -> None:
+    """A SigV4 signer; for a cognito-sync request without credentials, with dummy keys while active.
+
+    botocore signs before the mock could answer and refuses to sign without credentials
+    (NoCredentialsError), also for a client made before the mock started, which holds none.
+    The keys are lent where the signer is made, so signing itself runs as botocore's own.
+    """
+    if credentials is None and _state is not None and service_name == SERVICE_NAME:
+        credentials = _DUMMY_CREDENTIALS
+    _original(SigV4Auth, "__init__")(self, credentials, service_name, region_name, **kwargs)
 
 
 def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: Any) -> None:
@@ -207,7 +238,8 @@ def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: A
 # our wrappers when the mock stops still finds the function it passes through to.
 _originals: dict[tuple[type, str], Any] = {}
 _installed: dict[tuple[type, str], Any] = {}  # (class, name) -> our replacement, while in place
-_patch_lock = threading.RLock()  # clients may be made (and patch aiobotocore) in any thread
+# Sessions may be made (and patch aiobotocore) in any thread.
+_patch_lock = forks.renewed(sys.modules[__name__], "_patch_lock", threading.RLock)
 
 
 def _original(cls: type, name: str) -> Any:
@@ -242,8 +274,9 @@ def install(state: State) -> None:
     global _state
     _state = state
     _patch(Endpoint, "_do_get_response", _do_get_response)
-    _patch(Endpoint, "__init__", _endpoint_init)
+    _patch(Session, "__init__", _session_init)
     _patch(CredentialResolver, "load_credentials", _load_credentials)
+    _patch(SigV4Auth, "__init__", _sigv4_init)
     _patch_aiobotocore()
 
 

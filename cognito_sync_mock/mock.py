@@ -13,9 +13,9 @@ import inspect
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
 
-from . import interception
+from . import forks, interception
 from .api import StateAPI
 from .state import State, read_state
 
@@ -23,10 +23,21 @@ if TYPE_CHECKING:
     from unittest import TestCase
 
 _T = TypeVar("_T")
+_C = TypeVar("_C", bound=type)
+_Caller = Callable[[Optional[Callable[..., Any]], type], None]  # calls a class hook as a test framework does
 
-_lock = threading.RLock()
-_open: list[object] = []  # one entry per open activation, of any mock object
+_lock = forks.renewed(sys.modules[__name__], "_lock", threading.RLock)
+_open: list[Activation] = []  # every open activation, of any mock object, oldest first
 _shared: State | None = None
+
+
+class Activation:
+    """One open activation, and the mock object that opened it."""
+
+    __slots__ = ("mock",)
+
+    def __init__(self, mock: mock_cognito_sync) -> None:
+        self.mock = mock
 
 
 class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorators it sits beside
@@ -56,7 +67,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         self._seed = read_state(state)
         State(account_id, strict, limits).restore(self._seed or {})  # fail now, not at start
         self._account_id, self._strict, self._limits = account_id, strict, limits
-        self._entries: list[object] = []
+        self._entries: list[Activation] = []
         self._state: State | None = None
 
     # -- activation --------------------------------------------------------------------
@@ -70,7 +81,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
                 if self._seed is not None:
                     _shared.restore(self._seed)
                 interception.install(_shared)
-            entry = object()
+            entry = Activation(self)
             _open.append(entry)
             self._entries.append(entry)
             self._state = _shared
@@ -78,15 +89,10 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
 
     def stop(self) -> None:
         """End this object's latest activation; the last one open turns the mock off."""
-        global _shared
         with _lock:
             if not self._entries:
                 raise RuntimeError("mock_cognito_sync.stop() called without a matching start()")
-            entry = self._entries.pop()
-            _open.remove(entry)
-            if not _open:
-                interception.uninstall()
-                _shared = None
+            close_activation(self._entries[-1])
 
     def __enter__(self) -> mock_cognito_sync:
         return self.start()
@@ -131,41 +137,44 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
                 setattr(cls, name, type(member)(self(member.__func__)))
             elif callable(member):
                 setattr(cls, name, self(member))
-        return cls
+        return self._decorate_pytest_hooks(cls)
+
+    def _decorate_pytest_hooks(self, cls: type) -> type:
+        """Active from setup_class to teardown_class, and per test from setup_method to teardown_method.
+
+        These are the hooks pytest calls on a plain class; each calls the hook of that name
+        the class had or inherited (nose-style ``setup``/``teardown`` where pytest still
+        calls those), as pytest would have. A test's set-up, body and tear-down share one
+        state, which starts from what setup_class stored.
+        """
+        scope = _ClassScope(self)
+        names = 2 if _pytest_calls_nose_names() else 1  # the names pytest tries for a per-test hook
+        set_up, tear_down = (
+            _hook(cls, *("setup_method", "setup")[:names]),
+            _hook(cls, *("teardown_method", "teardown")[:names]),
+        )
+
+        def setup_method(test: object, method: object = None) -> None:
+            scope.rewind()
+            _start_with(self, lambda: _call_hook(set_up(test), method))
+
+        def teardown_method(test: object, method: object = None) -> None:
+            _stop_after(self, lambda: _call_hook(tear_down(test), method))
+
+        hooks = scope.hooks(cls, "setup_class", "teardown_class", _call_class_hook)
+        return _install(cls, {**hooks, "setup_method": setup_method, "teardown_method": teardown_method})
 
     def _decorate_test_case(self, cls: type[TestCase]) -> type[TestCase]:
         """Active from setUpClass to tearDownClass; each test starts from setUpClass's state."""
-        mock = self
-        set_up_class = _inherited(cls, "setUpClass")
-        tear_down_class = _inherited(cls, "tearDownClass")
+        scope = _ClassScope(self)
         set_up = cls.setUp
-        baseline: list[Any] = []
-
-        def setUpClass(klass: type) -> None:  # noqa: N802 - unittest's name
-            mock.start()
-            try:
-                set_up_class(klass)
-                baseline[:] = [mock.state.copy()]
-            except BaseException:
-                mock.stop()
-                raise
-
-        def tearDownClass(klass: type) -> None:  # noqa: N802
-            try:
-                tear_down_class(klass)
-            finally:
-                mock.stop()
 
         @functools.wraps(set_up)
-        def setUp(test: TestCase) -> None:  # noqa: N802
-            if baseline and mock._entries:
-                mock.state.put_back(baseline[0])
+        def setUp(test: TestCase) -> None:  # noqa: N802 - unittest's name
+            scope.rewind()
             set_up(test)
 
-        cls.setUpClass = classmethod(setUpClass)  # type: ignore[assignment,method-assign]
-        cls.tearDownClass = classmethod(tearDownClass)  # type: ignore[assignment,method-assign]
-        cls.setUp = setUp  # type: ignore[assignment,method-assign]
-        return cls
+        return _install(cls, {**scope.hooks(cls, "setUpClass", "tearDownClass", _call_bound), "setUp": setUp})
 
     # -- the state this object's activations use -----------------------------------------
 
@@ -182,14 +191,122 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         return bool(self._entries)
 
 
-def _inherited(cls: type, name: str) -> Callable[[type], None]:
-    """A classmethod of ``cls`` as it was before decoration, callable for any subclass."""
-    own = vars(cls).get(name)
+def open_activations() -> list[Activation]:
+    """Every activation open now, of any mock object, oldest first."""
+    with _lock:
+        return list(_open)
 
-    def call(klass: type) -> None:
-        if own is not None:
-            own.__get__(None, klass)()
+
+def close_activation(entry: Activation) -> None:
+    """End one activation, whichever mock object opened it; the last one open turns the mock off."""
+    global _shared
+    with _lock:
+        if entry not in _open:
+            return
+        _open.remove(entry)
+        entry.mock._entries.remove(entry)
+        if not _open:
+            interception.uninstall()
+            _shared = None
+
+
+class _ClassScope:
+    """A decorated class's activation, from its class set-up hook to its class tear-down hook.
+
+    What the class set-up stored is each test's starting point: ``rewind`` puts it back.
+    """
+
+    def __init__(self, mock: mock_cognito_sync) -> None:
+        self._mock = mock
+        self._baseline: tuple[Any, ...] | None = None
+
+    def hooks(self, cls: type, set_up_name: str, tear_down_name: str, call: _Caller) -> dict[str, object]:
+        """The class hooks of these names: they open and close the scope around ``cls``'s own,
+        which they ``call`` with the class, as the test framework would."""
+        set_up, tear_down = _hook(cls, set_up_name), _hook(cls, tear_down_name)
+
+        def open_scope(klass: type) -> None:
+            def set_up_and_keep() -> None:
+                call(set_up(klass), klass)
+                self._baseline = self._mock.state.copy()
+
+            _start_with(self._mock, set_up_and_keep)
+
+        def close_scope(klass: type) -> None:
+            self._baseline = None
+            _stop_after(self._mock, lambda: call(tear_down(klass), klass))
+
+        return {set_up_name: classmethod(open_scope), tear_down_name: classmethod(close_scope)}
+
+    def rewind(self) -> None:
+        """Put back what the class set-up stored (nothing to do when the scope is not open)."""
+        if self._baseline is not None:
+            self._mock.state.put_back(self._baseline)
+
+
+def _start_with(mock: mock_cognito_sync, set_up: Callable[[], object]) -> None:
+    """Start ``mock`` and run ``set_up`` under it; stop again if it raises (no tear-down follows)."""
+    mock.start()
+    try:
+        set_up()
+    except BaseException:
+        mock.stop()
+        raise
+
+
+def _stop_after(mock: mock_cognito_sync, tear_down: Callable[[], object]) -> None:
+    """Run ``tear_down`` under ``mock``, then stop it, also when ``tear_down`` raises."""
+    try:
+        tear_down()
+    finally:
+        mock.stop()
+
+
+def _install(cls: _C, hooks: Mapping[str, object]) -> _C:
+    for name, hook in hooks.items():
+        setattr(cls, name, hook)
+    return cls
+
+
+def _hook(cls: type, *names: str) -> Callable[[object], Callable[..., Any] | None]:
+    """The first of ``names`` that ``cls`` had or inherited before decoration, bound to a
+    subclass or an instance of ``cls`` when it is looked up (None when there is none)."""
+    own = {name: vars(cls)[name] for name in names if name in vars(cls)}
+
+    def lookup(obj: object) -> Callable[..., Any] | None:
+        owner = obj if isinstance(obj, type) else type(obj)
+        for name in names:
+            if name in own:
+                bound: Callable[..., Any] = own[name].__get__(None if obj is owner else obj, owner)
+                return bound
+            inherited: Callable[..., Any] | None = getattr(super(cls, obj), name, None)
+            if inherited is not None:
+                return inherited
+        return None
+
+    return lookup
+
+
+def _call_hook(hook: Callable[..., Any] | None, arg: object) -> None:
+    """Call a set-up or tear-down hook as pytest does: with ``arg`` if it takes an argument."""
+    if hook is not None:
+        if hook.__code__.co_argcount - inspect.ismethod(hook):
+            hook(arg)
         else:
-            getattr(super(cls, klass), name)()
+            hook()
 
-    return call
+
+def _call_class_hook(hook: Callable[..., Any] | None, klass: object) -> None:
+    """Call setup_class or teardown_class as pytest does: its function, with the class if it takes it."""
+    _call_hook(getattr(hook, "__func__", hook), klass)
+
+
+def _call_bound(hook: Callable[..., Any] | None, _klass: object) -> None:
+    """Call setUpClass or tearDownClass as unittest does: bound, with no argument."""
+    if hook is not None:
+        hook()
+
+
+def _pytest_calls_nose_names() -> bool:
+    """Whether pytest calls nose-style ``setup``/``teardown`` methods (before pytest 8, nose plugin on)."""
+    return "_pytest.nose" in sys.modules

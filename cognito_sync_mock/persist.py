@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from . import forks
 from .snapshot import SnapshotError
 
 _LEFTOVER = re.compile(r"\.tmp-(\d+)")
@@ -34,8 +35,8 @@ class StateFile:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)  # as given: what messages name
         self.target = Path(os.path.realpath(path))  # through a symlink, the file it points to is replaced
-        self._save_lock = threading.Lock()  # one save at a time: writes never interleave
-        self._count_lock = threading.Lock()
+        self._save_lock = forks.renewed(self, "_save_lock", threading.Lock)  # one save at a time
+        self._count_lock = forks.renewed(self, "_count_lock", threading.Lock)
         self._changes = 0  # changes announced to ``commit``
         self._saved = 0  # changes known to be in the file
         self._last: bytes | None = None  # what this object last wrote (the file holds it)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from . import forks
+
 
 class Outbox:
     """Every push notification sent, in order: dicts with platform, token, device_id, payload."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = forks.renewed(self, "_lock", threading.Lock)
         self._sent: list[dict[str, Any]] = []
 
     def send(self, platform: str, token: str, device_id: str, payload: dict[str, Any]) -> None:

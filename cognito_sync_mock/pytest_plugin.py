@@ -5,21 +5,32 @@ Both fixtures read the ``cognito_sync`` marker, so a test (or a class, or a modu
 
     @pytest.mark.cognito_sync(state={"us-east-1": {POOL: {IDENTITY: {"game": {"level": "3"}}}}}, strict=True)
     def test_seeded(cognito_sync): ...
+
+A mock that a test starts and leaves started is stopped at the end of that test, with a
+``MockLeftStartedWarning`` naming it. Activations opened by fixtures of a wider scope
+(a class decorator's ``setup_class`` included) stay open, as their fixtures mean.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Generator, Iterator
 
 import pytest
 
-from .mock import mock_cognito_sync
+from .mock import Activation, close_activation, mock_cognito_sync, open_activations
 
 if TYPE_CHECKING:
     from .server import CognitoSyncServer
 
 MARKER = "cognito_sync"
 OPTIONS = ("state", "strict", "account_id", "limits")
+
+_OPEN_BEFORE = pytest.StashKey[frozenset[Activation]]()  # on an item: open when its set-up began
+_WIDE = pytest.StashKey[set[Activation]]()  # on the config: opened by fixtures wider than a test
+
+
+class MockLeftStartedWarning(pytest.PytestWarning):
+    """A test started mock_cognito_sync and left it started; the plugin stopped it."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,6 +40,48 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(state=None, strict=False, account_id=None, limits=None): options of the cognito_sync and "
         "cognito_sync_server fixtures; state is a snapshot, its short form or the path of a JSON file",
     )
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    """Note the activations open before the test's own set-up."""
+    item.stash[_OPEN_BEFORE] = frozenset(open_activations())
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, None, None]:
+    """Note the activations a fixture wider than a test opens: they are meant to outlive the test."""
+    if fixturedef.scope == "function":
+        yield
+        return
+    before = set(open_activations())
+    yield
+    request.config.stash.setdefault(_WIDE, set()).update(set(open_activations()) - before)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Any, None]:
+    """After the test's tear-down, stop what it left started, then warn, naming the test."""
+    outcome = yield
+    still_open = open_activations()
+    wide = item.config.stash.setdefault(_WIDE, set())
+    wide.intersection_update(still_open)
+    before = item.stash.get(_OPEN_BEFORE, frozenset())
+    left = [entry for entry in still_open if entry not in before and entry not in wide]
+    for entry in reversed(left):
+        close_activation(entry)
+    if left:
+        message = (
+            f"{item.nodeid} left mock_cognito_sync started ({len(left)} activation(s) without a stop()); "
+            "stopped after the test, so that its state and options reach no later test"
+        )
+        try:
+            item.warn(MockLeftStartedWarning(message))
+        except MockLeftStartedWarning as error:  # warnings are errors here: the tear-down fails with it
+            outcome.force_exception(error)
 
 
 def marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
+from . import forks
 from .api import StateAPI
 from .exceptions import InvalidParameterError
 from .persist import StateFile
@@ -97,7 +98,7 @@ class CognitoSyncServer(StateAPI):
         self.max_body_bytes = max_body_bytes
         self._http: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._lock = forks.renewed(self, "_lock", threading.Lock)
 
     @property
     def state(self) -> State:
@@ -204,7 +205,7 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
         self.app = app
         self.dashboard = resources.files(__package__).joinpath("dashboard.html").read_bytes()
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._connections_lock = forks.renewed(self, "_connections_lock", threading.Lock)
         super().__init__((host, port), _Handler)
 
     def server_bind(self) -> None:

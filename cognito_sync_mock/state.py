@@ -16,7 +16,7 @@ from collections import deque
 from functools import cache
 from typing import Any, Mapping, NamedTuple
 
-from . import protocol, snapshot
+from . import forks, protocol, snapshot
 from .backend import Backend, Limits
 from .channels import SideChannels
 from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
@@ -74,7 +74,7 @@ class State:
         self.account_id = account_id or os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
         self.strict = strict
         self.limits = Limits.from_mapping(limits)
-        self.lock = threading.Lock()
+        self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: list[Call] = []
         self.channels = SideChannels()

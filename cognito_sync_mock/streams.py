@@ -12,6 +12,7 @@ import threading
 import uuid
 from typing import Any, NamedTuple
 
+from . import forks
 from .models import utf8_size
 from .moto_bridge import put_kinesis_record, put_stream_payload
 
@@ -41,7 +42,7 @@ class Streams:
     """Every stream record published, in order, across accounts and regions, and their payloads."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = forks.renewed(self, "_lock", threading.Lock)
         self._published: list[StreamRecord] = []
         self._payload_ids: dict[str, str] = {}  # kinesisSyncRecordsURL -> payload ID
         self._payloads: dict[str, bytes] = {}  # payload ID -> the records' JSON

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import json
 import socket
+import textwrap
 import threading
 from typing import Any, Iterator
 
@@ -19,6 +20,9 @@ from conftest import IDENTITY, OTHER_IDENTITY, POOL, REGION, ids, make_client
 __all__ = ["IDENTITY", "OTHER_IDENTITY", "POOL", "REGION", "ids", "make_client"]
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+# Inner pytest runs (pytester) leave out the cache and hypothesis's plugin (slow to load, unrelated).
+QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
 def write(
@@ -173,3 +177,39 @@ def closed_port() -> int:
 
 
 _closed: list[socket.socket] = []
+
+
+# -- inner test modules (pytester) ---------------------------------------------------------
+
+_INNER_HEADER = """
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
+
+from cognito_sync_mock import mock_cognito_sync
+
+IDS = dict(IdentityPoolId="us-east-1:0000aaaa-0000-4000-8000-000000000001",
+           IdentityId="us-east-1:0000aaaa-0000-4000-8000-000000000002")
+CLIENT = boto3.client(  # made at import, before any mock: it is answered all the same
+    "cognito-sync", region_name="us-east-1", endpoint_url="http://127.0.0.1:{port}",
+    aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={{"total_max_attempts": 1}}),
+)
+
+
+def names():
+    return sorted(d["DatasetName"] for d in CLIENT.list_datasets(**IDS)["Datasets"])
+
+
+def write(name):
+    token = CLIENT.list_records(**IDS, DatasetName=name)["SyncSessionToken"]
+    CLIENT.update_records(**IDS, DatasetName=name, SyncSessionToken=token,
+                          RecordPatches=[{{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}}])
+"""
+
+
+def inner_module(body: str) -> str:
+    """A test module for an inner run: ``names()`` and ``write(name)`` through ``CLIENT``, whose
+    endpoint is a closed loopback port (a request the mock does not answer fails at once), then
+    ``body``."""
+    return _INNER_HEADER.format(port=closed_port()) + textwrap.dedent(body)

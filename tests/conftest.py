@@ -20,6 +20,8 @@ OTHER_IDENTITY = "us-east-1:00000000-0000-4000-8000-0000000000b2"
 DATASET = "game"
 DEFAULT_ACCOUNT = "123456789012"
 
+pytest_plugins = ["pytester"]  # the plugin and the class decorator are tested on real inner runs
+
 
 def make_client(
     region: str = REGION,

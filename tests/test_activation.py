@@ -688,16 +688,3 @@ async def _decorated_coroutine(client: Any) -> list[str]:
 def test_module_level_decorated_coroutine(client: Any) -> None:
     assert asyncio.run(_decorated_coroutine(client)) == ["game"]
     assert asyncio.run(_decorated_coroutine(client)) == ["game"]
-
-
-@mock_cognito_sync
-class TestDecoratedClassCollectedByPytest:
-    def test_first(self, client: Any) -> None:
-        assert dataset_names(client) == []
-        write(client, "first", {"k": "v"})
-        assert dataset_names(client) == ["first"]
-
-    def test_second(self, client: Any) -> None:
-        assert dataset_names(client) == []
-        write(client, "second", {"k": "v"})
-        assert dataset_names(client) == ["second"]

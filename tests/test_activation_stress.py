@@ -20,8 +20,10 @@ from collections.abc import Iterator
 from typing import Any, Callable
 
 import boto3
+import botocore.auth
 import botocore.credentials
 import botocore.endpoint
+import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
@@ -35,7 +37,8 @@ from cognito_sync_mock.exceptions import ResourceNotFoundError
 
 ORIGINALS = {
     (botocore.endpoint.Endpoint, "_do_get_response"): botocore.endpoint.Endpoint.__dict__["_do_get_response"],
-    (botocore.endpoint.Endpoint, "__init__"): botocore.endpoint.Endpoint.__dict__["__init__"],
+    (botocore.session.Session, "__init__"): botocore.session.Session.__dict__["__init__"],
+    (botocore.auth.SigV4Auth, "__init__"): botocore.auth.SigV4Auth.__dict__["__init__"],
     (botocore.credentials.CredentialResolver, "load_credentials"): botocore.credentials.CredentialResolver.__dict__[
         "load_credentials"
     ],

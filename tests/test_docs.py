@@ -4,7 +4,9 @@ Each block runs in-process, in a fresh namespace, with an empty temporary direct
 working directory. A block that defines tests is then run as pytest would run them:
 
 - functions named ``test*`` (plain or ``async def``, which run under ``asyncio.run``), and
-  the ``test*`` methods of classes named ``Test*``, each called with its fixtures:
+  the ``test*`` methods of classes named ``Test*`` (between the class's ``setup_class`` /
+  ``teardown_class`` and each test's ``setup_method`` / ``teardown_method``, in pytest's
+  order), each called with its fixtures:
   ``cognito_sync`` gets a started ``mock_cognito_sync`` and ``cognito_sync_server`` a started
   ``CognitoSyncServer``, both with the options of the closest ``@pytest.mark.cognito_sync``
   (on the function, its class, or ``pytestmark`` of the block), as the plugin does;
@@ -122,6 +124,17 @@ def _run_test(func: Callable[..., Any], options: dict[str, Any], instance: Any =
             asyncio.run(result)
 
 
+def _call_hook(holder: Any, name: str, arg: Any) -> None:
+    """Call a class's xunit-style hook, if it has one, as pytest does: with ``arg`` if it takes one."""
+    hook = getattr(holder, name, None)
+    if hook is None:
+        return
+    if hook.__code__.co_argcount - inspect.ismethod(hook):
+        hook(arg)
+    else:
+        hook()
+
+
 def run_tests(namespace: dict[str, Any]) -> list[str]:
     """Run every test the block defined; the names of those run."""
     ran: list[str] = []
@@ -136,10 +149,19 @@ def run_tests(namespace: dict[str, Any]) -> list[str]:
             assert not problems and result.testsRun > 0, "\n".join(problems)
             ran.append(f"{name} ({result.testsRun} unittest tests)")
         elif isinstance(value, type) and name.startswith("Test"):
-            for method_name, method in vars(value).items():
-                if method_name.startswith("test") and callable(method):
-                    _run_test(method, _marker_options(method, value, module_marks), instance=value())
-                    ran.append(f"{name}.{method_name}")
+            _call_hook(value, "setup_class", value)
+            try:
+                for method_name, method in vars(value).items():
+                    if method_name.startswith("test") and callable(method):
+                        instance = value()
+                        _call_hook(instance, "setup_method", method)
+                        try:
+                            _run_test(method, _marker_options(method, value, module_marks), instance=instance)
+                        finally:
+                            _call_hook(instance, "teardown_method", method)
+                        ran.append(f"{name}.{method_name}")
+            finally:
+                _call_hook(value, "teardown_class", value)
         elif inspect.isfunction(value) and name.startswith("test"):
             _run_test(value, _marker_options(value, module_marks))
             ran.append(name)

@@ -11,9 +11,11 @@ import pytest
 from activation_support import (
     IDENTITY,
     POOL,
+    QUIET,
     closed_port,
     dataset_names,
     ids,
+    inner_module,
     make_client,
     mock_is_active,
     network_guard,
@@ -22,7 +24,6 @@ from activation_support import (
 
 from cognito_sync_mock import mock_cognito_sync
 
-pytest_plugins = ["pytester"]
 __all__ = ["network_guard"]
 
 # The inner test file imports nothing from cognito_sync_mock: the fixture must come from
@@ -79,10 +80,6 @@ INNER = textwrap.dedent(
         assert cognito_sync.calls == ["not", "these"]
     """
 )
-
-
-# Inner runs leave out the cache and hypothesis's plugin (slow to load, unrelated here).
-QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
 @pytest.fixture
@@ -273,3 +270,154 @@ def test_marker_on_the_server_fixture_used_directly(cognito_sync_server: Any) ->
     listed = make_client(endpoint_url=cognito_sync_server.url).list_records(**ids())
     assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "3", 1)]
     assert list(cognito_sync_server.state.backends) == [("111122223333", "us-east-1")]
+
+
+# -- a mock left started by a test --------------------------------------------------------
+
+LEFT_STARTED = """
+    def test_leaves_it_started():
+        mock = mock_cognito_sync(strict=True, account_id="111122223333", limits={"datasets_per_identity": 1})
+        mock.start()
+        mock.backend().register_identity_pool(IDS["IdentityPoolId"])
+        mock.backend().register_identity(IDS["IdentityPoolId"], IDS["IdentityId"])
+        mock_cognito_sync().start()  # nested: a second activation left open
+        write("left-behind")
+        assert names() == ["left-behind"]
+
+
+    def test_the_next_test_sees_no_mock():
+        with pytest.raises(EndpointConnectionError):
+            names()
+
+
+    def test_the_next_mock_is_fresh(cognito_sync):
+        assert names() == []
+        write("one")
+        write("two")  # the left mock's limit of 1 dataset is gone
+        assert names() == ["one", "two"]
+        assert (cognito_sync.state.strict, cognito_sync.state.account_id) == (False, "123456789012")
+
+
+    @pytest.fixture
+    def started():
+        mock_cognito_sync().start()  # a fixture of the test's own scope that never stops it
+        yield
+
+
+    def test_with_a_fixture_that_leaves_it_started(started):
+        write("from-the-fixture")
+
+
+    def test_after_the_fixture():
+        with pytest.raises(EndpointConnectionError):
+            names()
+    """
+
+
+def test_a_mock_left_started_is_stopped_after_its_test_with_a_warning(
+    pytester: pytest.Pytester, autoload: None
+) -> None:
+    pytester.makepyfile(test_inner=inner_module(LEFT_STARTED))
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(passed=5, warnings=2)
+    result.stdout.fnmatch_lines(
+        [
+            "test_inner.py::test_leaves_it_started",
+            "  *test_inner.py:*: MockLeftStartedWarning: test_inner.py::test_leaves_it_started left "
+            "mock_cognito_sync started (2 activation(s) without a stop()); stopped after the test, so that its "
+            "state and options reach no later test",
+            "test_inner.py::test_with_a_fixture_that_leaves_it_started",
+            "  *test_inner.py:*: MockLeftStartedWarning: test_inner.py::test_with_a_fixture_that_leaves_it_started "
+            "left mock_cognito_sync started (1 activation(s) without a stop()); *",
+        ]
+    )
+
+
+def test_a_mock_left_started_fails_the_test_where_warnings_are_errors(
+    pytester: pytest.Pytester, autoload: None
+) -> None:
+    pytester.makepyfile(test_inner=inner_module(LEFT_STARTED))
+    result = pytester.runpytest(
+        *QUIET,
+        "-W",
+        "error::cognito_sync_mock.pytest_plugin.MockLeftStartedWarning",
+        "-k",
+        "test_leaves_it_started or next",
+    )
+    result.assert_outcomes(passed=3, errors=1, deselected=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ ERROR at teardown of test_leaves_it_started _*",
+            "E   *MockLeftStartedWarning: test_inner.py::test_leaves_it_started left mock_cognito_sync started *",
+        ]
+    )
+    assert "PluggyTeardownRaisedWarning" not in result.stdout.str()
+
+
+WIDER_SCOPES = """
+    import unittest
+
+
+    @pytest.fixture(scope="session")
+    def session_mock():
+        with mock_cognito_sync() as mock:
+            yield mock
+
+
+    @pytest.fixture(scope="module")
+    def module_mock(session_mock):
+        with mock_cognito_sync() as mock:
+            yield mock
+
+
+    def test_first_in_the_module(module_mock):
+        write("first")
+
+
+    def test_second_in_the_module_sees_the_first(module_mock):
+        assert names() == ["first"]
+
+
+    @mock_cognito_sync
+    class TestDecorated:
+        @classmethod
+        def setup_class(cls):
+            write("class")
+
+        def test_one(self):
+            assert names() == ["class", "first"]
+
+        def test_two(self):
+            assert names() == ["class", "first"]
+
+
+    @mock_cognito_sync
+    class TestCase(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls):
+            write("unittest")
+
+        def test_one(self):
+            self.assertEqual(names(), ["class", "first", "unittest"])
+
+        def test_two(self):
+            self.assertEqual(names(), ["class", "first", "unittest"])
+
+
+    def test_leaves_one_inside_the_module_mock(module_mock):
+        mock_cognito_sync().start()
+        write("left")
+
+
+    def test_the_module_mock_is_still_on(module_mock):
+        assert names() == ["class", "first", "left", "unittest"]
+    """
+
+
+def test_activations_of_wider_scopes_stay_open_across_tests(pytester: pytest.Pytester, autoload: None) -> None:
+    pytester.makepyfile(test_inner=inner_module(WIDER_SCOPES))
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(passed=8, warnings=1)
+    result.stdout.fnmatch_lines(
+        ["*MockLeftStartedWarning: test_inner.py::test_leaves_one_inside_the_module_mock left mock_cognito_sync *"]
+    )
