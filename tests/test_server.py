@@ -679,6 +679,23 @@ def test_a_used_token_and_a_deleted_dataset_over_http(cognito_sync_server: Cogni
     assert listed["DatasetDeletedAfterRequestedSyncCount"] is True
 
 
+def test_push_configuration_and_long_values_over_http(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    with raises_error("InvalidConfigurationException", 400, f"Push sync is not configured for identity pool {POOL}"):
+        client.subscribe_to_dataset(**ids(), DeviceId="device")
+    enable_push(client)
+    answer = client.set_identity_pool_configuration(IdentityPoolId=POOL, PushSync={})
+    assert "PushSync" not in answer
+    unvalidated = make_client(endpoint_url=cognito_sync_server.url, parameter_validation=False)
+    with raises_error(
+        "InvalidParameterException",
+        400,
+        f"1 validation error detected: Value '{'d' * 256}...' (300 characters) at 'deviceId' failed to satisfy "
+        "constraint: Member must have length less than or equal to 256",
+    ):
+        unvalidated.subscribe_to_dataset(**ids(), DeviceId="d" * 300)
+
+
 def test_identity_client_of_the_server_runs_the_trigger(cognito_sync_server: CognitoSyncServer) -> None:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:upper"
 
