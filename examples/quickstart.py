@@ -12,14 +12,17 @@ with mock_cognito_sync() as mock:
         "cognito-sync", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
     )
 
-    # Device A pulls (nothing yet), then pushes its high score.
-    pulled = client.list_records(IdentityPoolId=POOL, IdentityId=PLAYER, DatasetName="game")
-    print("dataset exists before the first push:", pulled["DatasetExists"])
+    # Devices A and B both pull (nothing yet); each gets a sync session token of its own.
+    pulled_a = client.list_records(IdentityPoolId=POOL, IdentityId=PLAYER, DatasetName="game")
+    pulled_b = client.list_records(IdentityPoolId=POOL, IdentityId=PLAYER, DatasetName="game")
+    print("dataset exists before the first push:", pulled_a["DatasetExists"])
+
+    # Device A pushes its high score.
     pushed = client.update_records(
         IdentityPoolId=POOL,
         IdentityId=PLAYER,
         DatasetName="game",
-        SyncSessionToken=pulled["SyncSessionToken"],
+        SyncSessionToken=pulled_a["SyncSessionToken"],
         RecordPatches=[{"Op": "replace", "Key": "highscore", "Value": "4200", "SyncCount": 0}],
     )
     print("written:", [(r["Key"], r["Value"], r["SyncCount"]) for r in pushed["Records"]])
@@ -30,7 +33,7 @@ with mock_cognito_sync() as mock:
             IdentityPoolId=POOL,
             IdentityId=PLAYER,
             DatasetName="game",
-            SyncSessionToken=pulled["SyncSessionToken"],
+            SyncSessionToken=pulled_b["SyncSessionToken"],
             RecordPatches=[{"Op": "replace", "Key": "highscore", "Value": "3900", "SyncCount": 0}],
         )
     except client.exceptions.ResourceConflictException as conflict:
