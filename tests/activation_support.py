@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import socket
 import textwrap
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -213,3 +216,55 @@ def inner_module(body: str) -> str:
     endpoint is a closed loopback port (a request the mock does not answer fails at once), then
     ``body``."""
     return _INNER_HEADER.format(port=closed_port()) + textwrap.dedent(body)
+
+
+CONTAINER_KEY = "ASIACONTAINERSERVER1"  # what the local container credentials server hands out
+
+
+@dataclass
+class Machine:
+    """The two credential servers, and where the empty configuration files are."""
+
+    imds: LocalServer
+    container: LocalServer
+    config_file: Path
+    credentials_file: Path
+
+    def requests(self) -> dict[str, list[str]]:
+        """What each server was asked, as ``METHOD path``."""
+        return {
+            "imds": [f"{r['method']} {r['path']}" for r in self.imds.requests],
+            "container": [f"{r['method']} {r['path']}" for r in self.container.requests],
+        }
+
+
+NOTHING_ASKED: dict[str, list[str]] = {"imds": [], "container": []}
+
+
+@pytest.fixture
+def machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, network_guard: Any) -> Iterator[Machine]:
+    """A machine with no AWS credentials whose metadata and container servers are local."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    config_file, credentials_file = tmp_path / "config", tmp_path / "credentials"
+    config_file.write_text("")
+    credentials_file.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials_file))
+    imds, container = LocalServer(), LocalServer()
+    container.reply = {
+        "AccessKeyId": CONTAINER_KEY,
+        "SecretAccessKey": "container-secret",
+        "Token": "container-token",
+        "Expiration": "2999-01-01T00:00:00Z",
+    }
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url)
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"{container.url}/credentials")
+    monkeypatch.setenv("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
+    try:
+        yield Machine(imds, container, config_file, credentials_file)
+    finally:
+        imds.close()
+        container.close()
+    assert network_guard.attempts == []

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
+from activation_support import NOTHING_ASKED, Machine, machine, network_guard
 from aiobotocore.session import get_session
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 from conftest import DATASET, IDENTITY, OTHER_IDENTITY, POOL, ids, replace
 from install_support import python_venv
 from side_channels_support import APP_ARN, ROLE_ARN, STREAM, TRIGGER_ARN
@@ -31,6 +32,8 @@ from cognito_sync_mock import mock_cognito_sync
 
 NOT_VALID = "These credentials are not valid for accessing this resource"
 DUMMY = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
+__all__ = ["machine", "network_guard"]  # fixtures this module uses
 DEVELOPER = "123456789012"  # what a write signed with developer keys is signed by
 _session = get_session()
 
@@ -517,3 +520,81 @@ def test_an_aiobotocore_client_without_credentials_gets_dummy_keys(monkeypatch: 
     with mock_cognito_sync() as mock:
         assert asyncio.run(scenario()) == 0
     assert [call.operation for call in mock.calls] == ["ListDatasets"]
+
+
+# -- aiobotocore and the credential chain: no look-up leaves the machine --------------------------
+
+FIRST_ASYNC_CLIENT = textwrap.dedent(
+    """
+    import asyncio, json, socket, sys
+
+    real_connect = socket.socket.connect
+
+    def loopback_only(sock, address):
+        if isinstance(address, tuple) and address[0] not in ("127.0.0.1", "::1"):
+            raise OSError(f"network refused in this test: {address!r}")
+        return real_connect(sock, address)
+
+    socket.socket.connect = loopback_only
+
+    from cognito_sync_mock import mock_cognito_sync
+
+    with mock_cognito_sync() as mock:
+        assert "aiobotocore" not in sys.modules, "imported too early"
+        from aiobotocore.session import get_session
+        from botocore.config import Config
+
+        async def main():
+            session = get_session()
+            credentials = await session.get_credentials()
+            async with session.create_client(
+                "cognito-sync", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1})
+            ) as client:
+                listed = await client.list_datasets(IdentityPoolId=sys.argv[1], IdentityId=sys.argv[2])
+            return {"credentials": credentials, "count": listed["Count"]}
+
+        out = asyncio.run(main())
+    out["calls"] = [[c.operation, c.error] for c in mock.calls]
+    print(json.dumps(out))
+    """
+)
+
+
+def test_the_first_aiobotocore_client_under_the_mock_asks_no_server(machine: Machine) -> None:
+    """aiobotocore imported only after the mock started, in a process of its own, no keys anywhere."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_ASYNC_CLIENT, POOL, IDENTITY], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "credentials": None,
+        "count": 0,
+        "calls": [["ListDatasets", None]],
+    }
+    assert machine.requests() == NOTHING_ASKED
+
+
+def test_an_aiobotocore_client_made_before_the_mock_with_no_credentials_is_answered(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def scenario() -> list[str]:
+        outcomes = []
+        with monkeypatch.context() as nowhere:
+            nowhere.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+            nowhere.setenv("AWS_EC2_METADATA_DISABLED", "true")
+            made = get_session().create_client("cognito-sync", region_name="us-east-1", config=NO_RETRIES)
+            client = await made.__aenter__()
+        try:
+            for mocked in (False, True, False):
+                try:
+                    with mock_cognito_sync() if mocked else contextlib.nullcontext():
+                        listed = await client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+                    outcomes.append(f"answered, {listed['Count']} datasets")
+                except NoCredentialsError:
+                    outcomes.append("NoCredentialsError")
+        finally:
+            await made.__aexit__(None, None, None)
+        return outcomes
+
+    assert asyncio.run(scenario()) == ["NoCredentialsError", "answered, 0 datasets", "NoCredentialsError"]
+    assert machine.requests() == NOTHING_ASKED
