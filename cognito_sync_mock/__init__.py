@@ -8,7 +8,7 @@ pulls in neither ``http.server`` nor pytest.
 from typing import TYPE_CHECKING, Any
 
 from .backend import Backend, Limits
-from .exceptions import CognitoSyncError, LambdaThrottled
+from .exceptions import CognitoSyncError, LambdaThrottled, NoSuchDataset
 from .mock import mock_cognito_sync
 from .snapshot import SnapshotError
 from .state import Call
@@ -40,6 +40,7 @@ __all__ = [
     "LambdaThrottled",
     "Limits",
     "MockLeftStartedWarning",
+    "NoSuchDataset",
     "SnapshotError",
     "mock_cognito_sync",
     "__version__",

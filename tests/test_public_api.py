@@ -19,6 +19,7 @@ PUBLIC = [
     "LambdaThrottled",
     "Limits",
     "MockLeftStartedWarning",
+    "NoSuchDataset",
     "SnapshotError",
     "mock_cognito_sync",
     "__version__",
