@@ -45,8 +45,9 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
 
     Use it bare or with options as a decorator (functions, coroutine functions, classes),
     as a context manager, or through ``start()`` / ``stop()``. Options: ``account_id``
-    (default: ``$MOTO_ACCOUNT_ID``, else 123456789012), ``strict``, ``limits`` (names of
-    ``Limits``) and ``state`` (a seed: a snapshot, its short form or the path of a JSON file).
+    (default: ``$MOTO_ACCOUNT_ID``, else 123456789012), ``strict``, ``limits`` (numbers by
+    ``Limits`` field name) and ``state`` (a seed: a snapshot, its short form or the path of
+    a JSON file).
     """
 
     _seed: Mapping[str, Any] | None
