@@ -27,6 +27,7 @@ from .exceptions import (
     InvalidConfigurationError,
     InvalidParameterError,
     LimitExceededError,
+    NoSuchDataset,
     NotAuthorizedError,
     ResourceConflictError,
     ResourceNotFoundError,
@@ -140,9 +141,15 @@ class Backend:
         return text_table(f"backend {self.account_id} {self.region}", self._COLUMNS, self._rows())
 
     def dataset(self, pool_id: str, identity_id: str, dataset_name: str) -> Dataset:
-        """The stored dataset (live or deleted) for a look at its records; KeyError if none."""
+        """The stored dataset (live or deleted) for a look at its records; ``NoSuchDataset`` if none."""
         with self.lock:
-            return self.pools[pool_id].identities[identity_id].datasets[dataset_name]
+            try:
+                return self.pools[pool_id].identities[identity_id].datasets[dataset_name]
+            except KeyError:
+                raise NoSuchDataset(
+                    f"no dataset {dataset_name!r} of identity {identity_id!r} in identity pool {pool_id!r} "
+                    f"(account {self.account_id}, region {self.region})"
+                ) from None
 
     # -- the mock's own API ------------------------------------------------------------
 

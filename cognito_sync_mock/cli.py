@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from . import __version__
 from .backend import Limits
 from .server import DEFAULT_HOST, CognitoSyncServer
 
@@ -34,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="cognito-sync-mock", description="AWS Cognito Sync, mocked: in-process for boto3, or as an HTTP server."
     )
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     serve = commands.add_parser(

@@ -68,6 +68,13 @@ class LambdaThrottled(Exception):
     """Raise this from a registered sync-trigger handler to get LambdaThrottledException."""
 
 
+class NoSuchDataset(KeyError):
+    """``Backend.dataset`` found no stored dataset of that name; the message says where it looked."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # KeyError would quote the message as if it were a key
+
+
 def error_for_code(code: str, message: str) -> CognitoSyncError:
     """Build an error of any code (also codes with no class here, e.g. injected faults)."""
     for cls in CognitoSyncError.__subclasses__():

@@ -13,7 +13,7 @@ import inspect
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, overload
 
 from . import forks, interception
 from .api import StateAPI
@@ -22,7 +22,7 @@ from .state import State, read_state
 if TYPE_CHECKING:
     from unittest import TestCase
 
-_T = TypeVar("_T")
+_D = TypeVar("_D", bound=Callable[..., Any])  # what a decorator takes and gives back: a function or a class
 _C = TypeVar("_C", bound=type)
 _Caller = Callable[[Optional[Callable[..., Any]], type], None]  # calls a class hook as a test framework does
 
@@ -44,18 +44,25 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
     """Mock AWS Cognito Sync for every botocore client in the process.
 
     Use it bare or with options as a decorator (functions, coroutine functions, classes),
-    as a context manager, or through ``start()`` / ``stop()``.
+    as a context manager, or through ``start()`` / ``stop()``. Options: ``account_id``
+    (default: ``$MOTO_ACCOUNT_ID``, else 123456789012), ``strict``, ``limits`` (numbers by
+    ``Limits`` field name) and ``state`` (a seed: a snapshot, its short form or the path of
+    a JSON file).
     """
 
-    def __new__(cls, func: Any = None, /, **options: Any) -> Any:
-        self = super().__new__(cls)
-        if func is None:
-            return self
-        self.__init__(**options)  # type: ignore[misc]
-        return self(func)
+    _seed: Mapping[str, Any] | None
+    _account_id: str | None
+    _strict: bool
+    _limits: Mapping[str, int] | None
+    _entries: list[Activation]
+    _state: State | None
 
-    def __init__(
-        self,
+    @overload
+    def __new__(cls, func: _D, /) -> _D: ...  # type: ignore[misc]  # bare decorator: the target, decorated
+
+    @overload
+    def __new__(
+        cls,
         func: None = None,
         /,
         *,
@@ -63,12 +70,26 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         strict: bool = False,
         limits: Mapping[str, int] | None = None,
         state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
-    ) -> None:
+    ) -> mock_cognito_sync: ...
+
+    def __new__(
+        cls,
+        func: Callable[..., Any] | None = None,
+        /,
+        *,
+        account_id: str | None = None,
+        strict: bool = False,
+        limits: Mapping[str, int] | None = None,
+        state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    ) -> Any:
+        # Options are taken here, with no __init__, so that type checkers read this
+        # signature, overloads and all: bare, @mock_cognito_sync returns what it decorates.
+        self = super().__new__(cls)
         self._seed = read_state(state)
         State(account_id, strict, limits).restore(self._seed or {})  # fail now, not at start
         self._account_id, self._strict, self._limits = account_id, strict, limits
-        self._entries: list[Activation] = []
-        self._state: State | None = None
+        self._entries, self._state = [], None
+        return self if func is None else self(func)
 
     # -- activation --------------------------------------------------------------------
 
@@ -100,7 +121,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def __call__(self, target: _T) -> _T:
+    def __call__(self, target: _D) -> _D:
         """Decorate a class, a coroutine function or a plain function."""
         if isinstance(target, type):
             return self._decorate_class(target)  # type: ignore[return-value]

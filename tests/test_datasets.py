@@ -10,6 +10,7 @@ from conftest import (
     DEFAULT_ACCOUNT,
     IDENTITY,
     OTHER_IDENTITY,
+    OTHER_POOL,
     POOL,
     ids,
     list_all,
@@ -24,7 +25,7 @@ from conftest import (
 )
 from freezegun import freeze_time
 
-from cognito_sync_mock import mock_cognito_sync
+from cognito_sync_mock import NoSuchDataset, mock_cognito_sync
 
 
 def dataset_names(response: dict[str, Any]) -> list[str]:
@@ -256,3 +257,29 @@ def test_list_datasets_with_a_records_token(client: Any, backend: Any) -> None:
     token = client.list_records(**ids(), MaxResults=1)["NextToken"]
     with raises_error("InvalidParameterException", 400):
         client.list_datasets(**ids(dataset=None), MaxResults=1, NextToken=token)
+
+
+# -- Backend.dataset: the mock's look at a stored dataset ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pool", "identity", "dataset"),
+    [(POOL, IDENTITY, "nope"), (POOL, OTHER_IDENTITY, DATASET), (OTHER_POOL, IDENTITY, DATASET)],
+    ids=["dataset", "identity", "pool"],
+)
+def test_backend_dataset_names_what_it_did_not_find(backend: Any, pool: str, identity: str, dataset: str) -> None:
+    seed(backend, {"k": "v"})
+    with pytest.raises(NoSuchDataset) as missing:
+        backend.dataset(pool, identity, dataset)
+    assert str(missing.value) == (
+        f"no dataset '{dataset}' of identity '{identity}' in identity pool '{pool}' "
+        f"(account {DEFAULT_ACCOUNT}, region us-east-1)"
+    )
+    assert isinstance(missing.value, KeyError)
+    assert missing.value.__cause__ is None and missing.value.__suppress_context__
+
+
+def test_backend_dataset_gives_a_deleted_dataset(client: Any, backend: Any) -> None:
+    seed(backend, {"k": "v"})
+    client.delete_dataset(**ids())
+    assert backend.dataset(POOL, IDENTITY, DATASET).exists is False

@@ -340,7 +340,7 @@ def test_a_mock_left_started_fails_the_test_where_warnings_are_errors(
     result = pytester.runpytest(
         *QUIET,
         "-W",
-        "error::cognito_sync_mock.pytest_plugin.MockLeftStartedWarning",
+        "error::cognito_sync_mock.MockLeftStartedWarning",
         "-k",
         "test_leaves_it_started or next",
     )

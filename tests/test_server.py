@@ -39,7 +39,7 @@ from conftest import (
 )
 from side_channels_support import ROLE_ARN, STREAM, enable_push, enable_streams
 
-from cognito_sync_mock import CognitoSyncServer, interception
+from cognito_sync_mock import CognitoSyncServer, __version__, interception
 from cognito_sync_mock.cli import main as cli_main
 from cognito_sync_mock.cli import parser as cli_parser
 
@@ -232,6 +232,13 @@ def test_serve_refuses_bad_arguments(argv: list[str], message: str, capsys: pyte
         cli_main(argv)
     assert info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli_main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"cognito-sync-mock {__version__}\n"
 
 
 def test_serve_binds_loopback_by_default() -> None:

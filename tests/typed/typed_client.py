@@ -30,7 +30,7 @@ def first_push(client: CognitoSyncClient) -> int:
     return written["Records"][0]["SyncCount"]
 
 
-@mock_cognito_sync()  # with parentheses: mypy cannot see that the bare form returns the function
+@mock_cognito_sync
 def main() -> int:
     client: CognitoSyncClient = boto3.client("cognito-sync", region_name="us-east-1")
     return first_push(client)
