@@ -132,7 +132,7 @@ def _structure_writer(shape: Shape) -> Writer:
             cached = value._json = (shape, write_dict(value))
         return cached[1]
 
-    writer.made[shape] = write  # before its members: a shape may contain itself
+    writer.begun(shape, write)  # before its members: a shape may contain itself
     namespace.update((f"w{i}", writer(member)) for i, (_, member) in enumerate(members))
     return write
 
