@@ -104,11 +104,12 @@ def seed(mock: Any) -> str:
     return str(backend.list_records(POOL, IDENTITY, DATASET)["SyncSessionToken"])
 
 
-def update_params(token: str, first_count: int, calls: int) -> list[dict[str, Any]]:
-    """UpdateRecords arguments for ``calls`` successive calls, each patching all 10 records.
+def update_params(tokens: list[str], first_count: int) -> list[dict[str, Any]]:
+    """UpdateRecords arguments for successive calls, one per token, each patching all 10 records.
 
     After a 10-patch update every record carries the dataset's new sync count, so call
-    ``i`` patches with SyncCount ``first_count + i``: every call succeeds.
+    ``i`` patches with SyncCount ``first_count + i``: every call succeeds. A successful
+    UpdateRecords uses its session token up, so each call has a token of its own.
     """
     return [
         {
@@ -118,7 +119,7 @@ def update_params(token: str, first_count: int, calls: int) -> list[dict[str, An
                 {"Op": "replace", "Key": k, "Value": f"value {count} of {k}", "SyncCount": count} for k in KEYS
             ],
         }
-        for count in range(first_count, first_count + calls)
+        for count, token in enumerate(tokens, first_count)
     ]
 
 
@@ -127,14 +128,18 @@ class MockRound:
 
     def __init__(self) -> None:
         self.mock: Any = None
-        self.token = ""
 
     def enter(self) -> None:
         from cognito_sync_mock import mock_cognito_sync
 
         self.mock = mock_cognito_sync()
         self.mock.start()
-        self.token = seed(self.mock)
+        seed(self.mock)
+
+    def session_tokens(self, count: int) -> list[str]:
+        """``count`` fresh SyncSessionTokens of the seeded dataset (minted on the backend)."""
+        backend = self.mock.backend(REGION)
+        return [str(backend.list_records(POOL, IDENTITY, DATASET)["SyncSessionToken"]) for _ in range(count)]
 
     def exit(self) -> None:
         self.mock.stop()
@@ -189,8 +194,8 @@ def update_records_arm(client: Any, mock_round: MockRound | None, calls: int) ->
     def enter() -> None:
         if mock_round is not None:
             mock_round.enter()
-        token = mock_round.token if mock_round is not None else _FLOOR_TOKEN[0]
-        state["params"] = iter(update_params(token, 1, total))
+        tokens = mock_round.session_tokens(total) if mock_round is not None else [_FLOOR_TOKEN[0]] * total
+        state["params"] = iter(update_params(tokens, 1))
 
     def exit_() -> None:
         if mock_round is None:
@@ -360,7 +365,7 @@ def mock_rows(settings: Settings) -> tuple[list[Row], float]:
         _FLOOR_TOKEN[0] = token
         answers["ListRecords"] = capture(capture_client, "cognito-sync", lambda: capture_client.list_records(**IDS))
         answers["UpdateRecords"] = capture(
-            capture_client, "cognito-sync", lambda: capture_client.update_records(**update_params(token, 1, 1)[0])
+            capture_client, "cognito-sync", lambda: capture_client.update_records(**update_params([token], 1)[0])
         )
         answers["DescribeDataset"] = capture(
             capture_client, "cognito-sync", lambda: capture_client.describe_dataset(**MISSING)
