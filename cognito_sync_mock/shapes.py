@@ -6,6 +6,7 @@ straight-line Python source; this module holds those two mechanisms for both.
 
 from __future__ import annotations
 
+import linecache
 import threading
 from typing import Any, Callable, Generic, TypeVar
 
@@ -71,8 +72,16 @@ class PerShape(Generic[T]):
             return found
 
 
-def generated(lines: list[str], namespace: dict[str, Any]) -> Any:
+def generated(lines: list[str], namespace: dict[str, Any], title: str) -> Any:
     """The function that ``lines`` of our own source define (``def name(...):`` first),
-    with ``namespace`` as its globals: the names it calls can be bound there later."""
-    exec("\n".join(lines), namespace)  # noqa: S102 - built from the model's member names only
+    with ``namespace`` as its globals: the names it calls can be bound there later.
+
+    The source is filed under ``<cognito_sync_mock generated: {title}>`` in ``linecache``,
+    so a traceback through it, ``inspect.getsource`` and debuggers show its lines.
+    """
+    filename = f"<cognito_sync_mock generated: {title}>"
+    source = "".join(line + "\n" for line in lines)
+    code = compile(source, filename, "exec")
+    exec(code, namespace)  # noqa: S102 - built from the model's member names only
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     return namespace[lines[0][len("def ") : lines[0].index("(")]]

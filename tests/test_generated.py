@@ -9,13 +9,16 @@ there were one, would show.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from typing import Any, Callable
 
 import botocore
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.model import Shape, ShapeResolver
@@ -170,3 +173,33 @@ def test_what_one_make_builds_is_published_only_once_all_of_it_is_complete() -> 
     assert seen_while_making == [[], [], []]  # Name, Children, Next: none published yet
     assert {s.name for s in table.made} == {"Name", "Node", "Nodes"}
     assert table(node) is table(node.members["Next"])  # type: ignore[attr-defined]
+
+
+# -- the generated code reads like code in tracebacks and in inspect ---------------------
+
+
+def model_shape(operation: str, which: str) -> Shape:
+    model = botocore.session.get_session().get_service_model("cognito-sync")
+    shape: Shape = getattr(model.operation_model(operation), which)
+    return shape
+
+
+def test_a_traceback_through_a_generated_writer_names_the_shape_and_shows_the_line() -> None:
+    record = {"Key": "k", "Value": "v", "SyncCount": 1, "LastModifiedDate": "yesterday"}  # not a datetime
+    with pytest.raises(TypeError) as info:
+        writer(model_shape("ListRecords", "output_shape"))({"Records": [record], "Count": 1})
+    filename = "<cognito_sync_mock generated: write Record>"
+    frames = [frame for frame in traceback.extract_tb(info.tb) if frame.filename == filename]
+    assert len(frames) == 1
+    assert frames[0].name == "write_dict"
+    assert frames[0].line is not None and frames[0].line.startswith("parts.append('\"LastModifiedDate\":' + ")
+    printed = "".join(traceback.format_exception(info.type, info.value, info.tb))
+    assert f'File "{filename}", line {frames[0].lineno}, in write_dict\n    {frames[0].line}\n' in printed
+
+
+def test_a_generated_validator_has_its_source_and_file_name() -> None:
+    check = checker(model_shape("UpdateRecords", "input_shape"))
+    assert inspect.getsourcefile(check) == "<cognito_sync_mock generated: validate UpdateRecordsRequest>"
+    source = inspect.getsource(check)
+    assert source.startswith("def check(value, parent, name, errors):\n")
+    assert "get('RecordPatches')" in source
