@@ -122,7 +122,7 @@ def _structure_writer(shape: Shape) -> Writer:
         lines += [f"    if v{i} is not None:", f"        parts.append({prefix!r} + {text})"]
     lines.append('    return "{" + ",".join(parts) + "}"')
     namespace: dict[str, Any] = {"string_literal": string_literal}
-    write_dict: Writer = generated(lines, namespace)
+    write_dict: Writer = generated(lines, namespace, f"write {shape.name}")
 
     def write(value: Any) -> str:
         if type(value) is not FrozenDict:
@@ -132,7 +132,7 @@ def _structure_writer(shape: Shape) -> Writer:
             cached = value._json = (shape, write_dict(value))
         return cached[1]
 
-    writer.made[shape] = write  # before its members: a shape may contain itself
+    writer.begun(shape, write)  # before its members: a shape may contain itself
     namespace.update((f"w{i}", writer(member)) for i, (_, member) in enumerate(members))
     return write
 

@@ -252,8 +252,8 @@ def _structure_checker(shape: Shape) -> Check:
         "    return value",
     ]
     namespace: dict[str, Any] = {"_fail": _fail, "known": frozenset(name for name, _ in members)}
-    check: Check = generated(lines, namespace)
-    checker.made[shape] = check  # before its members: a shape may contain itself
+    check: Check = generated(lines, namespace, f"validate {shape.name}")
+    checker.begun(shape, check)  # before its members: a shape may contain itself
     for i, (_, member_shape) in enumerate(members):
         namespace[f"c{i}"] = checker(member_shape)
         namespace[f"s{i}"] = _known_valid.get(member_shape)
