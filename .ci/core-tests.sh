@@ -4,4 +4,5 @@ core_tests=(--ignore=tests/test_async.py --ignore=tests/test_server_clients.py
             --ignore=tests/test_dashboard.py --ignore=tests/test_fuzz.py
             --ignore=tests/test_concurrency.py --ignore=tests/test_reference_model.py
             --ignore=tests/test_docs.py --ignore=tests/test_notebook.py --ignore=tests/test_typing.py
+            --ignore=tests/test_examples.py
             -q -p no:cacheprovider -W ignore::DeprecationWarning)
