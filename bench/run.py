@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{name}] running...", file=sys.stderr, flush=True)
         try:
             new = group()
-        except Exception as exc:  # noqa: BLE001 - a crash is reported, and the other groups still run
+        except Exception as exc:  # a crash is reported, and the other groups still run
             crashed = True
             traceback.print_exc()
             new = [Row(f"{name}: crashed", "n/a", "n/a", None, "", None, f"{type(exc).__name__}: {exc}")]

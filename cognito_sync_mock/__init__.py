@@ -42,6 +42,6 @@ __all__ = [
     "MockLeftStartedWarning",
     "NoSuchDataset",
     "SnapshotError",
-    "mock_cognito_sync",
     "__version__",
+    "mock_cognito_sync",
 ]

@@ -90,7 +90,7 @@ class _Headers(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         names = [name.lower() for name in self._headers.keys()]
-        return iter(names + ["host"] if self._host and "host" not in names else names)
+        return iter([*names, "host"] if self._host and "host" not in names else names)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

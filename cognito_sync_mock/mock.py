@@ -40,7 +40,7 @@ class Activation:
         self.mock = mock
 
 
-class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorators it sits beside
+class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits beside
     """Mock AWS Cognito Sync for every botocore client in the process.
 
     Use it bare or with options as a decorator (functions, coroutine functions, classes),
@@ -191,7 +191,7 @@ class mock_cognito_sync(StateAPI):  # noqa: N801 - lowercase, like the decorator
         set_up = cls.setUp
 
         @functools.wraps(set_up)
-        def setUp(test: TestCase) -> None:  # noqa: N802 - unittest's name
+        def setUp(test: TestCase) -> None:  # unittest's name
             scope.rewind()
             set_up(test)
 

@@ -24,14 +24,14 @@ class Record:
     """One key of a dataset; ``value`` None marks a tombstone (a deleted record)."""
 
     __slots__ = (
-        "key",
-        "value",
-        "sync_count",
-        "last_modified_date",
-        "last_modified_by",
-        "device_last_modified_date",
-        "size",
         "_view",
+        "device_last_modified_date",
+        "key",
+        "last_modified_by",
+        "last_modified_date",
+        "size",
+        "sync_count",
+        "value",
     )
 
     def __init__(

@@ -401,7 +401,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         text = message or self.responses.get(code, ("Error",))[0]
         self._write(_error(code, "InternalErrorException" if code >= 500 else "InvalidParameterException", text))
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if logger.isEnabledFor(logging.INFO):  # the access log costs nothing when it is off
             logger.info("%s %s", self.address_string(), format % args)
 

@@ -82,6 +82,6 @@ def generated(lines: list[str], namespace: dict[str, Any], title: str) -> Any:
     filename = f"<cognito_sync_mock generated: {title}>"
     source = "".join(line + "\n" for line in lines)
     code = compile(source, filename, "exec")
-    exec(code, namespace)  # noqa: S102 - built from the model's member names only
+    exec(code, namespace)  # built from the model's member names only
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     return namespace[lines[0][len("def ") : lines[0].index("(")]]

@@ -7,6 +7,7 @@ for Kinesis carries a URL to its records instead of the records (``payloadType: 
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import threading
 import uuid
@@ -116,8 +117,8 @@ class Streams:
             self._payloads.clear()
 
 
-def _ms(moment: Any) -> int:
-    return int(round(moment.timestamp() * 1000))
+def _ms(moment: _dt.datetime) -> int:
+    return round(moment.timestamp() * 1000)
 
 
 def stream_record(pool_id: str, dataset: Any, operation: str, records: list[Any] | None) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def set_trigger(client: Any, arn: str = TRIGGER_ARN, pool: str = POOL) -> None:
 
 def ms(moment: _dt.datetime) -> int:
     """Epoch milliseconds, as Cognito Streams dates."""
-    return int(round(moment.timestamp() * 1000))
+    return round(moment.timestamp() * 1000)
 
 
 def utc(text: str) -> _dt.datetime:

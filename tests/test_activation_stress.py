@@ -298,7 +298,7 @@ def run_threads(workers: list[Callable[[], None]], timeout: float = 120.0) -> li
         try:
             barrier.wait(30)
             work()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:  # reported by the test
             raised.append(exc)
 
     threads = [threading.Thread(target=body, args=(w,), daemon=True) for w in workers]
@@ -318,7 +318,7 @@ def test_many_threads_starting_and_stopping_in_random_nestings_leave_it_off() ->
             rnd = random.Random(seed)
             mine = [mock_cognito_sync() for _ in range(3)]
             for _ in range(CYCLES):
-                chosen = [rnd.choice(mine + [shared]) for _ in range(rnd.randint(1, 4))]
+                chosen = [rnd.choice([*mine, shared]) for _ in range(rnd.randint(1, 4))]
                 for mock in chosen:
                     mock.start()
                 for mock in chosen if rnd.random() < 0.5 else reversed(chosen):  # in and out of order
@@ -406,7 +406,7 @@ def test_calls_and_new_clients_racing_start_and_stop_never_raise() -> None:
                     count("answered")
                 except EndpointConnectionError:
                     count("network")
-                except Exception as exc:  # noqa: BLE001 - what this test looks for
+                except Exception as exc:  # what this test looks for
                     failures.append(f"call: {exc!r}")
 
         return work
@@ -423,7 +423,7 @@ def test_calls_and_new_clients_racing_start_and_stop_never_raise() -> None:
                         config=Config(retries={"total_max_attempts": 1}),
                     )
                     count("created")
-                except Exception as exc:  # noqa: BLE001 - what this test looks for
+                except Exception as exc:  # what this test looks for
                     failures.append(f"client creation: {exc!r}")
 
         return work

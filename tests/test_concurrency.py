@@ -82,7 +82,7 @@ def run_threads(workers: list[Callable[[], None]]) -> list[BaseException]:
         try:
             barrier.wait(30)
             work()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test, not lost in a thread
+        except BaseException as exc:  # reported by the test, not lost in a thread
             raised.append(exc)
 
     threads = [threading.Thread(target=body, args=(w,), daemon=True) for w in workers]

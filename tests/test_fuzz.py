@@ -425,7 +425,7 @@ def call(world: World, operation: str, params: dict[str, Any]) -> None:
         assert isinstance(error.response["Error"]["Message"], str) and error.response["Error"]["Message"]
         world.answered += 1
         return
-    except Exception as exc:  # noqa: BLE001 - must be botocore refusing to send, checked below
+    except Exception as exc:  # must be botocore refusing to send, checked below
         frames = [frame.filename for frame in traceback.extract_tb(exc.__traceback__)]
         assert not any("cognito_sync_mock" in f for f in frames), (operation, repr(exc), params)
         assert len(world.mock.calls) == before, (operation, "answered, then the answer failed", repr(exc), params)
@@ -678,7 +678,7 @@ JSON_VALUES = st.recursive(
     ),
     lambda children: st.one_of(
         st.lists(children, max_size=3),
-        st.dictionaries(st.sampled_from(BODY_MEMBERS + ["Op", "Key", "Value", "SyncCount"]), children, max_size=3),
+        st.dictionaries(st.sampled_from([*BODY_MEMBERS, "Op", "Key", "Value", "SyncCount"]), children, max_size=3),
     ),
     max_leaves=8,
 )
@@ -751,7 +751,7 @@ def raw_requests(draw: Any) -> tuple[str, bytes, bool]:
         path = draw(st.sampled_from(JUNK_PATHS))
     query = draw(weighted((3, st.just("")), (1, st.sampled_from(QUERIES))))
     headers = {}
-    content_type = draw(st.sampled_from(CONTENT_TYPES + [None]))
+    content_type = draw(st.sampled_from([*CONTENT_TYPES, None]))
     if content_type is not None:
         headers["Content-Type"] = content_type
     if draw(st.integers(0, 3)) == 0:

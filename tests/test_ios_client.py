@@ -113,7 +113,7 @@ def test_synchronize_already_in_progress(cognito: Cognito) -> None:
     dataset = cognito.open_or_create_dataset("simultaneous")
     dataset.put("wifi", "on")
     tasks = [dataset.synchronize_in_background() for _ in range(3)]
-    done, not_done = concurrent.futures.wait(tasks, timeout=TIMEOUT)
+    _, not_done = concurrent.futures.wait(tasks, timeout=TIMEOUT)
     assert not not_done, "Timeout Error"
     errors = 0
     for future in tasks:

@@ -602,7 +602,7 @@ def test_serve_refuses_a_bad_state_file_naming_the_place_and_leaves_it(
 def test_serve_refuses_a_state_file_that_is_not_json(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_bytes(b'{"version": 1, "acc')
-    finished = subprocess.run(SERVE + [str(path)], capture_output=True, text=True, timeout=60, check=False)
+    finished = subprocess.run([*SERVE, str(path)], capture_output=True, text=True, timeout=60, check=False)
     assert finished.returncode == 2
     assert finished.stdout == ""
     reason = "Unterminated string starting at: line 1 column 16 (char 15)"

@@ -219,7 +219,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
     def check_page(
         self, answer: dict[str, Any], where: Where, last: int, page_size: int, pinned: int, after: tuple[int, str]
     ) -> None:
-        region, identity, _ = where
+        region, _, _ = where
         d = self.dataset(where)
         expected, more = self.expected_page(where, last, page_size, pinned, after)
         got = [(r["Key"], r.get("Value"), r["SyncCount"]) for r in answer["Records"]]

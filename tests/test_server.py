@@ -367,7 +367,7 @@ def test_many_threads_at_once_lose_nothing(cognito_sync_server: CognitoSyncServe
                     SyncSessionToken=listed["SyncSessionToken"],
                     RecordPatches=[replace("round", str(round_), count)],
                 )
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     workers = [threading.Thread(target=work, args=(i,)) for i in range(threads_count)]
@@ -855,7 +855,7 @@ def test_stream_records_endpoint(cognito_sync_server: CognitoSyncServer) -> None
     client = client_for(cognito_sync_server)
     enable_streams(client)
     record = push(client, {"level": "3"})["Records"][0]
-    ms = int(round(record["LastModifiedDate"].timestamp() * 1000))
+    ms = round(record["LastModifiedDate"].timestamp() * 1000)
     expected = [
         {
             "identityPoolId": POOL,

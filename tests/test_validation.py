@@ -66,7 +66,7 @@ def test_dataset_name_pattern_message(unvalidated_client: Any) -> None:
         unvalidated_client.list_records(**ids(dataset="bad name"))
 
 
-@pytest.mark.parametrize("pool", ["us-éast-1:0abc", "us-east-1٣:0abc", "ｕｓ:0abc"])
+@pytest.mark.parametrize("pool", ["us-éast-1:0abc", "us-east-1٣:0abc", "ｕｓ:0abc"])  # noqa: RUF001 - on purpose
 def test_word_characters_are_ascii_only(unvalidated_client: Any, pool: str) -> None:
     message = one_error(pattern_error(pool, "identityPoolId", POOL_PATTERN))
     with raises_error("InvalidParameterException", 400, message):
