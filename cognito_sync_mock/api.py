@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .backend import Backend
+from .backend.events import Handler
 from .display import CallList, PushList, StreamRecordList, html_table, text_table
-from .events import Handler
 from .state import Call, State
 
 

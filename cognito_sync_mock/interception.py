@@ -36,7 +36,8 @@ from botocore.credentials import (
 from botocore.endpoint import Endpoint
 from botocore.session import Session
 
-from . import forks, moto_bridge
+from . import forks
+from .integrations import moto as moto_bridge
 from .protocol import SERVICE_NAME, Request
 from .state import State
 

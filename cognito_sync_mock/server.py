@@ -29,7 +29,7 @@ from .api import StateAPI
 from .exceptions import InvalidParameterError
 from .persist import StateFile
 from .protocol import Request, Response, json_object, message_body, request_id
-from .serialize import epoch
+from .protocol.serialize import epoch
 from .state import State, read_state
 from .views import state_view
 

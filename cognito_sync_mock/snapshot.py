@@ -15,9 +15,9 @@ import re
 from typing import Any, Mapping
 
 from .backend import Backend, Limits
+from .backend.clock import now
+from .backend.models import Dataset, Identity, Pool, Record
 from .channels import SideChannels
-from .clock import now
-from .models import Dataset, Identity, Pool, Record
 
 VERSION = 1
 _ID = re.compile(r"[\w-]+:[0-9a-f-]+", re.ASCII)

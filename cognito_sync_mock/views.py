@@ -11,8 +11,8 @@ import datetime as _dt
 from typing import Any
 
 from .backend import Backend
-from .models import Dataset, Identity, Pool, Record
-from .serialize import epoch
+from .backend.models import Dataset, Identity, Pool, Record
+from .protocol.serialize import epoch
 from .state import State
 
 

@@ -25,9 +25,9 @@ from botocore.model import Shape, ShapeResolver
 from conftest import POOL, ids, make_client, replace
 
 from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
-from cognito_sync_mock.serialize import writer
-from cognito_sync_mock.shapes import PerShape
-from cognito_sync_mock.validation import checker, validate
+from cognito_sync_mock.protocol.serialize import writer
+from cognito_sync_mock.protocol.shapes import PerShape
+from cognito_sync_mock.protocol.validation import checker, validate
 
 THREADS = 6
 ROUNDS = 25

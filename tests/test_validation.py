@@ -24,7 +24,7 @@ from conftest import (
 from freezegun import freeze_time
 
 from cognito_sync_mock import mock_cognito_sync, protocol
-from cognito_sync_mock.validation import validate
+from cognito_sync_mock.protocol.validation import validate
 
 POOL_PATTERN = r"[\w-]+:[0-9a-f-]+"
 NAME_PATTERN = "[a-zA-Z0-9_.:-]+"

@@ -16,12 +16,11 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from . import events, forks, moto_bridge, tokens
-from .channels import SideChannels
-from .clock import now
-from .display import html_table, text_table
-from .events import Write
-from .exceptions import (
+from .. import forks
+from ..channels import SideChannels
+from ..channels.streams import stream_record
+from ..display import html_table, text_table
+from ..exceptions import (
     AlreadyStreamedError,
     DuplicateRequestError,
     InvalidConfigurationError,
@@ -32,8 +31,11 @@ from .exceptions import (
     ResourceConflictError,
     ResourceNotFoundError,
 )
+from ..integrations import moto as moto_bridge
+from . import events, tokens
+from .clock import now
+from .events import Write
 from .models import Dataset, Identity, Pool, Record
-from .streams import stream_record
 
 logger = logging.getLogger("cognito_sync_mock")
 

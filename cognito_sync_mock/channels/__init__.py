@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .events import Handler
+from ..backend.events import Handler
 from .push import Outbox
 from .streams import Streams
 

@@ -11,8 +11,8 @@ import bisect
 import datetime as _dt
 from typing import Any
 
-from .display import html_table, text_table
-from .serialize import FrozenDict
+from ..display import html_table, text_table
+from ..protocol.serialize import FrozenDict
 
 
 def utf8_size(text: str) -> int:

@@ -13,9 +13,9 @@ import threading
 import uuid
 from typing import Any, NamedTuple
 
-from . import forks
-from .models import utf8_size
-from .moto_bridge import put_kinesis_record, put_stream_payload
+from .. import forks
+from ..backend.models import utf8_size
+from ..integrations.moto import put_kinesis_record, put_stream_payload
 
 KINESIS_MAX_RECORD_BYTES = 1024 * 1024
 """Kinesis PutRecord: the data blob plus the partition key may be at most 1 MiB."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from . import forks
+from .. import forks
 
 
 class Outbox:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, unquote
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from .exceptions import CognitoSyncError, InternalError, InvalidParameterError
+from ..exceptions import CognitoSyncError, InternalError, InvalidParameterError
 from .serialize import epoch as epoch
 from .serialize import string_literal, to_json
 from .validation import summary, validate

@@ -12,7 +12,7 @@ import datetime as _dt
 import uuid
 from typing import Any, Callable, Mapping, NamedTuple
 
-from .exceptions import InvalidLambdaFunctionOutputError, LambdaThrottled, LambdaThrottledError
+from ..exceptions import InvalidLambdaFunctionOutputError, LambdaThrottled, LambdaThrottledError
 from .models import Record
 
 Handler = Callable[[dict[str, Any], Any], Any]

@@ -1,0 +1,1 @@
+"""Integrations with other libraries, each plugged into hooks the domain and channels offer."""

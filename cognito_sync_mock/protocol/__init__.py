@@ -1,0 +1,38 @@
+"""The protocol layer: rest-json for Cognito Sync, driven by botocore's service model.
+
+Routing, parsing and the request/response types are in ``rest_json``, validation in
+``validation``, JSON output in ``serialize``, and what both make once per shape in
+``shapes``. It never imports the domain (``backend``): a ``Dispatcher`` hands it answers.
+"""
+
+from .rest_json import (
+    DEFAULT_REGION,
+    SERVICE_NAME,
+    Dispatcher,
+    Operation,
+    Request,
+    Response,
+    Service,
+    epoch,
+    handle,
+    json_object,
+    message_body,
+    request_id,
+    service,
+)
+
+__all__ = [
+    "DEFAULT_REGION",
+    "SERVICE_NAME",
+    "Dispatcher",
+    "Operation",
+    "Request",
+    "Response",
+    "Service",
+    "epoch",
+    "handle",
+    "json_object",
+    "message_body",
+    "request_id",
+    "service",
+]
