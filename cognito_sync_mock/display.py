@@ -1,12 +1,17 @@
 """How the mock's objects look in a notebook (HTML tables) and in a plain ``repr`` (text).
 
-Kept apart from the domain: each function takes plain rows and returns markup or text.
+Kept apart from the domain, which never imports it: each table function takes plain rows
+and returns markup or text, and the domain objects a user looks at (a ``Backend``, the
+``Dataset`` that ``backend.dataset(...)`` returns) get their tables here, read from them.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
+
+from .backend import Backend
+from .backend.models import Dataset
 
 _MAX_ROWS = 200  # a notebook cell stays readable; the rest is counted, not shown
 _MAX_CELL = 80
@@ -88,3 +93,49 @@ class PushList(TableList):
 
     title = "push notifications"
     columns = ("platform", "device_id", "token", "payload")
+
+
+def _shows_as_table(
+    cls: type, title: Callable[[Any], str], columns: Sequence[str], rows: Callable[[Any], list[list[Any]]]
+) -> None:
+    """Give a domain class a notebook table and a text ``repr``, both read from its objects."""
+
+    def as_html(self: Any) -> str:
+        return html_table(title(self), columns, rows(self))
+
+    def as_text(self: Any) -> str:
+        return text_table(title(self), columns, rows(self))
+
+    cls._repr_html_ = as_html  # type: ignore[attr-defined]
+    cls.__repr__ = as_text  # type: ignore[assignment,method-assign]
+
+
+def _backend_rows(backend: Backend) -> list[list[Any]]:
+    with backend.lock:
+        return [
+            [pool_id, identity_id, d.name, d.sync_count, d.num_records, d.data_storage, d.exists]
+            for pool_id, pool in sorted(backend.pools.items())
+            for identity_id, identity in sorted(pool.identities.items())
+            for d in sorted(identity.datasets.values(), key=lambda d: d.name)
+        ]
+
+
+def _dataset_title(dataset: Dataset) -> str:
+    state = "" if dataset.exists else ", deleted"
+    return f"dataset {dataset.name} of {dataset.identity_id}: sync count {dataset.sync_count}{state}"
+
+
+def _dataset_rows(dataset: Dataset) -> list[list[Any]]:
+    return [
+        [r.key, "(deleted)" if r.value is None else r.value, r.sync_count, r.last_modified_date, r.last_modified_by]
+        for r in sorted(dataset.records.values(), key=lambda r: (r.sync_count, r.key))
+    ]
+
+
+_shows_as_table(
+    Backend,
+    lambda backend: f"backend {backend.account_id} {backend.region}",
+    ("pool", "identity", "dataset", "sync count", "records", "bytes", "exists"),
+    _backend_rows,
+)
+_shows_as_table(Dataset, _dataset_title, ("key", "value", "sync count", "last modified", "by"), _dataset_rows)

@@ -19,7 +19,6 @@ from typing import Any, Callable, Iterable, Mapping, TypeVar
 from .. import forks
 from ..channels import SideChannels
 from ..channels.streams import stream_record
-from ..display import html_table, text_table
 from ..exceptions import (
     AlreadyStreamedError,
     DuplicateRequestError,
@@ -93,7 +92,10 @@ def _locked(method: _F) -> _F:
 
 
 class Backend:
-    """Everything Cognito Sync holds for one (account, region)."""
+    """Everything Cognito Sync holds for one (account, region).
+
+    How it shows in a notebook or a ``repr`` is presentation's: ``display`` gives it its table.
+    """
 
     def __init__(
         self,
@@ -122,25 +124,6 @@ class Backend:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.lock = forks.renewed(self, "lock", threading.RLock)
-
-    # -- how it shows -------------------------------------------------------------------
-
-    _COLUMNS = ("pool", "identity", "dataset", "sync count", "records", "bytes", "exists")
-
-    def _rows(self) -> list[list[Any]]:
-        with self.lock:
-            return [
-                [pool_id, identity_id, d.name, d.sync_count, d.num_records, d.data_storage, d.exists]
-                for pool_id, pool in sorted(self.pools.items())
-                for identity_id, identity in sorted(pool.identities.items())
-                for d in sorted(identity.datasets.values(), key=lambda d: d.name)
-            ]
-
-    def _repr_html_(self) -> str:
-        return html_table(f"backend {self.account_id} {self.region}", self._COLUMNS, self._rows())
-
-    def __repr__(self) -> str:
-        return text_table(f"backend {self.account_id} {self.region}", self._COLUMNS, self._rows())
 
     def dataset(self, pool_id: str, identity_id: str, dataset_name: str) -> Dataset:
         """The stored dataset (live or deleted) for a look at its records; ``NoSuchDataset`` if none."""

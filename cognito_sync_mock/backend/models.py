@@ -11,8 +11,7 @@ import bisect
 import datetime as _dt
 from typing import Any
 
-from ..display import html_table, text_table
-from ..protocol.serialize import FrozenDict
+from ..frozen import FrozenDict
 
 
 def utf8_size(text: str) -> int:
@@ -135,24 +134,6 @@ class Dataset:
         stop = bisect.bisect_left(order, (up_to + 1, ""), start, min(len(order), start + limit))
         records = self.records
         return [records[key] for _, key in order[start:stop]]
-
-    _COLUMNS = ("key", "value", "sync count", "last modified", "by")
-
-    def _rows(self) -> list[list[Any]]:
-        return [
-            [r.key, "(deleted)" if r.value is None else r.value, r.sync_count, r.last_modified_date, r.last_modified_by]
-            for r in sorted(self.records.values(), key=lambda r: (r.sync_count, r.key))
-        ]
-
-    def _title(self) -> str:
-        state = "" if self.exists else ", deleted"
-        return f"dataset {self.name} of {self.identity_id}: sync count {self.sync_count}{state}"
-
-    def _repr_html_(self) -> str:
-        return html_table(self._title(), self._COLUMNS, self._rows())
-
-    def __repr__(self) -> str:
-        return text_table(self._title(), self._COLUMNS, self._rows())
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,8 @@
 """JSON output from the service model's shapes, compiled once per shape.
 
 Each shape gets a function that writes its JSON text directly, so no answer walks the
-model at run time. A ``FrozenDict`` (what a stored record answers as) keeps the text it
-was first written as: records never change once written, so a listing joins cached
+model at run time. A ``FrozenDict`` (``frozen``: what a stored record answers as) keeps the
+text it was first written as: records never change once written, so a listing joins cached
 pieces instead of serializing the same record again and again.
 """
 
@@ -14,27 +14,11 @@ from typing import Any, Callable
 
 from botocore.model import Shape
 
+from ..frozen import FrozenDict as FrozenDict
 from .shapes import PerShape, generated
 
 Writer = Callable[[Any], str]
 string_literal = json.encoder.encode_basestring_ascii  # a str as a JSON string, in ASCII
-
-
-class FrozenDict(dict):  # type: ignore[type-arg]
-    """A read-only dict that remembers its JSON text, so it is written only once.
-
-    ``_json`` holds the shape and the text once written. It has no ``__init__`` of its own,
-    which keeps making one as cheap as making a dict; its maker sets ``_json = None``
-    (an unset one is written too, only a little slower).
-    """
-
-    __slots__ = ("_json",)
-    _json: tuple[Shape, str] | None
-
-    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("this dict is a read-only view of stored state")
-
-    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only
 
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
