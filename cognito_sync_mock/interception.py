@@ -7,7 +7,8 @@ client's event emitter (once per emitter), so our answer wins over any other han
 (moto's included) and then flows through botocore's own checksum, history and parsing.
 Requests of other services pass through untouched. aiobotocore's endpoint, which
 overrides that method with a coroutine, gets the same treatment with an async response.
-Under moto, GetCredentialsForIdentity answers get keys minted for their identity.
+Under moto, GetCredentialsForIdentity answers get keys minted for their identity
+(``integrations.moto.adopt_credentials``).
 
 No credential look-up leaves the machine while a mock is active: botocore's credential
 chain runs without its two network providers (the instance metadata service and the
@@ -37,7 +38,7 @@ from botocore.endpoint import Endpoint
 from botocore.session import Session
 
 from . import forks
-from .integrations import moto as moto_bridge
+from .integrations import moto
 from .protocol import SERVICE_NAME, Request
 from .state import State
 
@@ -157,7 +158,9 @@ def _do_get_response(self: Endpoint, request: Any, operation_model: Any, context
         _answer_first(self._event_emitter, _answer)  # type: ignore[attr-defined]
     result = _original(Endpoint, "_do_get_response")(self, request, operation_model, context)
     if _state is not None and service == "cognito-identity" and operation_model.name == "GetCredentialsForIdentity":
-        _adopt_moto_credentials(_state, request, result)
+        success, _error = result
+        if success is not None:  # (http response, parsed answer)
+            moto.adopt_credentials(_state, to_request(request).access_key, success[1])
     return result
 
 
@@ -206,31 +209,6 @@ def _sigv4_init(self: SigV4Auth, credentials: Any, service_name: str, region_nam
     if credentials is None and _state is not None and service_name == SERVICE_NAME:
         credentials = _DUMMY_CREDENTIALS
     _original(SigV4Auth, "__init__")(self, credentials, service_name, region_name, **kwargs)
-
-
-def _adopt_moto_credentials(state: State, request: AWSPreparedRequest, result: Any) -> None:
-    """Swap moto's shared dummy keys for keys minted for that very identity.
-
-    moto answers GetCredentialsForIdentity with the same keys for every identity; minted
-    keys let this mock tell which identity signed a cognito-sync request.
-    """
-    success, _error = result
-    if success is None:
-        return
-    parsed = success[1]
-    identity_id = parsed.get("IdentityId")
-    credentials = parsed.get("Credentials")
-    if not isinstance(identity_id, str) or not isinstance(credentials, dict):
-        return
-    region = identity_id.split(":")[0]
-    account = state.account_for(to_request(request).access_key)
-    pool_id = moto_bridge.pool_of_identity(account, region, identity_id)
-    if pool_id is None:
-        return
-    minted = state.identity_credentials(pool_id, identity_id, region, account)
-    credentials["AccessKeyId"] = minted["aws_access_key_id"]
-    credentials["SecretKey"] = minted["aws_secret_access_key"]
-    credentials["SessionToken"] = minted["aws_session_token"]
 
 
 # -- patching, each replacement undone only if it is still the one in place ---------------

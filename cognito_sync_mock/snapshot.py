@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from .backend import Backend, Limits
+from .backend import Backend
 from .backend.clock import now
 from .backend.models import Dataset, Identity, Pool, Record
-from .channels import SideChannels
 
 VERSION = 1
 _ID = re.compile(r"[\w-]+:[0-9a-f-]+", re.ASCII)
@@ -161,20 +160,21 @@ class _Reader:
         return moment.astimezone(_dt.timezone.utc)
 
 
-def load(
-    document: Any, account_id: str, strict: bool, limits: Limits, channels: SideChannels
-) -> dict[tuple[str, str], Backend]:
-    """New backends from a full document or the short hand-written form."""
+NewBackend = Callable[[str, str], Backend]  # an empty backend of an account and region
+
+
+def load(document: Any, account_id: str, new_backend: NewBackend) -> dict[tuple[str, str], Backend]:
+    """New backends (made by ``new_backend``) from a full document or the short hand-written form."""
     root = _Reader(document, "")
     data = root.mapping()
     if "version" not in data:
-        return _load_short(root, account_id, strict, limits, channels)
+        return _load_short(root, account_id, new_backend)
     if data["version"] != VERSION:
         raise root.get("version").fail(f"unknown version {data['version']!r}; this mock reads version {VERSION}")
     backends: dict[tuple[str, str], Backend] = {}
     for account, regions in root.get("accounts").items(_ACCOUNT, "account"):
         for region, body in regions.items(_REGION, "region"):
-            backend = Backend(account, region, strict, limits, channels)
+            backend = new_backend(account, region)
             _load_backend(backend, body)
             backends[(account, region)] = backend
     return backends
@@ -256,14 +256,12 @@ def _load_dataset(identity_id: str, name: str, body: _Reader) -> Dataset:
     return dataset
 
 
-def _load_short(
-    root: _Reader, account_id: str, strict: bool, limits: Limits, channels: SideChannels
-) -> dict[tuple[str, str], Backend]:
+def _load_short(root: _Reader, account_id: str, new_backend: NewBackend) -> dict[tuple[str, str], Backend]:
     """Expand ``{region: {pool: {identity: {dataset: {key: value}}}}}`` at sync count 1."""
     moment = now()
     backends: dict[tuple[str, str], Backend] = {}
     for region, pools in root.items(_REGION, "region"):
-        backend = Backend(account_id, region, strict, limits, channels)
+        backend = new_backend(account_id, region)
         for pool_id, identities in pools.items(_ID, "identity pool ID"):
             pool = backend.pools[pool_id] = Pool(pool_id, moment)
             for identity_id, datasets in identities.items(_ID, "identity ID"):

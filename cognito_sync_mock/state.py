@@ -1,7 +1,9 @@
 """What one activation of the mock (and every activation nested in it) shares.
 
 The backends of each (account, region), the record of answered calls, and the
-dispatcher that takes a parsed request to the right backend method.
+dispatcher that takes a parsed request to the right backend method: the engine that
+glues the protocol to the domain, and plugs ``integrations.moto`` into the domain's and
+the channels' hooks.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any, Mapping, NamedTuple
 from . import forks, protocol, snapshot
 from .backend import Backend, Limits
 from .channels import SideChannels
+from .channels.streams import Streams
 from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
+from .integrations import moto
 from .protocol import Request, Response
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -77,7 +81,7 @@ class State:
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: list[Call] = []
-        self.channels = SideChannels()
+        self.channels = SideChannels(streams=Streams(moto.STREAMS))
         self.faults: dict[str, deque[CognitoSyncError]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
         self.account_keys: dict[str, str] = {}
@@ -90,9 +94,12 @@ class State:
             with self.lock:
                 backend = self.backends.get(key)
                 if backend is None:
-                    backend = Backend(key[0], region, self.strict, self.limits, self.channels)
-                    self.backends[key] = backend
+                    backend = self.backends[key] = self.new_backend(*key)
         return backend
+
+    def new_backend(self, account_id: str, region: str) -> Backend:
+        """An empty backend of this state's options, side channels and directory (not kept)."""
+        return Backend(account_id, region, self.strict, self.limits, self.channels, moto.DIRECTORY)
 
     def reset(self) -> None:
         """Forget every backend, call, stream record, push notification and injected fault."""
@@ -122,7 +129,7 @@ class State:
 
     def restore(self, document: Any) -> None:
         """Replace every backend with those of a snapshot (or the short form); all or nothing."""
-        backends = snapshot.load(document, self.account_id, self.strict, self.limits, self.channels)
+        backends = snapshot.load(document, self.account_id, self.new_backend)
         with self.lock:
             self.backends = backends
 

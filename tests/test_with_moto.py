@@ -328,6 +328,22 @@ def test_what_was_adopted_stays_known_after_moto_stops() -> None:
             sync.list_records(**sync_ids(pool, unseen))
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_reads_answer_from_what_moto_knows_and_store_nothing(strict: bool) -> None:
+    with mock_aws(), mock_cognito_sync(strict=strict) as mock:
+        pool, identity_client = new_identity_pool()
+        identity = identity_client.get_id(IdentityPoolId=pool)["IdentityId"]
+        sync = client("cognito-sync")
+        assert [u["IdentityPoolId"] for u in sync.list_identity_pool_usage()["IdentityPoolUsages"]] == [pool]
+        assert sync.describe_identity_pool_usage(IdentityPoolId=pool)["IdentityPoolUsage"]["DataStorage"] == 0
+        assert sync.describe_identity_usage(**sync_ids(pool, identity, None))["IdentityUsage"]["DatasetCount"] == 0
+        assert sync.list_datasets(**sync_ids(pool, identity, None))["Datasets"] == []
+        assert sync.get_cognito_events(IdentityPoolId=pool)["Events"] == {}
+        assert mock.backend().pools == {}  # every read answered; nothing was stored
+        write(sync, pool, identity, {"a": "1"})  # a write makes them known here
+        assert list(mock.backend().pools[pool].identities) == [identity]
+
+
 def test_moto_pools_of_another_account_are_not_known() -> None:
     with mock_aws(), mock_cognito_sync(account_id="111122223333", strict=True):
         pool, identity_client = new_identity_pool()  # in moto's account, 123456789012

@@ -30,9 +30,9 @@ from ..exceptions import (
     ResourceConflictError,
     ResourceNotFoundError,
 )
-from ..integrations import moto as moto_bridge
 from . import events, tokens
 from .clock import now
+from .directory import NOBODY, Directory
 from .events import Write
 from .models import Dataset, Identity, Pool, Record
 
@@ -104,12 +104,14 @@ class Backend:
         strict: bool = False,
         limits: Limits | None = None,
         channels: SideChannels | None = None,
+        directory: Directory = NOBODY,
     ) -> None:
         self.account_id = account_id
         self.region = region
         self.strict = strict
         self.limits = limits or Limits()
         self.channels = channels or SideChannels()
+        self.directory = directory  # who else knows pools and identities (moto's cognito-identity)
         self.lock = forks.renewed(self, "lock", threading.RLock)
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
@@ -183,7 +185,7 @@ class Backend:
         sync_session_token: str | None = None,
     ) -> dict[str, Any]:
         """Records changed after LastSyncCount, a page at a time, with a fresh session token."""
-        self._require(identity_pool_id, identity_id, not_found=False)
+        borrowed = self._require(identity_pool_id, identity_id, not_found=False)
         limit = _page_size(max_results, RECORDS_PAGE)
         last = last_sync_count or 0
         if last < 0:
@@ -211,6 +213,8 @@ class Backend:
             token = self._seal_page(listing, pinned, page[-1].sync_count, page[-1].key)
         records = [record.to_dict() for record in page]
         deleted_at = dataset.deleted_at if dataset else None
+        if borrowed:  # a sync session on an identity only the directory knows: it is known here now
+            self._touch_identity(identity_pool_id, identity_id, moment)
         return {
             "Records": records,
             "NextToken": token,
@@ -411,9 +415,12 @@ class Backend:
     def describe_identity_usage(self, identity_pool_id: str, identity_id: str) -> dict[str, Any]:
         """An identity's dataset count, storage and last change."""
         self._require(identity_pool_id, identity_id, not_found=True)
-        if not self._known(identity_pool_id, identity_id):
+        identity = self._identity(identity_pool_id, identity_id)
+        if identity is None and self._elsewhere(identity_pool_id, identity_id):
+            identity = Identity(identity_pool_id, identity_id, now())  # answered, not stored: a read
+        if identity is None:
             raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
-        return {"IdentityUsage": self.pools[identity_pool_id].identities[identity_id].to_usage()}
+        return {"IdentityUsage": identity.to_usage()}
 
     @_locked
     def describe_identity_pool_usage(self, identity_pool_id: str) -> dict[str, Any]:
@@ -425,9 +432,12 @@ class Backend:
     def list_identity_pool_usage(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
         """Usage of every known pool of this account and region, a page at a time."""
         limit = _page_size(max_results, POOLS_PAGE)
-        for pool_id in moto_bridge.known_identity_pools(self.account_id, self.region):
-            self._known(pool_id)
-        pools = sorted(self.pools.values(), key=lambda p: p.pool_id)
+        known = dict(self.pools)
+        moment = now()
+        for pool_id in self.directory.pools(self.account_id, self.region):
+            if pool_id not in known:
+                known[pool_id] = Pool(pool_id, moment)  # answered, not stored: a read
+        pools = sorted(known.values(), key=lambda p: p.pool_id)
         page, token = self._page(pools, lambda p: p.pool_id, ["ListIdentityPoolUsage"], next_token, limit)
         return {
             "IdentityPoolUsages": [p.to_usage(self.sync_sessions.get(p.pool_id, 0)) for p in page],
@@ -609,10 +619,13 @@ class Backend:
         return pool.identities.get(identity_id) if pool else None
 
     def _known_pool(self, pool_id: str) -> Pool:
-        """The pool, or ResourceNotFoundException when it is not known."""
-        if not self._known(pool_id):
+        """The pool (a fresh one, not stored, when only the directory knows it), or ResourceNotFoundException."""
+        pool = self.pools.get(pool_id)
+        if pool is None and self._elsewhere(pool_id, None):
+            pool = Pool(pool_id, now())
+        if pool is None:
             raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
-        return self.pools[pool_id]
+        return pool
 
     def _live_dataset(self, pool_id: str, identity_id: str, name: str) -> Dataset:
         """The dataset, or ResourceNotFoundException when it does not exist (or was deleted)."""
@@ -623,34 +636,30 @@ class Backend:
             raise ResourceNotFoundError(f"Dataset '{name}' not found.")
         return dataset
 
-    def _require(self, pool_id: str, identity_id: str | None, not_found: bool) -> None:
-        """In strict mode, only known pools and identities exist.
+    def _require(self, pool_id: str, identity_id: str | None, not_found: bool) -> bool:
+        """In strict mode, only known pools and identities exist: known here, or to the directory.
 
         Anything else is ResourceNotFoundException where the operation models it
-        (``not_found``), else NotAuthorizedException.
+        (``not_found``), else NotAuthorizedException. True when only the directory knows
+        them: a write that succeeds then makes them known here (a read stores nothing).
         """
-        if not self.strict or self._known(pool_id, identity_id):
-            return
+        if not self.strict or self._here(pool_id, identity_id):
+            return False
+        if self._elsewhere(pool_id, identity_id):
+            return True
         subject = f"Identity '{identity_id}'" if identity_id and pool_id in self.pools else f"IdentityPool '{pool_id}'"
         if not_found:
             raise ResourceNotFoundError(f"{subject} not found.")
         raise NotAuthorizedError(f"{subject} is not known to this account and region.")
 
-    def _known(self, pool_id: str, identity_id: str | None = None) -> bool:
-        """Whether the pool (and the identity) is known: here, or to moto's cognito-identity.
-
-        What moto knows is adopted, so that it lists and counts like the rest.
-        """
+    def _here(self, pool_id: str, identity_id: str | None) -> bool:
+        """Whether this backend knows the pool (and the identity)."""
         pool = self.pools.get(pool_id)
-        if pool is not None and (identity_id is None or identity_id in pool.identities):
-            return True
-        if not moto_bridge.knows(self.account_id, self.region, pool_id, identity_id):
-            return False
-        if identity_id is None:
-            self._touch_pool(pool_id, now())
-        else:
-            self._touch_identity(pool_id, identity_id, now())
-        return True
+        return pool is not None and (identity_id is None or identity_id in pool.identities)
+
+    def _elsewhere(self, pool_id: str, identity_id: str | None) -> bool:
+        """Whether the directory knows the pool (and the identity in it)."""
+        return self.directory.knows(self.account_id, self.region, pool_id, identity_id)
 
     def _touch_pool(self, pool_id: str, moment: _dt.datetime) -> Pool:
         pool = self.pools.get(pool_id)

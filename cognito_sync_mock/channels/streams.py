@@ -1,8 +1,10 @@
 """Cognito Streams: the stream records the mock publishes, readable through the mock.
 
-Each record is also put on moto's Kinesis stream of the same name, account and region
-when moto's mock is active in this process and holds such a stream. A record too large
-for Kinesis carries a URL to its records instead of the records (``payloadType: S3Url``).
+Each record also goes to a ``StreamSink`` when one is plugged in (``integrations.moto``:
+moto's Kinesis stream of the same name, account and region, when moto's mock is active
+and holds one). A record too large for Kinesis carries a URL to its records instead of
+the records (``payloadType: S3Url``): the sink's, when it can keep the payload, else the
+mock's own.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ import datetime as _dt
 import json
 import threading
 import uuid
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from .. import forks
-from ..backend.models import utf8_size
-from ..integrations.moto import put_kinesis_record, put_stream_payload
 
 KINESIS_MAX_RECORD_BYTES = 1024 * 1024
 """Kinesis PutRecord: the data blob plus the partition key may be at most 1 MiB."""
@@ -39,10 +39,31 @@ def kinesis_data(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
+class StreamSink(Protocol):
+    """Where else stream records go: a real-looking Kinesis and S3 (moto's, by ``integrations.moto``)."""
+
+    def put_record(self, account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
+        """Put one record's JSON on the stream of that name, if the sink holds one."""
+
+    def put_payload(self, account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
+        """Keep a too-large record's payload and answer a URL to it, or None to leave it to the mock."""
+
+
+class NoSink:
+    """The sink of streams with nothing plugged in: records stay with the mock."""
+
+    def put_record(self, account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
+        pass
+
+    def put_payload(self, account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
+        return None
+
+
 class Streams:
     """Every stream record published, in order, across accounts and regions, and their payloads."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: StreamSink | None = None) -> None:
+        self.sink: StreamSink = sink or NoSink()
         self._lock = forks.renewed(self, "_lock", threading.Lock)
         self._published: list[StreamRecord] = []
         self._payload_ids: dict[str, str] = {}  # kinesisSyncRecordsURL -> payload ID
@@ -50,27 +71,28 @@ class Streams:
         self.base_url: str | None = None  # a running server's URL: its own URLs point there
 
     def publish(self, account_id: str, region: str, stream_name: str, data: dict[str, Any]) -> None:
-        """Record one stream record and forward it to moto's Kinesis when it can take it.
+        """Record one stream record and hand it to the sink.
 
         A record whose JSON plus partition key (the identity ID) exceed Kinesis's 1 MiB is
         published in its S3Url form instead.
         """
         body = kinesis_data(data)
-        if len(body) + utf8_size(data["identityId"]) > KINESIS_MAX_RECORD_BYTES:
+        if len(body) + len(data["identityId"].encode("utf-8")) > KINESIS_MAX_RECORD_BYTES:
             data = self._by_url(account_id, region, data)
             body = kinesis_data(data)
         with self._lock:
             self._published.append(StreamRecord(account_id, region, stream_name, data))
-        put_kinesis_record(account_id, region, stream_name, data["identityId"], body)
+        self.sink.put_record(account_id, region, stream_name, data["identityId"], body)
 
     def _by_url(self, account_id: str, region: str, data: dict[str, Any]) -> dict[str, Any]:
         """The S3Url form of a record: its records kept as a payload, a URL in their place.
 
-        The URL is moto's presigned one when moto's mock is active, else the mock's own
-        (under the running server's URL, or the ``.invalid`` host).
+        The URL is the sink's when it keeps the payload (moto's presigned one, when moto's
+        mock is active), else the mock's own (under the running server's URL, or the
+        ``.invalid`` host).
         """
         payload_id, payload = uuid.uuid4().hex, kinesis_data(data["kinesisSyncRecords"])
-        url = put_stream_payload(account_id, region, payload_id, payload)
+        url = self.sink.put_payload(account_id, region, payload_id, payload)
         if url is None:
             url = f"{self.base_url or OFFLINE_BASE_URL}{PAYLOAD_PATH}{payload_id}"
         with self._lock:

@@ -1,4 +1,10 @@
-"""Everything that looks into moto, when moto's mock is active in this process.
+"""Everything that knows moto, plugged into the hooks the domain and the channels offer.
+
+While moto's mock is active in this process: ``DIRECTORY`` (a ``backend.directory.Directory``)
+knows the identity pools and identities of moto's cognito-identity, ``STREAMS`` (a
+``channels.streams.StreamSink``) puts stream records on moto's Kinesis and too-large
+payloads in moto's S3, and ``adopt_credentials`` gives the answer of moto's
+GetCredentialsForIdentity keys of that very identity. ``state`` plugs them in.
 
 moto is never imported here unless the user's code already did: a process without moto
 pays nothing, and a process with moto inactive sees no effect.
@@ -9,7 +15,10 @@ from __future__ import annotations
 import base64
 import functools
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from ..state import State
 
 PAYLOAD_URL_SECONDS = 7 * 24 * 60 * 60  # how long a presigned stream payload URL is valid
 
@@ -51,6 +60,30 @@ def pool_of_identity(account_id: str, region: str, identity_id: str) -> str | No
         if any(item.get("IdentityId") == identity_id for item in entry.get("Identities", [])):
             return pool_id
     return None
+
+
+class _Directory:
+    """moto's cognito-identity as the domain's directory of pools and identities."""
+
+    def knows(self, account_id: str, region: str, pool_id: str, identity_id: str | None) -> bool:
+        return knows(account_id, region, pool_id, identity_id)
+
+    def pools(self, account_id: str, region: str) -> Iterable[str]:
+        return known_identity_pools(account_id, region)
+
+
+class _Streams:
+    """moto's Kinesis and S3 as the streams' sink."""
+
+    def put_record(self, account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
+        put_kinesis_record(account_id, region, stream_name, partition_key, data)
+
+    def put_payload(self, account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
+        return put_stream_payload(account_id, region, payload_id, body)
+
+
+DIRECTORY = _Directory()
+STREAMS = _Streams()
 
 
 def put_kinesis_record(account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
@@ -98,3 +131,25 @@ def _presigner(region: str) -> Any:
     session = botocore.session.get_session()
     key = "cognito-sync-mock"  # dummy keys: moto does not check what signed a presigned URL
     return session.create_client("s3", region_name=region, aws_access_key_id=key, aws_secret_access_key=key)
+
+
+def adopt_credentials(state: State, access_key: str | None, answer: dict[str, Any]) -> None:
+    """Swap the keys of moto's GetCredentialsForIdentity ``answer`` for keys minted for that identity.
+
+    moto answers GetCredentialsForIdentity with the same keys for every identity; minted
+    keys let the mock tell which identity signed a cognito-sync request. ``access_key``
+    signed the request: it tells the account.
+    """
+    identity_id = answer.get("IdentityId")
+    credentials = answer.get("Credentials")
+    if not isinstance(identity_id, str) or not isinstance(credentials, dict):
+        return
+    region = identity_id.split(":")[0]
+    account = state.account_for(access_key)
+    pool_id = pool_of_identity(account, region, identity_id)
+    if pool_id is None:
+        return
+    minted = state.identity_credentials(pool_id, identity_id, region, account)
+    credentials["AccessKeyId"] = minted["aws_access_key_id"]
+    credentials["SecretKey"] = minted["aws_secret_access_key"]
+    credentials["SessionToken"] = minted["aws_session_token"]
