@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import forks
 from .api import StateAPI
+from .backend.operations import READS
 from .exceptions import InvalidParameterError
 from .persist import StateFile
 from .protocol import Request, Response, json_object, message_body, request_id
@@ -41,20 +42,6 @@ DRAIN_BYTES = 64 * 1024 * 1024  # an oversized body up to this is read and dropp
 IDLE_SECONDS = 60.0  # a keep-alive connection idle this long is closed
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,15}")
-# Operations that never change the state: no save (not even the dump that would show nothing changed).
-# ListRecords is not one of them: it counts a sync session.
-READS = frozenset(
-    {
-        "DescribeDataset",
-        "DescribeIdentityPoolUsage",
-        "DescribeIdentityUsage",
-        "GetBulkPublishDetails",
-        "GetCognitoEvents",
-        "GetIdentityPoolConfiguration",
-        "ListDatasets",
-        "ListIdentityPoolUsage",
-    }
-)
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date",
@@ -304,6 +291,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_mock" or path.startswith("/_mock/"):
             return _control(app, self.command, path, query, body)
         response = app.state.handle(Request(self.command, path, query, headers, body))
+        # A read (the table of operations) never changes the state: no save, not even the dump
+        # that would show nothing changed. ListRecords is no read: it counts a sync session.
         if response.operation is not None and response.operation not in READS and app.state_file is not None:
             try:
                 app._changed()  # written only if the state differs from the file (ListRecords counts a session)

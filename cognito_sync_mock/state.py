@@ -20,6 +20,7 @@ from typing import Any, Mapping, NamedTuple
 
 from . import forks, protocol, snapshot
 from .backend import Backend, Limits
+from .backend.operations import OPERATIONS
 from .channels import SideChannels
 from .channels.streams import Streams
 from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
@@ -30,19 +31,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 
-DEVELOPER_ONLY = frozenset(
-    {
-        "BulkPublish",
-        "DescribeIdentityPoolUsage",
-        "GetBulkPublishDetails",
-        "GetCognitoEvents",
-        "GetIdentityPoolConfiguration",
-        "ListIdentityPoolUsage",
-        "SetCognitoEvents",
-        "SetIdentityPoolConfiguration",
-    }
-)
-IDENTITY_ONLY = frozenset({"RegisterDevice", "SubscribeToDataset", "UnsubscribeFromDataset"})
 NOT_VALID_CREDENTIALS = "These credentials are not valid for accessing this resource"
 
 
@@ -141,15 +129,16 @@ class State:
         return response
 
     def authorize(self, operation: str, labels: dict[str, str], request: Request) -> None:
-        """In strict mode, enforce which credentials may call what, before anything else."""
+        """In strict mode, enforce which credentials may call what (the table of operations), before anything else."""
         if not self.strict:
             return
         caller = self.identity_keys.get(request.access_key or "")
+        callers = OPERATIONS[operation].callers
         if caller is None:
-            allowed = operation not in IDENTITY_ONLY
+            allowed = callers != "identity"
         else:
             allowed = (
-                operation not in DEVELOPER_ONLY
+                callers != "developer"
                 and labels.get("IdentityPoolId") == caller.identity_pool_id
                 and labels.get("IdentityId") == caller.identity_id
                 and request.region == caller.region
@@ -162,7 +151,7 @@ class State:
         self._injected_fault(operation)
         backend = self.backend(request.region, self.account_for(request.access_key))
         kwargs = {snake(name): value for name, value in params.items()}
-        if operation == "UpdateRecords":
+        if OPERATIONS[operation].trigger:  # whether it runs depends on who signed
             kwargs["by_identity"] = (request.access_key or "") in self.identity_keys
         result: dict[str, Any] = getattr(backend, snake(operation))(**kwargs)
         return result

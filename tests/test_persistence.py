@@ -41,9 +41,9 @@ from conftest import (
 from test_snapshot import build_rich_state, observe
 
 from cognito_sync_mock import CognitoSyncServer, persist
+from cognito_sync_mock.backend.operations import READS
 from cognito_sync_mock.cli import main as cli_main
 from cognito_sync_mock.persist import StateFile
-from cognito_sync_mock.server import READS
 from cognito_sync_mock.snapshot import SnapshotError
 from cognito_sync_mock.state import State
 

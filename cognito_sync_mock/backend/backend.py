@@ -35,6 +35,7 @@ from .clock import now
 from .directory import NOBODY, Directory
 from .events import Write
 from .models import Dataset, Identity, Pool, Record
+from .operations import OPERATIONS
 
 logger = logging.getLogger("cognito_sync_mock")
 
@@ -67,19 +68,6 @@ class Limits:
         if unknown:
             raise ValueError(f"unknown limit(s) {sorted(unknown)}; known: {sorted(names)}")
         return cls(**dict(overrides or {}))
-
-
-@dataclass(frozen=True)
-class Page:
-    """A listing operation's page size: default, cap."""
-
-    default: int
-    cap: int
-
-
-RECORDS_PAGE = Page(1024, 1024)
-DATASETS_PAGE = Page(20, 64)
-POOLS_PAGE = Page(60, 60)
 
 
 def _locked(method: _F) -> _F:
@@ -185,8 +173,8 @@ class Backend:
         sync_session_token: str | None = None,
     ) -> dict[str, Any]:
         """Records changed after LastSyncCount, a page at a time, with a fresh session token."""
-        borrowed = self._require(identity_pool_id, identity_id, not_found=False)
-        limit = _page_size(max_results, RECORDS_PAGE)
+        borrowed = self._require("ListRecords", identity_pool_id, identity_id)
+        limit = _page_size("ListRecords", max_results)
         last = last_sync_count or 0
         if last < 0:
             raise InvalidParameterError(f"LastSyncCount must not be negative: {last}")
@@ -245,7 +233,7 @@ class Backend:
         credentials: only such a write runs the sync trigger and is signed by the
         identity; a developer's write is signed by the account. Success uses the token up.
         """
-        self._require(identity_pool_id, identity_id, not_found=True)
+        self._require("UpdateRecords", identity_pool_id, identity_id)
         moment = now()  # when the request came: the session's clock and the records' date
         expires = self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         patches = record_patches or []
@@ -369,12 +357,12 @@ class Backend:
     @_locked
     def describe_dataset(self, identity_pool_id: str, identity_id: str, dataset_name: str) -> dict[str, Any]:
         """The dataset's metadata; ResourceNotFoundException when it does not exist."""
-        return {"Dataset": self._live_dataset(identity_pool_id, identity_id, dataset_name).to_dict()}
+        return {"Dataset": self._live_dataset("DescribeDataset", identity_pool_id, identity_id, dataset_name).to_dict()}
 
     @_locked
     def delete_dataset(self, identity_pool_id: str, identity_id: str, dataset_name: str) -> dict[str, Any]:
         """Delete a dataset with its records, subscriptions and merge links; answers it as it was."""
-        dataset = self._live_dataset(identity_pool_id, identity_id, dataset_name)
+        dataset = self._live_dataset("DeleteDataset", identity_pool_id, identity_id, dataset_name)
         before = dataset.to_dict()
         moment = now()
         dataset.delete()
@@ -397,7 +385,7 @@ class Backend:
         max_results: int | None = None,
     ) -> dict[str, Any]:
         """The identity's live datasets by name, a page at a time."""
-        self._require(identity_pool_id, identity_id, not_found=False)
+        self._require("ListDatasets", identity_pool_id, identity_id)
         identity = self._identity(identity_pool_id, identity_id)
         datasets = identity.live() if identity else []
         page, token = self._page(
@@ -405,7 +393,7 @@ class Backend:
             lambda d: d.name,
             ["ListDatasets", identity_pool_id, identity_id],
             next_token,
-            _page_size(max_results, DATASETS_PAGE),
+            _page_size("ListDatasets", max_results),
         )
         return {"Datasets": [d.to_dict() for d in page], "Count": len(page), "NextToken": token}
 
@@ -414,7 +402,7 @@ class Backend:
     @_locked
     def describe_identity_usage(self, identity_pool_id: str, identity_id: str) -> dict[str, Any]:
         """An identity's dataset count, storage and last change."""
-        self._require(identity_pool_id, identity_id, not_found=True)
+        self._require("DescribeIdentityUsage", identity_pool_id, identity_id)
         identity = self._identity(identity_pool_id, identity_id)
         if identity is None and self._elsewhere(identity_pool_id, identity_id):
             identity = Identity(identity_pool_id, identity_id, now())  # answered, not stored: a read
@@ -431,7 +419,7 @@ class Backend:
     @_locked
     def list_identity_pool_usage(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
         """Usage of every known pool of this account and region, a page at a time."""
-        limit = _page_size(max_results, POOLS_PAGE)
+        limit = _page_size("ListIdentityPoolUsage", max_results)
         known = dict(self.pools)
         moment = now()
         for pool_id in self.directory.pools(self.account_id, self.region):
@@ -456,7 +444,7 @@ class Backend:
         cognito_streams: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Replace the given PushSync / CognitoStreams settings; answers the whole configuration."""
-        self._require(identity_pool_id, None, not_found=True)
+        self._require("SetIdentityPoolConfiguration", identity_pool_id, None)
         if (
             cognito_streams
             and cognito_streams.get("StreamingStatus") == "ENABLED"
@@ -473,7 +461,7 @@ class Backend:
     @_locked
     def get_identity_pool_configuration(self, identity_pool_id: str) -> dict[str, Any]:
         """The pool's stored PushSync and CognitoStreams settings."""
-        self._require(identity_pool_id, None, not_found=True)
+        self._require("GetIdentityPoolConfiguration", identity_pool_id, None)
         return self._configuration(identity_pool_id)
 
     def _configuration(self, pool_id: str) -> dict[str, Any]:
@@ -487,7 +475,7 @@ class Backend:
     @_locked
     def set_cognito_events(self, identity_pool_id: str, events: dict[str, str]) -> dict[str, Any]:
         """Set or (with an empty value) remove the pool's SyncTrigger."""
-        self._require(identity_pool_id, None, not_found=True)
+        self._require("SetCognitoEvents", identity_pool_id, None)
         for name in events:
             if name != "SyncTrigger":
                 raise InvalidParameterError(f"Unknown Cognito event type: {name}; the only event type is SyncTrigger")
@@ -502,7 +490,7 @@ class Backend:
     @_locked
     def get_cognito_events(self, identity_pool_id: str) -> dict[str, Any]:
         """The pool's Cognito events map."""
-        self._require(identity_pool_id, None, not_found=True)
+        self._require("GetCognitoEvents", identity_pool_id, None)
         pool = self.pools.get(identity_pool_id)
         return {"Events": dict(pool.events) if pool else {}}
 
@@ -511,7 +499,7 @@ class Backend:
     @_locked
     def bulk_publish(self, identity_pool_id: str) -> dict[str, Any]:
         """Publish every live dataset of the pool to its stream (at once, unless held)."""
-        self._require(identity_pool_id, None, not_found=True)
+        self._require("BulkPublish", identity_pool_id, None)
         pool = self.pools.get(identity_pool_id)
         if pool is None or pool.stream_name is None:
             raise InvalidParameterError(f"Cognito Streams is not enabled for identity pool {identity_pool_id}")
@@ -536,7 +524,7 @@ class Backend:
     @_locked
     def get_bulk_publish_details(self, identity_pool_id: str) -> dict[str, Any]:
         """The status and times of the pool's latest bulk publish."""
-        self._require(identity_pool_id, None, not_found=True)
+        self._require("GetBulkPublishDetails", identity_pool_id, None)
         pool = self.pools.get(identity_pool_id)
         details = pool.bulk_publish.to_dict() if pool else {"BulkPublishStatus": "NOT_STARTED"}
         return {"IdentityPoolId": identity_pool_id, **details}
@@ -570,7 +558,7 @@ class Backend:
     @_locked
     def register_device(self, identity_pool_id: str, identity_id: str, platform: str, token: str) -> dict[str, Any]:
         """Register a device for push sync; the same platform and token get the same ID."""
-        self._require(identity_pool_id, identity_id, not_found=True)
+        self._require("RegisterDevice", identity_pool_id, identity_id)
         self._require_push_sync(identity_pool_id)
         identity = self._touch_identity(identity_pool_id, identity_id, now())
         for device_id, device in identity.devices.items():
@@ -585,12 +573,12 @@ class Backend:
         self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
     ) -> dict[str, Any]:
         """Subscribe a registered device to silent pushes for an existing dataset."""
-        self._require(identity_pool_id, identity_id, not_found=True)
+        self._require("SubscribeToDataset", identity_pool_id, identity_id)
         self._require_push_sync(identity_pool_id)
         identity = self._identity(identity_pool_id, identity_id)
         if identity is None or device_id not in identity.devices:
             raise ResourceNotFoundError(f"Device '{device_id}' is not registered for identity '{identity_id}'.")
-        self._live_dataset(identity_pool_id, identity_id, dataset_name)
+        self._live_dataset("SubscribeToDataset", identity_pool_id, identity_id, dataset_name)
         identity.subscriptions.setdefault(dataset_name, set()).add(device_id)
         return {}
 
@@ -599,7 +587,7 @@ class Backend:
         self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
     ) -> dict[str, Any]:
         """End a device's subscription to a dataset."""
-        self._require(identity_pool_id, identity_id, not_found=True)
+        self._require("UnsubscribeFromDataset", identity_pool_id, identity_id)
         identity = self._identity(identity_pool_id, identity_id)
         devices = identity.subscriptions.get(dataset_name, set()) if identity else set()
         if device_id not in devices:
@@ -627,28 +615,29 @@ class Backend:
             raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
         return pool
 
-    def _live_dataset(self, pool_id: str, identity_id: str, name: str) -> Dataset:
+    def _live_dataset(self, operation: str, pool_id: str, identity_id: str, name: str) -> Dataset:
         """The dataset, or ResourceNotFoundException when it does not exist (or was deleted)."""
-        self._require(pool_id, identity_id, not_found=True)
+        self._require(operation, pool_id, identity_id)
         identity = self._identity(pool_id, identity_id)
         dataset = identity.live_dataset(name) if identity else None
         if dataset is None:
             raise ResourceNotFoundError(f"Dataset '{name}' not found.")
         return dataset
 
-    def _require(self, pool_id: str, identity_id: str | None, not_found: bool) -> bool:
+    def _require(self, operation: str, pool_id: str, identity_id: str | None) -> bool:
         """In strict mode, only known pools and identities exist: known here, or to the directory.
 
-        Anything else is ResourceNotFoundException where the operation models it
-        (``not_found``), else NotAuthorizedException. True when only the directory knows
-        them: a write that succeeds then makes them known here (a read stores nothing).
+        Anything else is ResourceNotFoundException where the operation models it (its
+        ``not_found`` in the table of operations), else NotAuthorizedException. True when
+        only the directory knows them: a write that succeeds then makes them known here
+        (a read stores nothing).
         """
         if not self.strict or self._here(pool_id, identity_id):
             return False
         if self._elsewhere(pool_id, identity_id):
             return True
         subject = f"Identity '{identity_id}'" if identity_id and pool_id in self.pools else f"IdentityPool '{pool_id}'"
-        if not_found:
+        if OPERATIONS[operation].not_found:
             raise ResourceNotFoundError(f"{subject} not found.")
         raise NotAuthorizedError(f"{subject} is not known to this account and region.")
 
@@ -747,12 +736,12 @@ class Backend:
         return page, token
 
 
-def _page_size(max_results: int | None, page: Page) -> int:
-    if max_results is None:
-        return page.default
-    if max_results < 1:
-        raise InvalidParameterError(f"MaxResults must be at least 1, not {max_results}")
-    return min(max_results, page.cap)
+def _page_size(operation: str, max_results: int | None) -> int:
+    """A listing's page size (from the table of operations) for the request's MaxResults."""
+    page = OPERATIONS[operation].page
+    if page is None:
+        raise TypeError(f"{operation} is not a listing")
+    return page.size(max_results)
 
 
 def _check_patches(patches: Iterable[dict[str, Any]]) -> None:
