@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .backend import Backend
-from .backend.events import Handler
+from .channels.triggers import Handler
 from .display import CallList, PushList, StreamRecordList, html_table, text_table
 from .state import Call, State
 
@@ -66,7 +66,7 @@ class StateAPI:
 
     def register_lambda(self, function_arn: str, handler: Handler) -> None:
         """Run ``handler(event, context)`` wherever a SyncTrigger names ``function_arn``."""
-        self.state.channels.lambdas[function_arn] = handler
+        self.state.channels.triggers.register(function_arn, handler)
 
     def stream_records(
         self, stream_name: str | None = None, region: str = "us-east-1", account_id: str | None = None

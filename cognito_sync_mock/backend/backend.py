@@ -1,73 +1,51 @@
-"""The Cognito Sync domain for one account and region.
+"""The Cognito Sync operations for one account and region.
 
 Each operation is a method named after it; it takes the model's members as snake_case
 keyword arguments (timestamps as datetimes), returns the model's output members as a
 dict, and raises the errors of ``exceptions``. One lock makes every operation atomic.
+What the operations lean on lives beside: ``tokens`` (sync sessions), ``paging``,
+``limits``, ``events`` (the sync trigger), the ``directory`` hook, the table of
+``operations``; the mock's own API is ``control``'s, and what goes out to streams,
+pushes and trigger functions is the side channels' (``channels``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import functools
-import itertools
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, fields
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from .. import forks
 from ..channels import SideChannels
-from ..channels.streams import stream_record
 from ..exceptions import (
     AlreadyStreamedError,
     DuplicateRequestError,
     InvalidConfigurationError,
     InvalidParameterError,
-    LimitExceededError,
-    NoSuchDataset,
     NotAuthorizedError,
     ResourceConflictError,
     ResourceNotFoundError,
 )
-from . import events, tokens
+from . import control, events, limits, paging
 from .clock import now
 from .directory import NOBODY, Directory
 from .events import Write
+from .limits import Limits
 from .models import Dataset, Identity, Pool, Record
 from .operations import OPERATIONS
+from .tokens import Sessions
 
 logger = logging.getLogger("cognito_sync_mock")
 
-SESSION_SECONDS = 300
-_SPENT_PRUNE_SIZE = 1024  # spent tokens kept before the expired ones are dropped
-SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
 DEVELOPER_SKIPS_TRIGGER = (
     "SyncTrigger %s is not run: this UpdateRecords is signed with developer credentials, and AWS runs "
     "sync triggers only for Cognito Identity credentials; sign with mock.identity_credentials(...) or "
     "use mock.identity_client(...) to run it"
 )
-_session_ids = itertools.count(1)  # tells apart tokens issued at the same moment for the same dataset
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class Limits:
-    """AWS's default service limits; ``mock_cognito_sync(limits={...})`` overrides any."""
-
-    datasets_per_identity: int = 20
-    records_per_dataset: int = 1024
-    dataset_bytes: int = 1024 * 1024
-    bulk_publish_interval_seconds: int = 24 * 60 * 60
-
-    @classmethod
-    def from_mapping(cls, overrides: Mapping[str, int] | None) -> Limits:
-        """Defaults with ``overrides`` applied; an unknown name is a ValueError."""
-        names = {f.name for f in fields(cls)}
-        unknown = set(overrides or {}) - names
-        if unknown:
-            raise ValueError(f"unknown limit(s) {sorted(unknown)}; known: {sorted(names)}")
-        return cls(**dict(overrides or {}))
 
 
 def _locked(method: _F) -> _F:
@@ -103,8 +81,8 @@ class Backend:
         self.lock = forks.renewed(self, "lock", threading.RLock)
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
-        self.spent_sessions: dict[str, float] = {}  # token -> expiry: used up by a successful UpdateRecords
-        self._prune_spent_at = _SPENT_PRUNE_SIZE
+        self._scope = (account_id, region)  # what its tokens are bound to
+        self.sessions = Sessions(self._scope)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -115,49 +93,36 @@ class Backend:
         self.__dict__.update(state)
         self.lock = forks.renewed(self, "lock", threading.RLock)
 
+    @property
+    def spent_sessions(self) -> dict[str, float]:
+        """The SyncSessionTokens used up by a successful UpdateRecords (token -> expiry), not yet dropped."""
+        return self.sessions.spent
+
+    # -- the mock's own API (``control``) ----------------------------------------------
+
     def dataset(self, pool_id: str, identity_id: str, dataset_name: str) -> Dataset:
         """The stored dataset (live or deleted) for a look at its records; ``NoSuchDataset`` if none."""
-        with self.lock:
-            try:
-                return self.pools[pool_id].identities[identity_id].datasets[dataset_name]
-            except KeyError:
-                raise NoSuchDataset(
-                    f"no dataset {dataset_name!r} of identity {identity_id!r} in identity pool {pool_id!r} "
-                    f"(account {self.account_id}, region {self.region})"
-                ) from None
+        return control.dataset(self, pool_id, identity_id, dataset_name)
 
-    # -- the mock's own API ------------------------------------------------------------
-
-    @_locked
     def register_identity_pool(self, pool_id: str) -> None:
         """Make a pool known (strict mode lets only known pools exist)."""
-        self._touch_pool(pool_id, now())
+        control.register_identity_pool(self, pool_id)
 
-    @_locked
     def register_identity(self, pool_id: str, identity_id: str) -> None:
         """Make an identity (and its pool) known."""
-        self._touch_identity(pool_id, identity_id, now())
+        control.register_identity(self, pool_id, identity_id)
 
-    @_locked
     def merge_identities(self, pool_id: str, into_identity_id: str, from_identity_id: str) -> None:
         """Merge identity B into A: each of B's datasets appears in A as ``<name>.<B>``."""
-        moment = now()
-        source = self._touch_identity(pool_id, from_identity_id, moment)
-        target = self._touch_identity(pool_id, into_identity_id, moment)
-        for dataset in source.live():
-            merged_name = f"{dataset.name}.{from_identity_id}"
-            copy = self._dataset_for_write(target, merged_name, moment)
-            copy.sync_count += 1
-            copy.store(
-                [
-                    Record(r.key, r.value, copy.sync_count, moment, into_identity_id, r.device_last_modified_date)
-                    for r in dataset.records.values()
-                    if r.value is not None
-                ]
-            )
-            links = target.merged.setdefault(dataset.name, [])
-            if merged_name not in links:
-                links.append(merged_name)
+        control.merge_identities(self, pool_id, into_identity_id, from_identity_id)
+
+    def complete_bulk_publish(self, pool_id: str) -> None:
+        """Finish a held bulk publish: publish every dataset and mark it SUCCEEDED now."""
+        control.complete_bulk_publish(self, pool_id)
+
+    def fail_bulk_publish(self, pool_id: str, message: str) -> None:
+        """End a held bulk publish as FAILED with ``message``; nothing is published."""
+        control.fail_bulk_publish(self, pool_id, message)
 
     # -- records -----------------------------------------------------------------------
 
@@ -180,7 +145,7 @@ class Backend:
             raise InvalidParameterError(f"LastSyncCount must not be negative: {last}")
         moment = now()
         if sync_session_token is not None:
-            self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
+            self.sessions.check(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         identity = self._identity(identity_pool_id, identity_id)
         dataset = identity.datasets.get(dataset_name) if identity else None  # live or deleted
         live = dataset if dataset is not None and dataset.exists else None
@@ -192,17 +157,18 @@ class Backend:
         if next_token is None:
             pinned, after = (live.sync_count if live else 0), (last + 1, "")  # no key is empty: sorts first
         else:
-            pinned, key_count, key = self._unseal_page(next_token, listing)
+            pinned, key_count, key = paging.unseal(self._scope, next_token, listing)
             after = (key_count, key)
         page = live.changed_since(after, pinned, limit + 1) if live else []
         token = None
         if len(page) > limit:  # one more than a page: there is a next page
             del page[limit:]
-            token = self._seal_page(listing, pinned, page[-1].sync_count, page[-1].key)
+            token = paging.seal(self._scope, listing, pinned, page[-1].sync_count, page[-1].key)
         records = [record.to_dict() for record in page]
         deleted_at = dataset.deleted_at if dataset else None
         if borrowed:  # a sync session on an identity only the directory knows: it is known here now
             self._touch_identity(identity_pool_id, identity_id, moment)
+        self.sync_sessions[identity_pool_id] = self.sync_sessions.get(identity_pool_id, 0) + 1
         return {
             "Records": records,
             "NextToken": token,
@@ -212,7 +178,7 @@ class Backend:
             "MergedDatasetNames": (identity.merged.get(dataset_name) or None) if identity else None,
             "DatasetExists": live is not None,
             "DatasetDeletedAfterRequestedSyncCount": deleted_at is not None and 0 < last <= deleted_at,
-            "SyncSessionToken": self._issue_session(identity_pool_id, identity_id, dataset_name, moment),
+            "SyncSessionToken": self.sessions.issue(identity_pool_id, identity_id, dataset_name, moment),
         }
 
     @_locked
@@ -235,7 +201,7 @@ class Backend:
         """
         self._require("UpdateRecords", identity_pool_id, identity_id)
         moment = now()  # when the request came: the session's clock and the records' date
-        expires = self._check_session(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
+        expires = self.sessions.check(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         patches = record_patches or []
         _check_patches(patches)
         identity = self._identity(identity_pool_id, identity_id)
@@ -252,14 +218,14 @@ class Backend:
             writes.append(Write(key, value, patch.get("DeviceLastModifiedDate")))
         writes = self._sync_trigger(identity_pool_id, identity_id, dataset_name, stored, writes, by_identity)
         if not writes and live is not None:
-            self._spend_session(sync_session_token, expires, moment)
+            self.sessions.spend(sync_session_token, expires, moment)
             return {"Records": []}  # nothing to write to a dataset that exists: nothing changes
         author = identity_id if by_identity else self.account_id
         existing = identity.datasets.get(dataset_name) if identity else None  # live or deleted
         count = (existing.sync_count if existing else 0) + 1
         records = [Record(w.key, w.value, count, moment, author, w.device_date or moment) for w in writes]
-        self._check_limits(identity, live, dataset_name, records)
-        self._spend_session(sync_session_token, expires, moment)
+        limits.check_write(self.limits, identity, live, dataset_name, records)
+        self.sessions.spend(sync_session_token, expires, moment)
         identity = self._touch_identity(identity_pool_id, identity_id, moment)
         dataset = self._dataset_for_write(identity, dataset_name, moment)
         dataset.last_modified_by = author  # it was written, or made (or remade) here
@@ -287,70 +253,27 @@ class Backend:
         if not by_identity:
             logger.warning(DEVELOPER_SKIPS_TRIGGER, arn)
             return writes
-        handler = self.channels.lambdas.get(arn)
-        if handler is None:
+        if arn not in self.channels.triggers:
             logger.warning("SyncTrigger %s has no handler (mock.register_lambda): the trigger is skipped", arn)
             return writes
         ids = {"region": self.region, "identityPoolId": pool_id, "identityId": identity_id, "datasetName": dataset_name}
-        return events.run(handler, arn, events.build_event(ids, stored, writes), writes)
+        event = events.build_event(ids, stored, writes)
+        output = self.channels.triggers.invoke(arn, event)
+        return events.writes_from_output(event, output, {w.key: w.device_date for w in writes})
 
     def _announce(self, identity: Identity, dataset: Dataset, written: list[Record], device_id: str | None) -> None:
         """After a write: one stream record, and a silent push to every other subscribed device."""
         self._publish(identity.pool_id, dataset, "replace", written)
         devices = identity.subscriptions.get(dataset.name)
-        if not devices:
-            return
-        payload = {
-            "source": "cognito-sync",
-            "identityPoolId": identity.pool_id,
-            "identityId": identity.identity_id,
-            "datasetName": dataset.name,
-            "syncCount": dataset.sync_count,
-        }
-        for device in sorted(devices):
-            if device != device_id:
-                platform, token = identity.devices[device]
-                self.channels.outbox.send(platform, token, device, dict(payload))
+        if devices:
+            others = [(device, *identity.devices[device]) for device in sorted(devices) if device != device_id]
+            self.channels.push(others, identity.pool_id, identity.identity_id, dataset)
 
     def _publish(self, pool_id: str, dataset: Dataset, operation: str, records: list[Record] | None) -> None:
-        pool = self.pools[pool_id]
-        if pool.stream_name is not None:
-            record = stream_record(pool_id, dataset, operation, records)
-            self.channels.streams.publish(self.account_id, self.region, pool.stream_name, record)
-
-    def _check_limits(
-        self,
-        identity: Identity | None,
-        live: Dataset | None,
-        dataset_name: str,
-        records: list[Record],
-    ) -> None:
-        limits = self.limits
-        if live is None:
-            count = identity.dataset_count if identity else 0
-            if count >= limits.datasets_per_identity:
-                raise LimitExceededError(
-                    f"Cannot create dataset {dataset_name}: an identity can have at most "
-                    f"{limits.datasets_per_identity} datasets"
-                )
-        num_records = live.num_records if live else 0
-        storage = live.data_storage if live else 0
-        stored = live.records if live else {}
-        for record in records:
-            old = stored.get(record.key)
-            if old is not None:
-                storage -= old.size
-                num_records -= old.value is not None
-            storage += record.size
-            num_records += record.value is not None
-        if num_records > limits.records_per_dataset:
-            raise LimitExceededError(
-                f"Dataset {dataset_name} would hold {num_records} records; the limit is {limits.records_per_dataset}"
-            )
-        if storage > limits.dataset_bytes:
-            raise LimitExceededError(
-                f"Dataset {dataset_name} would hold {storage} bytes; the limit is {limits.dataset_bytes}"
-            )
+        """A dataset change's stream record, when the pool streams."""
+        stream_name = self.pools[pool_id].stream_name
+        if stream_name is not None:
+            self.channels.stream(self.account_id, self.region, stream_name, pool_id, dataset, operation, records)
 
     # -- datasets ----------------------------------------------------------------------
 
@@ -388,13 +311,9 @@ class Backend:
         self._require("ListDatasets", identity_pool_id, identity_id)
         identity = self._identity(identity_pool_id, identity_id)
         datasets = identity.live() if identity else []
-        page, token = self._page(
-            datasets,
-            lambda d: d.name,
-            ["ListDatasets", identity_pool_id, identity_id],
-            next_token,
-            _page_size("ListDatasets", max_results),
-        )
+        listing = ["ListDatasets", identity_pool_id, identity_id]
+        limit = _page_size("ListDatasets", max_results)
+        page, token = paging.page(datasets, lambda d: d.name, self._scope, listing, next_token, limit)
         return {"Datasets": [d.to_dict() for d in page], "Count": len(page), "NextToken": token}
 
     # -- usage -------------------------------------------------------------------------
@@ -426,7 +345,7 @@ class Backend:
             if pool_id not in known:
                 known[pool_id] = Pool(pool_id, moment)  # answered, not stored: a read
         pools = sorted(known.values(), key=lambda p: p.pool_id)
-        page, token = self._page(pools, lambda p: p.pool_id, ["ListIdentityPoolUsage"], next_token, limit)
+        page, token = paging.page(pools, lambda p: p.pool_id, self._scope, ["ListIdentityPoolUsage"], next_token, limit)
         return {
             "IdentityPoolUsages": [p.to_usage(self.sync_sessions.get(p.pool_id, 0)) for p in page],
             "MaxResults": limit,
@@ -528,23 +447,6 @@ class Backend:
         pool = self.pools.get(identity_pool_id)
         details = pool.bulk_publish.to_dict() if pool else {"BulkPublishStatus": "NOT_STARTED"}
         return {"IdentityPoolId": identity_pool_id, **details}
-
-    @_locked
-    def complete_bulk_publish(self, pool_id: str) -> None:
-        """Finish a held bulk publish: publish every dataset and mark it SUCCEEDED now."""
-        self._finish_bulk_publish(self._bulk_in_progress(pool_id), now())
-
-    @_locked
-    def fail_bulk_publish(self, pool_id: str, message: str) -> None:
-        """End a held bulk publish as FAILED with ``message``; nothing is published."""
-        bulk = self._bulk_in_progress(pool_id).bulk_publish
-        bulk.status, bulk.failure_message = "FAILED", message
-
-    def _bulk_in_progress(self, pool_id: str) -> Pool:
-        pool = self.pools.get(pool_id)
-        if pool is None or pool.bulk_publish.status != "IN_PROGRESS":
-            raise ValueError(f"identity pool {pool_id} has no bulk publish in progress")
-        return pool
 
     def _finish_bulk_publish(self, pool: Pool, moment: _dt.datetime) -> None:
         for identity in pool.identities.values():
@@ -673,67 +575,6 @@ class Backend:
         elif not dataset.exists:
             dataset.recreate(moment)
         return dataset
-
-    def _issue_session(self, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime) -> str:
-        self.sync_sessions[pool_id] = self.sync_sessions.get(pool_id, 0) + 1
-        expires = moment.timestamp() + SESSION_SECONDS
-        return tokens.sign(
-            ["session", self.account_id, self.region, pool_id, identity_id, dataset_name, expires, next(_session_ids)]
-        )
-
-    def _check_session(
-        self, token: str, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime
-    ) -> float:
-        """The token's expiry, if it is a live token of this dataset's sync session."""
-        payload = tokens.unseal(token)
-        expected = ["session", self.account_id, self.region, pool_id, identity_id, dataset_name]
-        if not isinstance(payload, list) or len(payload) != 8 or payload[:6] != expected:
-            raise InvalidParameterError("SyncSessionToken not valid for these inputs")
-        if moment.timestamp() > payload[6]:
-            raise InvalidParameterError("SyncSessionToken expired")
-        if token in self.spent_sessions:
-            raise InvalidParameterError(SESSION_USED)
-        expires: float = payload[6]
-        return expires
-
-    def _spend_session(self, token: str, expires: float, moment: _dt.datetime) -> None:
-        """Use a checked token up; expired ones are dropped now and then, so the table stays small."""
-        spent = self.spent_sessions
-        if len(spent) >= self._prune_spent_at:
-            now_seconds = moment.timestamp()
-            self.spent_sessions = spent = {t: expiry for t, expiry in spent.items() if expiry >= now_seconds}
-            self._prune_spent_at = max(_SPENT_PRUNE_SIZE, 2 * len(spent))
-        spent[token] = expires
-
-    def _seal_page(self, listing: list[Any], *position: Any) -> str:
-        """A NextToken bound to this account, region and listing, carrying a position."""
-        return tokens.sign([self.account_id, self.region, *listing, *position])
-
-    def _unseal_page(self, token: str, listing: list[Any]) -> list[Any]:
-        """The position a NextToken carries, if this mock issued it for this same listing."""
-        payload = tokens.unseal(token)
-        prefix = [self.account_id, self.region, *listing]
-        if not isinstance(payload, list) or payload[: len(prefix)] != prefix:
-            raise InvalidParameterError(f"The NextToken is not valid for this {listing[0]} request")
-        return payload[len(prefix) :]
-
-    def _page(
-        self,
-        items: list[Any],
-        key: Callable[[Any], str],
-        listing: list[Any],
-        next_token: str | None,
-        limit: int,
-    ) -> tuple[list[Any], str | None]:
-        """One page of ``items`` (sorted by ``key``) after the token's position."""
-        start = 0
-        if next_token is not None:
-            (after,) = self._unseal_page(next_token, listing)
-            start = next((i for i, item in enumerate(items) if key(item) > after), len(items))
-        page = items[start : start + limit]
-        more = start + limit < len(items)
-        token = self._seal_page(listing, key(page[-1])) if more else None
-        return page, token
 
 
 def _page_size(operation: str, max_results: int | None) -> int:

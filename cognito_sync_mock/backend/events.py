@@ -1,21 +1,19 @@
-"""Cognito Events: the SyncTrigger, run as a registered Python callable in place of Lambda.
+"""Cognito Events: the SyncTrigger's event, and what its output asks UpdateRecords to store.
 
 The trigger sees every record of the dataset (the patched keys as ``replace`` or
 ``remove``, the rest as ``unmodified``) and returns the same shape; what it returns is
-what UpdateRecords stores.
+what UpdateRecords stores. Calling the function (a registered Python callable in place
+of Lambda) is the side channel's part: ``channels.triggers``.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
-import uuid
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
-from ..exceptions import InvalidLambdaFunctionOutputError, LambdaThrottled, LambdaThrottledError
+from ..exceptions import InvalidLambdaFunctionOutputError
 from .models import Record
 
-Handler = Callable[[dict[str, Any], Any], Any]
 READ_ONLY_FIELDS = ("version", "eventType", "region", "identityPoolId", "identityId", "datasetName")
 _OPS = ("replace", "remove", "unmodified")
 _MAX_KEY, _MAX_VALUE = 1024, 1048575
@@ -27,20 +25,6 @@ class Write(NamedTuple):
     key: str
     value: str | None
     device_date: _dt.datetime | None
-
-
-class LambdaContext:
-    """The few context attributes a Python Lambda handler commonly reads."""
-
-    def __init__(self, function_arn: str) -> None:
-        self.invoked_function_arn = function_arn
-        self.function_name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
-        self.function_version = "$LATEST"
-        self.aws_request_id = str(uuid.uuid4())
-        self.memory_limit_in_mb = 128
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 5000
 
 
 def build_event(
@@ -62,19 +46,6 @@ def build_event(
             "op": "replace" if write.value is not None else "remove",
         }
     return {"version": 2, "eventType": "SyncTrigger", **ids, "datasetRecords": records}
-
-
-def run(handler: Handler, function_arn: str, event: dict[str, Any], writes: list[Write]) -> list[Write]:
-    """Call the handler and turn its output into the writes to store."""
-    try:
-        output = handler(copy.deepcopy(event), LambdaContext(function_arn))
-    except LambdaThrottled as throttled:
-        raise LambdaThrottledError(str(throttled) or f"Lambda function {function_arn} was throttled") from None
-    except Exception as exc:  # whatever the function raises, AWS reports it as bad output
-        raise InvalidLambdaFunctionOutputError(
-            f"Lambda function {function_arn} failed: {type(exc).__name__}: {exc}"
-        ) from None
-    return writes_from_output(event, output, {w.key: w.device_date for w in writes})
 
 
 def _bad(reason: str) -> InvalidLambdaFunctionOutputError:

@@ -1,10 +1,18 @@
-"""Listing a page at a time: a listing's page size, from its MaxResults."""
+"""Listing a page at a time: page sizes, and one page of a sorted listing after a NextToken.
+
+A NextToken is sealed (``tokens``) to the account, region and listing that issued it, and
+carries the position after which the next page starts, so the mock keeps no cursors.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable, Sequence, TypeVar
 
 from ..exceptions import InvalidParameterError
+from . import tokens
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -21,3 +29,35 @@ class Page:
         if max_results < 1:
             raise InvalidParameterError(f"MaxResults must be at least 1, not {max_results}")
         return min(max_results, self.cap)
+
+
+def seal(scope: Sequence[str], listing: Sequence[Any], *position: Any) -> str:
+    """A NextToken bound to a scope (account and region) and a listing, carrying a position."""
+    return tokens.sign([*scope, *listing, *position])
+
+
+def unseal(scope: Sequence[str], token: str, listing: Sequence[Any]) -> list[Any]:
+    """The position a NextToken carries, if this mock issued it for this same scope and listing."""
+    payload = tokens.unseal(token)
+    prefix = [*scope, *listing]
+    if not isinstance(payload, list) or payload[: len(prefix)] != prefix:
+        raise InvalidParameterError(f"The NextToken is not valid for this {listing[0]} request")
+    return payload[len(prefix) :]
+
+
+def page(
+    items: Sequence[T],
+    key: Callable[[T], str],
+    scope: Sequence[str],
+    listing: Sequence[Any],
+    next_token: str | None,
+    limit: int,
+) -> tuple[list[T], str | None]:
+    """One page of ``items`` (sorted by ``key``) after the token's position, and the next token."""
+    start = 0
+    if next_token is not None:
+        (after,) = unseal(scope, next_token, listing)
+        start = next((i for i, item in enumerate(items) if key(item) > after), len(items))
+    found = list(items[start : start + limit])
+    more = start + limit < len(items)
+    return found, seal(scope, listing, key(found[-1])) if more else None

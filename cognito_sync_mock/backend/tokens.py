@@ -1,19 +1,25 @@
-"""Opaque, tamper-evident tokens: sync session tokens and paging tokens.
+"""Opaque, tamper-evident tokens, and the sync sessions they open.
 
 A token is a small JSON payload (a flat list of strings and numbers) and a keyed hash
 of it under a secret made once per process, so a client cannot forge one or move it to
-another listing, and the mock keeps no table of them.
+another listing, and the mock keeps no table of them. ``Sessions`` issues and checks the
+SyncSessionTokens of one account and region and keeps those used up; paging tokens are
+``paging``'s.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as _dt
 import hashlib
 import hmac
+import itertools
 import json
 import secrets
 from typing import Any
+
+from ..exceptions import InvalidParameterError
 
 _SECRET = secrets.token_bytes(32)
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")
@@ -69,3 +75,49 @@ def unseal(token: str) -> Any:
         return json.loads(_unb64(body.decode()))
     except ValueError:  # bad base64 or JSON (binascii.Error and UnicodeError are ValueErrors)
         return None
+
+
+SESSION_SECONDS = 300
+SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
+_SPENT_PRUNE_SIZE = 1024  # spent tokens kept before the expired ones are dropped
+_session_ids = itertools.count(1)  # tells apart tokens issued at the same moment for the same dataset
+
+
+class Sessions:
+    """The sync sessions of one account and region: tokens issued, checked and used up.
+
+    A token names its dataset and its expiry; a successful UpdateRecords uses it up
+    (``spent``, token -> expiry), and expired ones are dropped now and then.
+    """
+
+    def __init__(self, scope: tuple[str, str]) -> None:
+        self.scope = scope  # (account ID, region): what its tokens are bound to
+        self.spent: dict[str, float] = {}
+        self._prune_at = _SPENT_PRUNE_SIZE
+
+    def issue(self, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime) -> str:
+        """A fresh token for a session on this dataset, valid for SESSION_SECONDS from ``moment``."""
+        expires = moment.timestamp() + SESSION_SECONDS
+        return sign(["session", *self.scope, pool_id, identity_id, dataset_name, expires, next(_session_ids)])
+
+    def check(self, token: str, pool_id: str, identity_id: str, dataset_name: str, moment: _dt.datetime) -> float:
+        """The token's expiry, if it is a live token of this dataset's sync session."""
+        payload = unseal(token)
+        expected = ["session", *self.scope, pool_id, identity_id, dataset_name]
+        if not isinstance(payload, list) or len(payload) != 8 or payload[:6] != expected:
+            raise InvalidParameterError("SyncSessionToken not valid for these inputs")
+        if moment.timestamp() > payload[6]:
+            raise InvalidParameterError("SyncSessionToken expired")
+        if token in self.spent:
+            raise InvalidParameterError(SESSION_USED)
+        expires: float = payload[6]
+        return expires
+
+    def spend(self, token: str, expires: float, moment: _dt.datetime) -> None:
+        """Use a checked token up; expired ones are dropped now and then, so the table stays small."""
+        spent = self.spent
+        if len(spent) >= self._prune_at:
+            now_seconds = moment.timestamp()
+            self.spent = spent = {t: expiry for t, expiry in spent.items() if expiry >= now_seconds}
+            self._prune_at = max(_SPENT_PRUNE_SIZE, 2 * len(spent))
+        spent[token] = expires

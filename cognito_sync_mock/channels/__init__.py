@@ -1,24 +1,55 @@
-"""The side channels a backend reaches out to, shared by every backend of one mock state."""
+"""The side channels a backend reaches out to, shared by every backend of one mock state.
+
+Streams, push notifications and sync-trigger callables, each readable through the mock
+object. The backend calls them through the few methods of ``SideChannels``: it says what
+changed and to whom it goes; the channels build and send the records and the pushes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Iterable
 
-from ..backend.events import Handler
 from .push import Outbox
-from .streams import Streams
+from .streams import Streams, stream_record
+from .triggers import Triggers
 
 
 @dataclass
 class SideChannels:
     """Sync-trigger callables, stream records, push notifications and bulk-publish holding."""
 
-    lambdas: dict[str, Handler] = field(default_factory=dict)
+    triggers: Triggers = field(default_factory=Triggers)
     streams: Streams = field(default_factory=Streams)
     outbox: Outbox = field(default_factory=Outbox)
     hold_bulk_publishes: bool = False
 
+    def stream(
+        self,
+        account_id: str,
+        region: str,
+        stream_name: str,
+        pool_id: str,
+        dataset: Any,
+        operation: str,
+        records: list[Any] | None,
+    ) -> None:
+        """Publish the Cognito Streams record of one dataset change (see ``streams.stream_record``)."""
+        self.streams.publish(account_id, region, stream_name, stream_record(pool_id, dataset, operation, records))
+
+    def push(self, devices: Iterable[tuple[str, str, str]], pool_id: str, identity_id: str, dataset: Any) -> None:
+        """A silent push telling the dataset's new sync count to each (device ID, platform, token)."""
+        payload = {
+            "source": "cognito-sync",
+            "identityPoolId": pool_id,
+            "identityId": identity_id,
+            "datasetName": dataset.name,
+            "syncCount": dataset.sync_count,
+        }
+        for device_id, platform, token in devices:
+            self.outbox.send(platform, token, device_id, dict(payload))
+
     def clear(self) -> None:
-        """Forget what was sent (registered lambdas stay: they are set-up, not state)."""
+        """Forget what was sent (registered trigger handlers stay: they are set-up, not state)."""
         self.streams.clear()
         self.outbox.clear()
