@@ -5,28 +5,73 @@ dates, tombstones, deletion markers), configuration, events, devices, subscripti
 bulk-publish status and sync-session counts. ``load`` checks a document completely and
 builds new backends from it; nothing is replaced until all of it is known to be good.
 A short hand-written form, ``{region: {pool: {identity: {dataset: {key: value}}}}}``,
-expands to records at sync count 1.
+expands to records at sync count 1. What the service model constrains (IDs, dataset
+names, record keys and values, bulk-publish states) is checked against its shapes, read
+once through the protocol layer when a document first needs them.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Union
 
+from botocore.model import Shape
+
+from . import protocol
 from .backend import Backend
 from .backend.clock import now
-from .backend.models import Dataset, Identity, Pool, Record
+from .backend.models import EVENT_TYPES, Dataset, Identity, Pool, Record
+from .protocol.validation import validate
 
 VERSION = 1
-_ID = re.compile(r"[\w-]+:[0-9a-f-]+", re.ASCII)
-_DATASET = re.compile(r"[a-zA-Z0-9_.:-]+", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 _ACCOUNT = re.compile(r"\d{12}")
 
 
 class SnapshotError(ValueError):
     """A state document that is not valid; the message names the place."""
+
+
+def _member(structure: str, member: str) -> Shape:
+    """The service model's shape of a structure's member."""
+    return protocol.service().member(structure, member)
+
+
+def _pool_id() -> Shape:
+    return _member("IdentityPoolUsage", "IdentityPoolId")
+
+
+def _identity_id() -> Shape:
+    return _member("IdentityUsage", "IdentityId")
+
+
+def _dataset_name() -> Shape:
+    return _member("Dataset", "DatasetName")
+
+
+def _record(member: str) -> Shape:
+    return _member("Record", member)
+
+
+_CONSTRAINT = "failed to satisfy constraint: "
+
+
+def _fault(shape: Shape, value: Any) -> str | None:
+    """None when ``value`` keeps to the model's ``shape``; else the lengths it breaks ("" if only its form)."""
+    errors: list[str] = []
+    validate(shape, value, errors)
+    if not errors:
+        return None
+    return "; ".join(e.partition(_CONSTRAINT)[2] for e in errors if "Member must have length" in e)
+
+
+def _shown(text: str) -> str:
+    """A name as a message quotes it: a long one cut, with its length."""
+    return repr(text) if len(text) <= 64 else f"{text[:64]!r}... ({len(text)} characters)"
+
+
+Rule = Union[re.Pattern[str], Shape]  # what a key must match: a pattern, or a shape of the model
 
 
 # -- dump ---------------------------------------------------------------------------------
@@ -118,11 +163,16 @@ class _Reader:
             raise self.fail(f"must be an object, not {type(self.value).__name__}")
         return self.value
 
-    def items(self, key_pattern: re.Pattern[str] | None = None, what: str = "key") -> list[tuple[str, _Reader]]:
+    def items(self, rule: Rule | None = None, what: str = "key") -> list[tuple[str, _Reader]]:
         out = []
         for key, value in self.mapping().items():
-            if not isinstance(key, str) or (key_pattern is not None and not key_pattern.fullmatch(key)):
+            if not isinstance(key, str):
                 raise self.fail(f"{what} {key!r} is not valid")
+            if isinstance(rule, re.Pattern) and not rule.fullmatch(key):
+                raise self.fail(f"{what} {key!r} is not valid")
+            fault = _fault(rule, key) if isinstance(rule, Shape) else None
+            if fault is not None:
+                raise self.fail(f"{what} {_shown(key)} is not valid" + (f": {fault}" if fault else ""))
             out.append((key, _Reader(value, f"{self.path}.{key}" if self.path else key)))
         return out
 
@@ -140,6 +190,14 @@ class _Reader:
         if not isinstance(self.value, kind) or (kind is int and isinstance(self.value, bool)):
             raise self.fail(f"must be {name}")
         return self.value
+
+    def text(self, shape: Shape, name: str, optional: bool = False) -> Any:
+        """A string (or, if ``optional``, None) that keeps to the model's ``shape``."""
+        value = self.typed(str, name, optional)
+        fault = None if value is None else _fault(shape, value)
+        if fault is not None:
+            raise self.fail(f"{_shown(value)} is not valid" + (f": {fault}" if fault else ""))
+        return value
 
     def count(self) -> int:
         value: int = self.typed(int, "a whole number")
@@ -181,9 +239,9 @@ def load(document: Any, account_id: str, new_backend: NewBackend) -> dict[tuple[
 
 
 def _load_backend(backend: Backend, body: _Reader) -> None:
-    for pool_id, count in body.get("syncSessions", {}).items(_ID, "identity pool ID"):
+    for pool_id, count in body.get("syncSessions", {}).items(_pool_id(), "identity pool ID"):
         backend.sync_sessions[pool_id] = count.count()
-    for pool_id, pool_body in body.get("pools", {}).items(_ID, "identity pool ID"):
+    for pool_id, pool_body in body.get("pools", {}).items(_pool_id(), "identity pool ID"):
         backend.pools[pool_id] = _load_pool(pool_id, pool_body)
 
 
@@ -192,35 +250,35 @@ def _load_pool(pool_id: str, body: _Reader) -> Pool:
     pool.push_sync = body.get("pushSync", None).typed(dict, "an object", optional=True)
     pool.cognito_streams = body.get("cognitoStreams", None).typed(dict, "an object", optional=True)
     for name, arn in body.get("events", {}).items():
-        if name != "SyncTrigger":
+        if name not in EVENT_TYPES:
             raise body.get("events").fail(f"unknown event type {name!r}")
         pool.events[name] = arn.typed(str, "a Lambda function ARN")
     bulk_body = body.get("bulkPublish", {"status": "NOT_STARTED"})
     bulk = pool.bulk_publish
     status = bulk_body.get("status").typed(str, "a string")
-    if status not in ("NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"):
+    if status not in _member("GetBulkPublishDetailsResponse", "BulkPublishStatus").metadata["enum"]:
         raise bulk_body.get("status").fail(f"unknown bulk publish status {status!r}")
     bulk.status = status
     bulk.start_time = bulk_body.get("startTime", None).date(optional=True)
     bulk.complete_time = bulk_body.get("completeTime", None).date(optional=True)
     bulk.failure_message = bulk_body.get("failureMessage", None).typed(str, "a string", optional=True)
-    for identity_id, identity_body in body.get("identities", {}).items(_ID, "identity ID"):
+    for identity_id, identity_body in body.get("identities", {}).items(_identity_id(), "identity ID"):
         pool.identities[identity_id] = _load_identity(pool_id, identity_id, identity_body)
     return pool
 
 
 def _load_identity(pool_id: str, identity_id: str, body: _Reader) -> Identity:
     identity = Identity(pool_id, identity_id, body.get("lastModifiedDate").date())  # type: ignore[arg-type]
-    for name, dataset_body in body.get("datasets", {}).items(_DATASET, "dataset name"):
+    for name, dataset_body in body.get("datasets", {}).items(_dataset_name(), "dataset name"):
         identity.datasets[name] = _load_dataset(identity_id, name, dataset_body)
-    for name, names in body.get("merged", {}).items(_DATASET, "dataset name"):
+    for name, names in body.get("merged", {}).items(_dataset_name(), "dataset name"):
         identity.merged[name] = [str(n) for n in names.typed(list, "a list")]
     for device_id, device in body.get("devices", {}).items():
         identity.devices[device_id] = (
             device.get("platform").typed(str, "a string"),
             device.get("token").typed(str, "a string"),
         )
-    for name, devices in body.get("subscriptions", {}).items(_DATASET, "dataset name"):
+    for name, devices in body.get("subscriptions", {}).items(_dataset_name(), "dataset name"):
         listed = devices.typed(list, "a list")
         unknown = [d for d in listed if d not in identity.devices]
         if unknown:
@@ -239,12 +297,10 @@ def _load_dataset(identity_id: str, name: str, body: _Reader) -> Dataset:
     dataset.deleted_at = None if deleted_at.value is None else deleted_at.count()
     if dataset.deleted_at is not None and dataset.deleted_at > dataset.sync_count:
         raise deleted_at.fail(f"exceeds the dataset's syncCount {dataset.sync_count}")
-    for key, record_body in body.get("records", {}).items():
-        if not 1 <= len(key) <= 1024:
-            raise record_body.fail("a record key is 1 to 1024 characters")
+    for key, record_body in body.get("records", {}).items(_record("Key"), "record key"):
         if not dataset.exists:
             raise record_body.fail("a deleted dataset holds no records")
-        value = record_body.get("value", None).typed(str, "a string or null", optional=True)
+        value = record_body.get("value", None).text(_record("Value"), "a string or null", optional=True)
         count_reader = record_body.get("syncCount")
         count = count_reader.count()
         if count > dataset.sync_count:
@@ -262,16 +318,14 @@ def _load_short(root: _Reader, account_id: str, new_backend: NewBackend) -> dict
     backends: dict[tuple[str, str], Backend] = {}
     for region, pools in root.items(_REGION, "region"):
         backend = new_backend(account_id, region)
-        for pool_id, identities in pools.items(_ID, "identity pool ID"):
+        for pool_id, identities in pools.items(_pool_id(), "identity pool ID"):
             pool = backend.pools[pool_id] = Pool(pool_id, moment)
-            for identity_id, datasets in identities.items(_ID, "identity ID"):
+            for identity_id, datasets in identities.items(_identity_id(), "identity ID"):
                 identity = pool.identities[identity_id] = Identity(pool_id, identity_id, moment)
-                for name, records in datasets.items(_DATASET, "dataset name"):
+                for name, records in datasets.items(_dataset_name(), "dataset name"):
                     dataset = identity.datasets[name] = Dataset(identity_id, name, moment, sync_count=1)
-                    for key, value in records.items():
-                        if not 1 <= len(key) <= 1024:
-                            raise value.fail("a record key is 1 to 1024 characters")
-                        text = value.typed(str, "a string value")
+                    for key, value in records.items(_record("Key"), "record key"):
+                        text = value.text(_record("Value"), "a string value")
                         dataset.store([Record(key, text, 1, moment, identity_id, moment)])
         backends[(account_id, region)] = backend
     return backends

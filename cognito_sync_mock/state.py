@@ -20,6 +20,7 @@ from typing import Any, Mapping, NamedTuple
 
 from . import forks, protocol, snapshot
 from .backend import Backend, Limits
+from .backend.events import RecordBounds
 from .backend.operations import OPERATIONS
 from .channels import SideChannels
 from .channels.streams import Streams
@@ -29,8 +30,6 @@ from .protocol import Request, Response
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
-
-
 NOT_VALID_CREDENTIALS = "These credentials are not valid for accessing this resource"
 
 
@@ -55,6 +54,13 @@ class Call(NamedTuple):
 def snake(name: str) -> str:
     """``IdentityPoolId`` -> ``identity_pool_id``: model names as Python names."""
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+@cache
+def record_bounds() -> RecordBounds:
+    """A record's key and value lengths, from the service model's Record shape (read at first use)."""
+    key, value = (protocol.service().member("Record", name).metadata for name in ("Key", "Value"))
+    return RecordBounds(key["min"], key["max"], value["max"])
 
 
 class State:
@@ -87,7 +93,7 @@ class State:
 
     def new_backend(self, account_id: str, region: str) -> Backend:
         """An empty backend of this state's options, side channels and directory (not kept)."""
-        return Backend(account_id, region, self.strict, self.limits, self.channels, moto.DIRECTORY)
+        return Backend(account_id, region, self.strict, self.limits, self.channels, moto.DIRECTORY, record_bounds)
 
     def reset(self) -> None:
         """Forget every backend, call, stream record, push notification and injected fault."""

@@ -277,6 +277,44 @@ def test_a_bad_document_is_refused_with_its_place_and_nothing_changes(
     assert cognito_sync.snapshot() == before
 
 
+def test_a_seeded_dataset_name_longer_than_the_model_allows_is_refused_with_its_place_and_limit() -> None:
+    name = "d" * 200  # the model's DatasetName is at most 128 characters
+    with pytest.raises(SnapshotError) as refused:
+        mock_cognito_sync(state={"us-east-1": {POOL: {IDENTITY: {name: {"k": "v"}}}}})
+    assert str(refused.value) == (
+        f"us-east-1.{POOL}.{IDENTITY}: dataset name {name[:64]!r}... (200 characters) is not valid: "
+        "Member must have length less than or equal to 128"
+    )
+    mock_cognito_sync(state={"us-east-1": {POOL: {IDENTITY: {"d" * 128: {"k": "v"}}}}})  # the longest allowed
+
+
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        (
+            {"k" * 1025: "v"},
+            f"us-east-1.{POOL}.{IDENTITY}.game: record key {'k' * 64!r}... (1025 characters) is not valid: "
+            "Member must have length less than or equal to 1024",
+        ),
+        (
+            {"": "v"},
+            f"us-east-1.{POOL}.{IDENTITY}.game: record key '' is not valid: "
+            "Member must have length greater than or equal to 1",
+        ),
+        (
+            {"k": "v" * 1048576},
+            f"us-east-1.{POOL}.{IDENTITY}.game.k: {'v' * 64!r}... (1048576 characters) is not valid: "
+            "Member must have length less than or equal to 1048575",
+        ),
+    ],
+    ids=["long-key", "empty-key", "long-value"],
+)
+def test_seeded_records_keep_to_the_models_lengths(records: dict[str, str], message: str) -> None:
+    with pytest.raises(SnapshotError) as refused:
+        mock_cognito_sync(state={"us-east-1": {POOL: {IDENTITY: {"game": records}}}})
+    assert str(refused.value) == message
+
+
 def test_a_seed_file_that_is_not_json_is_refused_at_construction(tmp_path: Path) -> None:
     path = tmp_path / "seed.json"
     path.write_text("{not json")

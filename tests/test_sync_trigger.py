@@ -294,6 +294,37 @@ def test_an_output_of_another_shape_fails_and_stores_nothing(
     assert_nothing_stored(seeded)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("", "v", "the record '' is not a key with a record map"),
+        ("k" * 1025, "v", f"the record {'k' * 1025!r} is not a key with a record map"),
+        ("k", "v" * 1048576, "the record 'k' needs op replace, remove or unmodified and a string newValue"),
+    ],
+    ids=["empty-key", "key-over-the-model's-1024", "value-over-the-model's-1048575"],
+)
+def test_an_output_record_beyond_the_models_lengths_fails_and_stores_nothing(
+    cognito_sync: Any, seeded: Any, key: str, value: str, reason: str
+) -> None:
+    def change(event: dict[str, Any]) -> dict[str, Any]:
+        event["datasetRecords"][key] = {"newValue": value, "op": "replace"}
+        return event
+
+    install(cognito_sync, seeded, change)
+    with raises_error("InvalidLambdaFunctionOutputException", 400, INVALID_OUTPUT + reason):
+        update(seeded, [replace("a", "10", 1)])
+    assert_nothing_stored(seeded)
+
+
+def test_an_output_key_of_the_models_longest_length_is_stored(cognito_sync: Any, seeded: Any) -> None:
+    def change(event: dict[str, Any]) -> dict[str, Any]:
+        event["datasetRecords"]["k" * 1024] = {"newValue": "v", "op": "replace"}
+        return event
+
+    install(cognito_sync, seeded, change)
+    assert "k" * 1024 in written(update(seeded, [replace("a", "10", 1)]))
+
+
 def test_lambda_throttled_is_lambda_throttled_exception_429(cognito_sync: Any, seeded: Any) -> None:
     def change(event: dict[str, Any]) -> dict[str, Any]:
         raise LambdaThrottled("Rate exceeded")

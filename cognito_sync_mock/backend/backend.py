@@ -32,9 +32,9 @@ from ..exceptions import (
 from . import control, events, limits, paging
 from .clock import now
 from .directory import NOBODY, Directory
-from .events import Write
+from .events import RecordBounds, Write
 from .limits import Limits
-from .models import Dataset, Identity, Pool, Record
+from .models import EVENT_TYPES, Dataset, Identity, Pool, Record
 from .operations import OPERATIONS
 from .tokens import Sessions
 
@@ -71,6 +71,7 @@ class Backend:
         limits: Limits | None = None,
         channels: SideChannels | None = None,
         directory: Directory = NOBODY,
+        record_bounds: Callable[[], RecordBounds] | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -78,6 +79,9 @@ class Backend:
         self.limits = limits or Limits()
         self.channels = channels or SideChannels()
         self.directory = directory  # who else knows pools and identities (moto's cognito-identity)
+        # The model's record lengths, asked for when a trigger's output is read (the engine's: the
+        # domain cannot read the model); without them, only the domain's own rules apply.
+        self.record_bounds = record_bounds
         self.lock = forks.renewed(self, "lock", threading.RLock)
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
@@ -259,7 +263,8 @@ class Backend:
         ids = {"region": self.region, "identityPoolId": pool_id, "identityId": identity_id, "datasetName": dataset_name}
         event = events.build_event(ids, stored, writes)
         output = self.channels.triggers.invoke(arn, event)
-        return events.writes_from_output(event, output, {w.key: w.device_date for w in writes})
+        bounds = self.record_bounds() if self.record_bounds is not None else None
+        return events.writes_from_output(event, output, {w.key: w.device_date for w in writes}, bounds)
 
     def _announce(self, identity: Identity, dataset: Dataset, written: list[Record], device_id: str | None) -> None:
         """After a write: one stream record, and a silent push to every other subscribed device."""
@@ -396,7 +401,7 @@ class Backend:
         """Set or (with an empty value) remove the pool's SyncTrigger."""
         self._require("SetCognitoEvents", identity_pool_id, None)
         for name in events:
-            if name != "SyncTrigger":
+            if name not in EVENT_TYPES:
                 raise InvalidParameterError(f"Unknown Cognito event type: {name}; the only event type is SyncTrigger")
         pool = self._touch_pool(identity_pool_id, now())
         for name, arn in events.items():

@@ -16,7 +16,6 @@ from .models import Record
 
 READ_ONLY_FIELDS = ("version", "eventType", "region", "identityPoolId", "identityId", "datasetName")
 _OPS = ("replace", "remove", "unmodified")
-_MAX_KEY, _MAX_VALUE = 1024, 1048575
 
 
 class Write(NamedTuple):
@@ -25,6 +24,14 @@ class Write(NamedTuple):
     key: str
     value: str | None
     device_date: _dt.datetime | None
+
+
+class RecordBounds(NamedTuple):
+    """The lengths the service model allows a record's key and value (the engine reads them from it)."""
+
+    key_min: int
+    key_max: int
+    value_max: int
 
 
 def build_event(
@@ -53,9 +60,15 @@ def _bad(reason: str) -> InvalidLambdaFunctionOutputError:
 
 
 def writes_from_output(
-    event: dict[str, Any], output: Any, device_dates: Mapping[str, _dt.datetime | None]
+    event: dict[str, Any],
+    output: Any,
+    device_dates: Mapping[str, _dt.datetime | None],
+    bounds: RecordBounds | None,
 ) -> list[Write]:
-    """What the trigger's output asks to store; any departure from the event's shape fails."""
+    """What the trigger's output asks to store; any departure from the event's shape fails.
+
+    With ``bounds``, keys and values must also keep to the record lengths the model allows.
+    """
     if not isinstance(output, dict) or not isinstance(output.get("datasetRecords"), dict):
         raise _bad("it must be the event with its datasetRecords map")
     for name in READ_ONLY_FIELDS:
@@ -64,10 +77,10 @@ def writes_from_output(
     incoming = event["datasetRecords"]
     writes = []
     for key, record in output["datasetRecords"].items():
-        if not isinstance(key, str) or not 1 <= len(key) <= _MAX_KEY or not isinstance(record, dict):
+        if not isinstance(key, str) or not isinstance(record, dict) or not _fits(key, bounds, key=True):
             raise _bad(f"the record {key!r} is not a key with a record map")
         op, value = record.get("op"), record.get("newValue")
-        if op not in _OPS or (value is not None and not isinstance(value, str)) or len(value or "") > _MAX_VALUE:
+        if op not in _OPS or not (value is None or (isinstance(value, str) and _fits(value, bounds, key=False))):
             raise _bad(f"the record {key!r} needs op replace, remove or unmodified and a string newValue")
         original = incoming.get(key)
         if original is not None and "oldValue" in record and record["oldValue"] != original["oldValue"]:
@@ -79,3 +92,11 @@ def writes_from_output(
             continue
         writes.append(Write(key, stored, device_dates.get(key)))
     return writes
+
+
+def _fits(text: str, bounds: RecordBounds | None, key: bool) -> bool:
+    """Whether a key or a value keeps to the model's lengths; without them, a key must not be empty."""
+    if bounds is None:
+        return bool(text) or not key  # the record order puts "" before every key: none may be empty
+    low, high = (bounds.key_min, bounds.key_max) if key else (0, bounds.value_max)
+    return low <= len(text) <= high

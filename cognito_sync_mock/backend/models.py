@@ -186,6 +186,10 @@ class Identity:
         }
 
 
+EVENT_TYPES = ("SyncTrigger",)
+"""The Cognito events a pool may set (the model leaves the names open; AWS has this one)."""
+
+
 class BulkPublish:
     """The state of a pool's latest bulk publish."""
 
@@ -213,7 +217,7 @@ class Pool:
         self.identities: dict[str, Identity] = {}
         self.push_sync: dict[str, Any] | None = None
         self.cognito_streams: dict[str, Any] | None = None
-        self.events: dict[str, str] = {}
+        self.events: dict[str, str] = {}  # event type (EVENT_TYPES) -> Lambda function ARN
         self.bulk_publish = BulkPublish()
 
     @property

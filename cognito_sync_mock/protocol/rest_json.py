@@ -106,6 +106,18 @@ class Service:
         for op in self.operations.values():
             self.routes.setdefault((op.method, len(op.segments)), []).append(op)
         self.statuses = {shape.name: shape.metadata["error"]["httpStatusCode"] for shape in model.error_shapes}
+        self._members: dict[tuple[str, str], Shape] = {}
+
+    def member(self, structure: str, name: str) -> Shape:
+        """The shape of a structure's member (``member("Record", "Key")``), one object per member.
+
+        One object, so that what is made once per shape (validators, writers) is made once.
+        """
+        shape = self._members.get((structure, name))
+        if shape is None:
+            found: Shape = self.model.shape_for(structure).members[name]  # type: ignore[attr-defined]
+            shape = self._members[(structure, name)] = found
+        return shape
 
     def route(self, method: str, path: str) -> tuple[Operation, list[str]] | None:
         """The operation and its decoded label values, or None when no route matches."""
