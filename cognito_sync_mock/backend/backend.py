@@ -4,7 +4,7 @@ Each operation is a method named after it; it takes the model's members as snake
 keyword arguments (timestamps as datetimes), returns the model's output members as a
 dict, and raises the errors of ``exceptions``. One lock makes every operation atomic.
 What the operations lean on lives beside: ``tokens`` (sync sessions), ``paging``,
-``limits``, ``events`` (the sync trigger), the ``directory`` hook, the table of
+``limits``, ``events`` (the sync trigger), ``existence`` (and its directory hook), the table of
 ``operations``; the mock's own API is ``control``'s, and what goes out to streams,
 pushes and trigger functions is the side channels' (``channels``).
 """
@@ -25,14 +25,13 @@ from ..exceptions import (
     DuplicateRequestError,
     InvalidConfigurationError,
     InvalidParameterError,
-    NotAuthorizedError,
     ResourceConflictError,
     ResourceNotFoundError,
 )
-from . import control, events, limits, paging
+from . import control, events, existence, limits, paging
 from .clock import now
-from .directory import NOBODY, Directory
 from .events import RecordBounds, Write
+from .existence import NOBODY, Directory
 from .limits import Limits
 from .models import EVENT_TYPES, Dataset, Identity, Pool, Record
 from .operations import OPERATIONS
@@ -142,7 +141,7 @@ class Backend:
         sync_session_token: str | None = None,
     ) -> dict[str, Any]:
         """Records changed after LastSyncCount, a page at a time, with a fresh session token."""
-        borrowed = self._require("ListRecords", identity_pool_id, identity_id)
+        borrowed = existence.require(self, "ListRecords", identity_pool_id, identity_id)
         limit = _page_size("ListRecords", max_results)
         last = last_sync_count or 0
         if last < 0:
@@ -203,7 +202,7 @@ class Backend:
         credentials: only such a write runs the sync trigger and is signed by the
         identity; a developer's write is signed by the account. Success uses the token up.
         """
-        self._require("UpdateRecords", identity_pool_id, identity_id)
+        existence.require(self, "UpdateRecords", identity_pool_id, identity_id)
         moment = now()  # when the request came: the session's clock and the records' date
         expires = self.sessions.check(sync_session_token, identity_pool_id, identity_id, dataset_name, moment)
         patches = record_patches or []
@@ -313,7 +312,7 @@ class Backend:
         max_results: int | None = None,
     ) -> dict[str, Any]:
         """The identity's live datasets by name, a page at a time."""
-        self._require("ListDatasets", identity_pool_id, identity_id)
+        existence.require(self, "ListDatasets", identity_pool_id, identity_id)
         identity = self._identity(identity_pool_id, identity_id)
         datasets = identity.live() if identity else []
         listing = ["ListDatasets", identity_pool_id, identity_id]
@@ -326,30 +325,20 @@ class Backend:
     @_locked
     def describe_identity_usage(self, identity_pool_id: str, identity_id: str) -> dict[str, Any]:
         """An identity's dataset count, storage and last change."""
-        self._require("DescribeIdentityUsage", identity_pool_id, identity_id)
-        identity = self._identity(identity_pool_id, identity_id)
-        if identity is None and self._elsewhere(identity_pool_id, identity_id):
-            identity = Identity(identity_pool_id, identity_id, now())  # answered, not stored: a read
-        if identity is None:
-            raise ResourceNotFoundError(f"Identity '{identity_id}' not found.")
-        return {"IdentityUsage": identity.to_usage()}
+        existence.require(self, "DescribeIdentityUsage", identity_pool_id, identity_id)
+        return {"IdentityUsage": existence.known_identity(self, identity_pool_id, identity_id).to_usage()}
 
     @_locked
     def describe_identity_pool_usage(self, identity_pool_id: str) -> dict[str, Any]:
         """A pool's sync sessions, storage and last change."""
-        pool = self._known_pool(identity_pool_id)
+        pool = existence.known_pool(self, identity_pool_id)
         return {"IdentityPoolUsage": pool.to_usage(self.sync_sessions.get(identity_pool_id, 0))}
 
     @_locked
     def list_identity_pool_usage(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
         """Usage of every known pool of this account and region, a page at a time."""
         limit = _page_size("ListIdentityPoolUsage", max_results)
-        known = dict(self.pools)
-        moment = now()
-        for pool_id in self.directory.pools(self.account_id, self.region):
-            if pool_id not in known:
-                known[pool_id] = Pool(pool_id, moment)  # answered, not stored: a read
-        pools = sorted(known.values(), key=lambda p: p.pool_id)
+        pools = existence.known_pools(self)  # those only the directory knows are answered, not stored
         page, token = paging.page(pools, lambda p: p.pool_id, self._scope, ["ListIdentityPoolUsage"], next_token, limit)
         return {
             "IdentityPoolUsages": [p.to_usage(self.sync_sessions.get(p.pool_id, 0)) for p in page],
@@ -368,7 +357,7 @@ class Backend:
         cognito_streams: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Replace the given PushSync / CognitoStreams settings; answers the whole configuration."""
-        self._require("SetIdentityPoolConfiguration", identity_pool_id, None)
+        existence.require(self, "SetIdentityPoolConfiguration", identity_pool_id, None)
         if (
             cognito_streams
             and cognito_streams.get("StreamingStatus") == "ENABLED"
@@ -385,7 +374,7 @@ class Backend:
     @_locked
     def get_identity_pool_configuration(self, identity_pool_id: str) -> dict[str, Any]:
         """The pool's stored PushSync and CognitoStreams settings."""
-        self._require("GetIdentityPoolConfiguration", identity_pool_id, None)
+        existence.require(self, "GetIdentityPoolConfiguration", identity_pool_id, None)
         return self._configuration(identity_pool_id)
 
     def _configuration(self, pool_id: str) -> dict[str, Any]:
@@ -399,7 +388,7 @@ class Backend:
     @_locked
     def set_cognito_events(self, identity_pool_id: str, events: dict[str, str]) -> dict[str, Any]:
         """Set or (with an empty value) remove the pool's SyncTrigger."""
-        self._require("SetCognitoEvents", identity_pool_id, None)
+        existence.require(self, "SetCognitoEvents", identity_pool_id, None)
         for name in events:
             if name not in EVENT_TYPES:
                 raise InvalidParameterError(f"Unknown Cognito event type: {name}; the only event type is SyncTrigger")
@@ -414,7 +403,7 @@ class Backend:
     @_locked
     def get_cognito_events(self, identity_pool_id: str) -> dict[str, Any]:
         """The pool's Cognito events map."""
-        self._require("GetCognitoEvents", identity_pool_id, None)
+        existence.require(self, "GetCognitoEvents", identity_pool_id, None)
         pool = self.pools.get(identity_pool_id)
         return {"Events": dict(pool.events) if pool else {}}
 
@@ -423,7 +412,7 @@ class Backend:
     @_locked
     def bulk_publish(self, identity_pool_id: str) -> dict[str, Any]:
         """Publish every live dataset of the pool to its stream (at once, unless held)."""
-        self._require("BulkPublish", identity_pool_id, None)
+        existence.require(self, "BulkPublish", identity_pool_id, None)
         pool = self.pools.get(identity_pool_id)
         if pool is None or pool.stream_name is None:
             raise InvalidParameterError(f"Cognito Streams is not enabled for identity pool {identity_pool_id}")
@@ -448,7 +437,7 @@ class Backend:
     @_locked
     def get_bulk_publish_details(self, identity_pool_id: str) -> dict[str, Any]:
         """The status and times of the pool's latest bulk publish."""
-        self._require("GetBulkPublishDetails", identity_pool_id, None)
+        existence.require(self, "GetBulkPublishDetails", identity_pool_id, None)
         pool = self.pools.get(identity_pool_id)
         details = pool.bulk_publish.to_dict() if pool else {"BulkPublishStatus": "NOT_STARTED"}
         return {"IdentityPoolId": identity_pool_id, **details}
@@ -465,7 +454,7 @@ class Backend:
     @_locked
     def register_device(self, identity_pool_id: str, identity_id: str, platform: str, token: str) -> dict[str, Any]:
         """Register a device for push sync; the same platform and token get the same ID."""
-        self._require("RegisterDevice", identity_pool_id, identity_id)
+        existence.require(self, "RegisterDevice", identity_pool_id, identity_id)
         self._require_push_sync(identity_pool_id)
         identity = self._touch_identity(identity_pool_id, identity_id, now())
         for device_id, device in identity.devices.items():
@@ -480,7 +469,7 @@ class Backend:
         self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
     ) -> dict[str, Any]:
         """Subscribe a registered device to silent pushes for an existing dataset."""
-        self._require("SubscribeToDataset", identity_pool_id, identity_id)
+        existence.require(self, "SubscribeToDataset", identity_pool_id, identity_id)
         self._require_push_sync(identity_pool_id)
         identity = self._identity(identity_pool_id, identity_id)
         if identity is None or device_id not in identity.devices:
@@ -494,7 +483,7 @@ class Backend:
         self, identity_pool_id: str, identity_id: str, dataset_name: str, device_id: str
     ) -> dict[str, Any]:
         """End a device's subscription to a dataset."""
-        self._require("UnsubscribeFromDataset", identity_pool_id, identity_id)
+        existence.require(self, "UnsubscribeFromDataset", identity_pool_id, identity_id)
         identity = self._identity(identity_pool_id, identity_id)
         devices = identity.subscriptions.get(dataset_name, set()) if identity else set()
         if device_id not in devices:
@@ -513,49 +502,14 @@ class Backend:
         pool = self.pools.get(pool_id)
         return pool.identities.get(identity_id) if pool else None
 
-    def _known_pool(self, pool_id: str) -> Pool:
-        """The pool (a fresh one, not stored, when only the directory knows it), or ResourceNotFoundException."""
-        pool = self.pools.get(pool_id)
-        if pool is None and self._elsewhere(pool_id, None):
-            pool = Pool(pool_id, now())
-        if pool is None:
-            raise ResourceNotFoundError(f"IdentityPool '{pool_id}' not found.")
-        return pool
-
     def _live_dataset(self, operation: str, pool_id: str, identity_id: str, name: str) -> Dataset:
         """The dataset, or ResourceNotFoundException when it does not exist (or was deleted)."""
-        self._require(operation, pool_id, identity_id)
+        existence.require(self, operation, pool_id, identity_id)
         identity = self._identity(pool_id, identity_id)
         dataset = identity.live_dataset(name) if identity else None
         if dataset is None:
             raise ResourceNotFoundError(f"Dataset '{name}' not found.")
         return dataset
-
-    def _require(self, operation: str, pool_id: str, identity_id: str | None) -> bool:
-        """In strict mode, only known pools and identities exist: known here, or to the directory.
-
-        Anything else is ResourceNotFoundException where the operation models it (its
-        ``not_found`` in the table of operations), else NotAuthorizedException. True when
-        only the directory knows them: a write that succeeds then makes them known here
-        (a read stores nothing).
-        """
-        if not self.strict or self._here(pool_id, identity_id):
-            return False
-        if self._elsewhere(pool_id, identity_id):
-            return True
-        subject = f"Identity '{identity_id}'" if identity_id and pool_id in self.pools else f"IdentityPool '{pool_id}'"
-        if OPERATIONS[operation].not_found:
-            raise ResourceNotFoundError(f"{subject} not found.")
-        raise NotAuthorizedError(f"{subject} is not known to this account and region.")
-
-    def _here(self, pool_id: str, identity_id: str | None) -> bool:
-        """Whether this backend knows the pool (and the identity)."""
-        pool = self.pools.get(pool_id)
-        return pool is not None and (identity_id is None or identity_id in pool.identities)
-
-    def _elsewhere(self, pool_id: str, identity_id: str | None) -> bool:
-        """Whether the directory knows the pool (and the identity in it)."""
-        return self.directory.knows(self.account_id, self.region, pool_id, identity_id)
 
     def _touch_pool(self, pool_id: str, moment: _dt.datetime) -> Pool:
         pool = self.pools.get(pool_id)

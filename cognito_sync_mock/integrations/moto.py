@@ -1,6 +1,6 @@
 """Everything that knows moto, plugged into the hooks the domain and the channels offer.
 
-While moto's mock is active in this process: ``DIRECTORY`` (a ``backend.directory.Directory``)
+While moto's mock is active in this process: ``DIRECTORY`` (a ``backend.existence.Directory``)
 knows the identity pools and identities of moto's cognito-identity, ``STREAMS`` (a
 ``channels.streams.StreamSink``) puts stream records on moto's Kinesis and too-large
 payloads in moto's S3, and ``adopt_credentials`` gives the answer of moto's
