@@ -69,7 +69,7 @@ class State:
     def __init__(
         self, account_id: str | None = None, strict: bool = False, limits: Mapping[str, int] | None = None
     ) -> None:
-        self.account_id = account_id or os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
+        self.account_id = account_id or moto.account_id() or DEFAULT_ACCOUNT_ID
         self.strict = strict
         self.limits = Limits.from_mapping(limits)
         self.lock = forks.renewed(self, "lock", threading.Lock)

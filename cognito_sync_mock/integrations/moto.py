@@ -4,7 +4,8 @@ While moto's mock is active in this process: ``DIRECTORY`` (a ``backend.existenc
 knows the identity pools and identities of moto's cognito-identity, ``STREAMS`` (a
 ``channels.streams.StreamSink``) puts stream records on moto's Kinesis and too-large
 payloads in moto's S3, and ``adopt_credentials`` gives the answer of moto's
-GetCredentialsForIdentity keys of that very identity. ``state`` plugs them in.
+GetCredentialsForIdentity keys of that very identity. ``state`` plugs them in, and takes
+moto's account (``account_id``) as the mock's default.
 
 moto is never imported here unless the user's code already did: a process without moto
 pays nothing, and a process with moto inactive sees no effect.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import os
 import sys
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
     from ..state import State
 
 PAYLOAD_URL_SECONDS = 7 * 24 * 60 * 60  # how long a presigned stream payload URL is valid
+
+
+def account_id() -> str | None:
+    """The account moto's mocks use, when the user set one (``$MOTO_ACCOUNT_ID``)."""
+    return os.environ.get("MOTO_ACCOUNT_ID")
 
 
 def _active() -> bool:
