@@ -17,7 +17,7 @@ import base64
 import functools
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..state import State
@@ -40,22 +40,6 @@ def _active() -> bool:
     return bool(botocore_stubber.enabled)
 
 
-def known_identity_pools(account_id: str, region: str) -> list[str]:
-    """The identity pool IDs moto's cognito-identity holds in an account and region."""
-    if not _active():
-        return []
-    from moto.cognitoidentity.models import cognitoidentity_backends
-
-    return list(cognitoidentity_backends[account_id][region].identity_pools)
-
-
-def knows(account_id: str, region: str, pool_id: str, identity_id: str | None = None) -> bool:
-    """Whether moto's cognito-identity holds the pool (and the identity in it)."""
-    if identity_id is None:
-        return pool_id in known_identity_pools(account_id, region)
-    return pool_of_identity(account_id, region, identity_id) == pool_id
-
-
 def pool_of_identity(account_id: str, region: str, identity_id: str) -> str | None:
     """The moto identity pool that holds an identity, if moto is active and holds it."""
     if not _active():
@@ -73,61 +57,61 @@ class _Directory:
     """moto's cognito-identity as the domain's directory of pools and identities."""
 
     def knows(self, account_id: str, region: str, pool_id: str, identity_id: str | None) -> bool:
-        return knows(account_id, region, pool_id, identity_id)
+        """Whether moto's cognito-identity holds the pool (and the identity in it)."""
+        if identity_id is None:
+            return pool_id in self.pools(account_id, region)
+        return pool_of_identity(account_id, region, identity_id) == pool_id
 
-    def pools(self, account_id: str, region: str) -> Iterable[str]:
-        return known_identity_pools(account_id, region)
+    def pools(self, account_id: str, region: str) -> list[str]:
+        """The identity pool IDs moto's cognito-identity holds in an account and region."""
+        if not _active():
+            return []
+        from moto.cognitoidentity.models import cognitoidentity_backends
+
+        return list(cognitoidentity_backends[account_id][region].identity_pools)
 
 
 class _Streams:
     """moto's Kinesis and S3 as the streams' sink."""
 
     def put_record(self, account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
-        put_kinesis_record(account_id, region, stream_name, partition_key, data)
+        """Put a record on moto's Kinesis stream of that name, if moto holds one there."""
+        if not _active():
+            return
+        from moto.kinesis.models import kinesis_backends
+
+        backend = kinesis_backends[account_id][region]
+        if stream_name not in backend.streams:
+            return
+        payload = base64.b64encode(data).decode()
+        backend.put_record(None, stream_name, partition_key, None, payload)  # type: ignore[arg-type]
 
     def put_payload(self, account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
-        return put_stream_payload(account_id, region, payload_id, body)
+        """Put a stream payload in moto's S3 and answer a presigned GET URL to it, if moto is active.
+
+        The object is ``<payload_id>.json`` in the bucket ``cognito-sync-mock-streams-<account>-<region>``
+        of that account and region, made at first use.
+        """
+        if not _active():
+            return None
+        from moto.s3.exceptions import MissingBucket
+        from moto.s3.models import s3_backends
+        from moto.utilities.utils import get_partition
+
+        bucket, key = f"cognito-sync-mock-streams-{account_id}-{region}", f"{payload_id}.json"
+        backend = s3_backends[account_id][get_partition(region)]
+        try:
+            backend.get_bucket(bucket)
+        except MissingBucket:
+            backend.create_bucket(bucket, region)
+        backend.put_object(bucket, key, body)
+        params = {"Bucket": bucket, "Key": key}
+        url: str = _presigner(region).generate_presigned_url("get_object", Params=params, ExpiresIn=PAYLOAD_URL_SECONDS)
+        return url
 
 
 DIRECTORY = _Directory()
 STREAMS = _Streams()
-
-
-def put_kinesis_record(account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
-    """Put a record on moto's Kinesis stream of that name, if moto holds one there."""
-    if not _active():
-        return
-    from moto.kinesis.models import kinesis_backends
-
-    backend = kinesis_backends[account_id][region]
-    if stream_name not in backend.streams:
-        return
-    payload = base64.b64encode(data).decode()
-    backend.put_record(None, stream_name, partition_key, None, payload)  # type: ignore[arg-type]
-
-
-def put_stream_payload(account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
-    """Put a stream payload in moto's S3 and answer a presigned GET URL to it, if moto is active.
-
-    The object is ``<payload_id>.json`` in the bucket ``cognito-sync-mock-streams-<account>-<region>``
-    of that account and region, made at first use.
-    """
-    if not _active():
-        return None
-    from moto.s3.exceptions import MissingBucket
-    from moto.s3.models import s3_backends
-    from moto.utilities.utils import get_partition
-
-    bucket, key = f"cognito-sync-mock-streams-{account_id}-{region}", f"{payload_id}.json"
-    backend = s3_backends[account_id][get_partition(region)]
-    try:
-        backend.get_bucket(bucket)
-    except MissingBucket:
-        backend.create_bucket(bucket, region)
-    backend.put_object(bucket, key, body)
-    params = {"Bucket": bucket, "Key": key}
-    url: str = _presigner(region).generate_presigned_url("get_object", Params=params, ExpiresIn=PAYLOAD_URL_SECONDS)
-    return url
 
 
 @functools.cache
