@@ -2,6 +2,8 @@
 
 Each carries the code (the model's error shape name) and the message; the protocol layer
 turns it into the HTTP status and headers that the service model gives that code.
+Shared by the layers (the domain and the channels raise them, the protocol answers them)
+and so a leaf at the top of the package, importing nothing, like ``frozen``.
 """
 
 from __future__ import annotations
