@@ -249,7 +249,7 @@ class _ClassScope:
         def open_scope(klass: type) -> None:
             def set_up_and_keep() -> None:
                 call(set_up(klass), klass)
-                self._baseline = self._mock.state.copy()
+                self._baseline = self._mock.state.checkpoint()
 
             _start_with(self._mock, set_up_and_keep)
 
@@ -262,7 +262,7 @@ class _ClassScope:
     def rewind(self) -> None:
         """Put back what the class set-up stored (nothing to do when the scope is not open)."""
         if self._baseline is not None:
-            self._mock.state.put_back(self._baseline)
+            self._mock.state.rewind(self._baseline)
 
 
 def _start_with(mock: mock_cognito_sync, set_up: Callable[[], object]) -> None:

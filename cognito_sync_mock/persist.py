@@ -46,10 +46,6 @@ class StateFile:
         """Where this process writes before the rename: ``FILE.tmp-<pid>`` in FILE's directory."""
         return self.target.with_name(f"{self.target.name}.tmp-{os.getpid()}")
 
-    def exists(self) -> bool:
-        """Whether the file is there."""
-        return self.target.exists()
-
     def load(self) -> Any | None:
         """The document in the file (None when there is none), after removing dead writers' leftovers."""
         self.remove_leftovers()

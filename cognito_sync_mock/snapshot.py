@@ -131,7 +131,7 @@ def _dump_dataset(dataset: Dataset) -> dict[str, Any]:
         "lastModifiedBy": dataset.last_modified_by,
         "syncCount": dataset.sync_count,
         "exists": dataset.exists,
-        "deletedAt": dataset.deleted_at,
+        "deletedAtSyncCount": dataset.deleted_at_sync_count,
         "records": {
             r.key: {
                 "value": r.value,
@@ -293,10 +293,10 @@ def _load_dataset(identity_id: str, name: str, body: _Reader) -> Dataset:
     dataset.last_modified_by = body.get("lastModifiedBy").typed(str, "a string")
     dataset.sync_count = body.get("syncCount").count()
     dataset.exists = body.get("exists", True).typed(bool, "true or false")
-    deleted_at = body.get("deletedAt", None)
-    dataset.deleted_at = None if deleted_at.value is None else deleted_at.count()
-    if dataset.deleted_at is not None and dataset.deleted_at > dataset.sync_count:
-        raise deleted_at.fail(f"exceeds the dataset's syncCount {dataset.sync_count}")
+    deleted_at_sync_count = body.get("deletedAtSyncCount", None)
+    dataset.deleted_at_sync_count = None if deleted_at_sync_count.value is None else deleted_at_sync_count.count()
+    if dataset.deleted_at_sync_count is not None and dataset.deleted_at_sync_count > dataset.sync_count:
+        raise deleted_at_sync_count.fail(f"exceeds the dataset's syncCount {dataset.sync_count}")
     for key, record_body in body.get("records", {}).items(_record("Key"), "record key"):
         if not dataset.exists:
             raise record_body.fail("a deleted dataset holds no records")

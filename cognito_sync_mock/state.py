@@ -20,12 +20,13 @@ from typing import Any, Mapping, NamedTuple
 
 from . import forks, protocol, snapshot
 from .backend import Backend, Limits
-from .backend.events import RecordBounds
 from .backend.operations import OPERATIONS
+from .backend.sync_trigger import RecordBounds
 from .channels import SideChannels
 from .channels.streams import Streams
 from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
 from .integrations import moto
+from .names import snake
 from .protocol import Request, Response
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -48,12 +49,6 @@ class Call(NamedTuple):
     operation: str
     params: dict[str, Any]
     error: str | None
-
-
-@cache
-def snake(name: str) -> str:
-    """``IdentityPoolId`` -> ``identity_pool_id``: model names as Python names."""
-    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
 @cache
@@ -105,14 +100,14 @@ class State:
             self.account_keys = {}
         self.channels.clear()
 
-    def copy(self) -> tuple[Any, ...]:
-        """A deep copy of everything a test may change, for ``put_back`` (a unittest baseline)."""
+    def checkpoint(self) -> tuple[Any, ...]:
+        """A deep copy of everything a test may change, for ``rewind`` (a test class's baseline)."""
         with self.lock:
             parts = (self.backends, self.calls, self.faults, self.identity_keys, self.account_keys)
             return copy.deepcopy(parts, {id(self.channels): self.channels})
 
-    def put_back(self, saved: tuple[Any, ...]) -> None:
-        """Replace what ``copy`` copied with a fresh copy of it."""
+    def rewind(self, saved: tuple[Any, ...]) -> None:
+        """Replace what ``checkpoint`` saved with a fresh copy of it."""
         parts = copy.deepcopy(saved, {id(self.channels): self.channels})
         with self.lock:
             self.backends, self.calls, self.faults, self.identity_keys, self.account_keys = parts

@@ -79,7 +79,7 @@ def _dataset(dataset: Dataset, identity: Identity) -> dict[str, Any]:
     return {
         "exists": dataset.exists,
         "sync_count": dataset.sync_count,
-        "deleted_at_sync_count": dataset.deleted_at,
+        "deleted_at_sync_count": dataset.deleted_at_sync_count,
         "creation_date": _date(dataset.creation_date),
         "last_modified_date": _date(dataset.last_modified_date),
         "last_modified_by": dataset.last_modified_by,

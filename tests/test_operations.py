@@ -13,7 +13,7 @@ import pytest
 
 from cognito_sync_mock import Backend, protocol
 from cognito_sync_mock.backend.operations import OPERATIONS, READS
-from cognito_sync_mock.state import snake
+from cognito_sync_mock.names import snake
 
 MODEL = protocol.service().model
 NAMES = sorted(MODEL.operation_names)

@@ -100,7 +100,7 @@ def test_the_snapshot_holds_tombstones_deletion_markers_and_session_counts(cogni
     dataset = region["pools"][POOL]["identities"][IDENTITY]["datasets"][DATASET]
     assert dataset["syncCount"] == 2
     assert dataset["exists"] is False
-    assert dataset["deletedAt"] == 2
+    assert dataset["deletedAtSyncCount"] == 2
     assert dataset["records"] == {}
 
 

@@ -4,7 +4,7 @@ Each operation is a method named after it; it takes the model's members as snake
 keyword arguments (timestamps as datetimes), returns the model's output members as a
 dict, and raises the errors of ``exceptions``. One lock makes every operation atomic.
 What the operations lean on lives beside: ``tokens`` (sync sessions), ``paging``,
-``limits``, ``events`` (the sync trigger), ``existence`` (and its directory hook), the table of
+``limits``, ``sync_trigger`` (its event and output), ``existence`` (and its directory hook), the table of
 ``operations``; the mock's own API is ``control``'s, and what goes out to streams,
 pushes and trigger functions is the side channels' (``channels``).
 """
@@ -28,13 +28,13 @@ from ..exceptions import (
     ResourceConflictError,
     ResourceNotFoundError,
 )
-from . import control, events, existence, limits, paging
+from . import control, existence, limits, paging, sync_trigger
 from .clock import now
-from .events import RecordBounds, Write
 from .existence import NOBODY, Directory
 from .limits import Limits
 from .models import EVENT_TYPES, Dataset, Identity, Pool, Record
 from .operations import OPERATIONS
+from .sync_trigger import RecordBounds, Write
 from .tokens import Sessions
 
 logger = logging.getLogger("cognito_sync_mock")
@@ -168,7 +168,7 @@ class Backend:
             del page[limit:]
             token = paging.seal(self._scope, listing, pinned, page[-1].sync_count, page[-1].key)
         records = [record.to_dict() for record in page]
-        deleted_at = dataset.deleted_at if dataset else None
+        deleted = dataset.deleted_at_sync_count if dataset else None
         if borrowed:  # a sync session on an identity only the directory knows: it is known here now
             self._touch_identity(identity_pool_id, identity_id, moment)
         self.sync_sessions[identity_pool_id] = self.sync_sessions.get(identity_pool_id, 0) + 1
@@ -180,7 +180,7 @@ class Backend:
             "LastModifiedBy": live.last_modified_by if live else None,
             "MergedDatasetNames": (identity.merged.get(dataset_name) or None) if identity else None,
             "DatasetExists": live is not None,
-            "DatasetDeletedAfterRequestedSyncCount": deleted_at is not None and 0 < last <= deleted_at,
+            "DatasetDeletedAfterRequestedSyncCount": deleted is not None and 0 < last <= deleted,
             "SyncSessionToken": self.sessions.issue(identity_pool_id, identity_id, dataset_name, moment),
         }
 
@@ -260,10 +260,10 @@ class Backend:
             logger.warning("SyncTrigger %s has no handler (mock.register_lambda): the trigger is skipped", arn)
             return writes
         ids = {"region": self.region, "identityPoolId": pool_id, "identityId": identity_id, "datasetName": dataset_name}
-        event = events.build_event(ids, stored, writes)
+        event = sync_trigger.build_event(ids, stored, writes)
         output = self.channels.triggers.invoke(arn, event)
         bounds = self.record_bounds() if self.record_bounds is not None else None
-        return events.writes_from_output(event, output, {w.key: w.device_date for w in writes}, bounds)
+        return sync_trigger.writes_from_output(event, output, {w.key: w.device_date for w in writes}, bounds)
 
     def _announce(self, identity: Identity, dataset: Dataset, written: list[Record], device_id: str | None) -> None:
         """After a write: one stream record, and a silent push to every other subscribed device."""

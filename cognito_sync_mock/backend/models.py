@@ -87,7 +87,7 @@ class Dataset:
         self.last_modified_by = identity_id
         self.sync_count = sync_count
         self.exists = True
-        self.deleted_at: int | None = None  # the sync count at the last deletion
+        self.deleted_at_sync_count: int | None = None  # the sync count at the last deletion
         self.records: dict[str, Record] = {}
         self._order: list[tuple[int, str]] = []
         self.num_records = 0
@@ -102,7 +102,7 @@ class Dataset:
     def delete(self) -> None:
         """Drop every record and remember the count the dataset was deleted at."""
         self.exists = False
-        self.deleted_at = self.sync_count
+        self.deleted_at_sync_count = self.sync_count
         self.records.clear()
         self._order.clear()
         self.num_records = 0

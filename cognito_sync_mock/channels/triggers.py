@@ -1,6 +1,6 @@
 """The sync trigger's plumbing: Python callables registered in place of Lambda functions.
 
-The backend builds the event and reads the output (``backend.events``); this calls the
+The backend builds the event and reads the output (``backend.sync_trigger``); this calls the
 function registered for the trigger's ARN, as Lambda would, with a copy of the event and
 a small context, and turns what the function raises into the error AWS answers.
 """

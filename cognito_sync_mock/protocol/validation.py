@@ -14,16 +14,12 @@ from typing import Any, Callable
 
 from botocore.model import Shape
 
+from ..names import camel
 from .shapes import PerShape, generated
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CACHE_LIMIT = 8192
 _INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
-
-
-def camel(name: str) -> str:
-    """The lowerCamelCase form AWS uses for member names in validation messages."""
-    return name[:1].lower() + name[1:]
 
 
 def _java(value: Any) -> str:
