@@ -1,50 +1,27 @@
-"""Helpers for the activation, interception, time and plugin tests.
+"""What the activation, interception, plugin and credential-chain tests need beside helpers.py.
 
-Import it as ``activation_support`` (tests/ is on sys.path under pytest's default import
-mode, as for conftest).
+Whether a mock is answering, the network guard's record, a local HTTP server, a machine
+with local credential servers, and the inner test modules of pytester runs. The fixtures
+made of these (``network_guard``, ``local_server``, ``machine``) are in conftest.py.
 """
 
 from __future__ import annotations
 
 import http.server
 import json
-import os
-import socket
 import textwrap
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 from botocore.exceptions import EndpointConnectionError
-from conftest import IDENTITY, OTHER_IDENTITY, POOL, REGION, ids, make_client
+from helpers import closed_port, make_client
 
-__all__ = ["IDENTITY", "OTHER_IDENTITY", "POOL", "REGION", "ids", "make_client"]
-
-_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # what the network guard lets through
 
 # Inner pytest runs (pytester) leave out the cache and hypothesis's plugin (slow to load, unrelated).
 QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
-
-
-def write(
-    client: Any, dataset: str, values: dict[str, str], pool: str = POOL, identity: str = IDENTITY
-) -> dict[str, Any]:
-    """Replace ``values`` in ``dataset`` (at the keys' current sync counts) in one UpdateRecords."""
-    listed = client.list_records(**ids(pool, identity, dataset))
-    counts = {record["Key"]: record["SyncCount"] for record in listed["Records"]}
-    patches = [
-        {"Op": "replace", "Key": key, "Value": value, "SyncCount": counts.get(key, 0)} for key, value in values.items()
-    ]
-    return client.update_records(
-        **ids(pool, identity, dataset), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=patches
-    )
-
-
-def dataset_names(client: Any, pool: str = POOL, identity: str = IDENTITY) -> list[str]:
-    """The names ListDatasets returns for an identity."""
-    return [d["DatasetName"] for d in client.list_datasets(IdentityPoolId=pool, IdentityId=identity)["Datasets"]]
 
 
 # -- is a mock answering? --------------------------------------------------------------
@@ -80,36 +57,6 @@ class NetworkGuard:
 
     def __init__(self) -> None:
         self.attempts: list[tuple[str, Any]] = []
-
-
-def _host_of(address: Any) -> str:
-    if isinstance(address, tuple) and address:
-        return str(address[0])
-    return str(address)
-
-
-@pytest.fixture
-def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
-    """No socket may leave the machine while this fixture is active; attempts are recorded."""
-    guard = NetworkGuard()
-    real_getaddrinfo = socket.getaddrinfo
-    real_connect = socket.socket.connect
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host is not None and str(host) not in _LOCAL_HOSTS:
-            guard.attempts.append(("getaddrinfo", host))
-            raise socket.gaierror(socket.EAI_NONAME, f"network guard: no lookup of {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(sock: socket.socket, address: Any) -> Any:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and _host_of(address) not in _LOCAL_HOSTS:
-            guard.attempts.append(("connect", address))
-            raise ConnectionRefusedError(f"network guard: no connection to {address!r}")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    yield guard
 
 
 # -- a local HTTP server ---------------------------------------------------------------
@@ -159,27 +106,6 @@ class LocalServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
-
-
-@pytest.fixture
-def local_server() -> Iterator[LocalServer]:
-    server = LocalServer()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-def closed_port() -> int:
-    """A loopback port where nothing listens (bound, never listening, kept for the process)."""
-    if not _closed:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        _closed.append(sock)
-    return int(_closed[0].getsockname()[1])
-
-
-_closed: list[socket.socket] = []
 
 
 # -- inner test modules (pytester) ---------------------------------------------------------
@@ -239,32 +165,3 @@ class Machine:
 
 
 NOTHING_ASKED: dict[str, list[str]] = {"imds": [], "container": []}
-
-
-@pytest.fixture
-def machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, network_guard: Any) -> Iterator[Machine]:
-    """A machine with no AWS credentials whose metadata and container servers are local."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    config_file, credentials_file = tmp_path / "config", tmp_path / "credentials"
-    config_file.write_text("")
-    credentials_file.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials_file))
-    imds, container = LocalServer(), LocalServer()
-    container.reply = {
-        "AccessKeyId": CONTAINER_KEY,
-        "SecretAccessKey": "container-secret",
-        "Token": "container-token",
-        "Expiration": "2999-01-01T00:00:00Z",
-    }
-    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url)
-    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"{container.url}/credentials")
-    monkeypatch.setenv("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
-    try:
-        yield Machine(imds, container, config_file, credentials_file)
-    finally:
-        imds.close()
-        container.close()
-    assert network_guard.attempts == []

@@ -1,70 +1,37 @@
-"""Shared constants, clients and helpers for the data-operation tests."""
+"""The tests' fixtures, every one of them; the names they share are in helpers.py.
+
+A fixture that several test modules use is here; one that a single module uses may stay
+in it, under a name no fixture here has. Test modules import from ``helpers``, never from
+this file.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as _dt
-import threading
+import os
+import socket
+from pathlib import Path
 from typing import Any, Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-REGION = "us-east-1"
-POOL = "us-east-1:00000000-0000-4000-8000-0000000000a1"
-OTHER_POOL = "us-east-1:00000000-0000-4000-8000-0000000000a2"
-IDENTITY = "us-east-1:00000000-0000-4000-8000-0000000000b1"
-OTHER_IDENTITY = "us-east-1:00000000-0000-4000-8000-0000000000b2"
-DATASET = "game"
-DEFAULT_ACCOUNT = "123456789012"
+from activation_support import CONTAINER_KEY, LOCAL_HOSTS, LocalServer, Machine, NetworkGuard, mock_is_active
+from helpers import IDENTITY, NO_RETRIES, POOL, REGION, make_client
 
 pytest_plugins = ["pytester"]  # the plugin and the class decorator are tested on real inner runs
 
 
-def make_client(
-    region: str = REGION,
-    endpoint_url: str | None = None,
-    *,
-    session: boto3.session.Session | None = None,
-    service: str = "cognito-sync",
-    **config: Any,
-) -> Any:
-    """A client with dummy credentials and a single attempt per call (plus any Config options).
-
-    Clients come from one shared session (made once: cheap), under a lock, since a
-    session is not safe to make clients from in several threads at once.
-    """
-    with _session_lock:
-        if session is None:
-            if not _shared_session:
-                _shared_session.append(boto3.session.Session())
-            session = _shared_session[0]
-        return session.client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint_url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(retries={"total_max_attempts": 1}, **config),
-        )
-
-
-_shared_session: list[boto3.session.Session] = []
-_session_lock = threading.RLock()
+# -- clients under the ``cognito_sync`` fixture's mock -------------------------------------
 
 
 @pytest.fixture
 def client(cognito_sync: Any) -> Any:
-    """A client under the ``cognito_sync`` fixture's mock."""
+    """A client (developer keys) under the ``cognito_sync`` fixture's mock."""
     return make_client()
 
 
 @pytest.fixture
 def identity_client(cognito_sync: Any) -> Any:
     """A client signed with Cognito Identity credentials of IDENTITY, under the mock (one attempt per call)."""
-    return cognito_sync.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
+    return cognito_sync.identity_client(POOL, IDENTITY, config=NO_RETRIES)
 
 
 @pytest.fixture
@@ -79,103 +46,89 @@ def backend(cognito_sync: Any) -> Any:
     return cognito_sync.backend(REGION)
 
 
-def ids(pool: str = POOL, identity: str = IDENTITY, dataset: str | None = DATASET) -> dict[str, str]:
-    """The path members of a data operation as boto3 keyword arguments."""
-    out = {"IdentityPoolId": pool, "IdentityId": identity}
-    if dataset is not None:
-        out["DatasetName"] = dataset
-    return out
+@pytest.fixture(scope="module")
+def plain_client() -> Any:
+    """One client for a module, made before any mock starts (default endpoint, us-east-1):
+    whichever mock is active when it calls answers it."""
+    return make_client()
 
 
-def replace(key: str, value: str | None, sync_count: int = 0, **extra: Any) -> dict[str, Any]:
-    """A replace patch (``value`` None leaves Value out)."""
-    patch: dict[str, Any] = {"Op": "replace", "Key": key, "SyncCount": sync_count, **extra}
-    if value is not None:
-        patch["Value"] = value
-    return patch
+# -- the network ---------------------------------------------------------------------------
 
 
-def remove(key: str, sync_count: int, **extra: Any) -> dict[str, Any]:
-    """A remove patch."""
-    return {"Op": "remove", "Key": key, "SyncCount": sync_count, **extra}
+@pytest.fixture
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    """No socket may leave the machine while this fixture is active; attempts are recorded."""
+    guard = NetworkGuard()
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and str(host) not in LOCAL_HOSTS:
+            guard.attempts.append(("getaddrinfo", host))
+            raise socket.gaierror(socket.EAI_NONAME, f"network guard: no lookup of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and _host_of(address) not in LOCAL_HOSTS:
+            guard.attempts.append(("connect", address))
+            raise ConnectionRefusedError(f"network guard: no connection to {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    yield guard
 
 
-def token_for(client: Any, pool: str = POOL, identity: str = IDENTITY, dataset: str = DATASET) -> str:
-    """A fresh SyncSessionToken from ListRecords."""
-    return client.list_records(**ids(pool, identity, dataset))["SyncSessionToken"]
+def _host_of(address: Any) -> str:
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return str(address)
 
 
-def update(
-    client: Any,
-    patches: list[dict[str, Any]],
-    pool: str = POOL,
-    identity: str = IDENTITY,
-    dataset: str = DATASET,
-    **kwargs: Any,
-) -> dict[str, Any]:
-    """ListRecords for a session token, then UpdateRecords with ``patches``."""
-    token = token_for(client, pool, identity, dataset)
-    return client.update_records(
-        **ids(pool, identity, dataset), SyncSessionToken=token, RecordPatches=patches, **kwargs
-    )
+@pytest.fixture
+def offline_and_no_mock_left(network_guard: NetworkGuard) -> Iterator[NetworkGuard]:
+    """The network refused, and no mock active before the test or after it."""
+    assert not mock_is_active(), "a mock was left active before this test"
+    network_guard.attempts.clear()  # the probe's own refused lookup
+    yield network_guard
+    assert not mock_is_active(), "a mock was left active after this test"
 
 
-def put(client: Any, values: dict[str, str], **kwargs: Any) -> dict[str, Any]:
-    """Write new keys (SyncCount 0) in one UpdateRecords."""
-    return update(client, [replace(k, v) for k, v in values.items()], **kwargs)
+@pytest.fixture
+def local_server() -> Iterator[LocalServer]:
+    """A local HTTP server answering every request with its ``reply`` as JSON."""
+    server = LocalServer()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
-def list_all(client: Any, **kwargs: Any) -> dict[str, Any]:
-    """ListRecords with the default IDs, overridable, plus any other member."""
-    args = {**ids(), **kwargs}
-    return client.list_records(**args)
-
-
-def records_by_key(response: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {record["Key"]: record for record in response["Records"]}
-
-
-def live_values(response: dict[str, Any]) -> dict[str, str]:
-    """Key -> Value of the live records of a ListRecords/UpdateRecords answer."""
-    return {r["Key"]: r["Value"] for r in response["Records"] if "Value" in r}
-
-
-def utc(text: str) -> _dt.datetime:
-    """An aware UTC datetime from ``YYYY-MM-DD HH:MM:SS[.fff]``."""
-    return _dt.datetime.fromisoformat(text).replace(tzinfo=_dt.timezone.utc)
-
-
-def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a ClientError."""
-    response = info.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
-
-
-@contextlib.contextmanager
-def raises_error(code: str, status: int, message: str | None = None) -> Iterator[pytest.ExceptionInfo[ClientError]]:
-    """Expect a ClientError with this code and status (and exact message when given)."""
-    with pytest.raises(ClientError) as info:
-        yield info
-    got_code, got_status, got_message = error_of(info)
-    assert (got_code, got_status) == (code, status), got_message
-    if message is not None:
-        assert got_message == message
-
-
-def seed(
-    backend: Any,
-    values: dict[str, str],
-    pool: str = POOL,
-    identity: str = IDENTITY,
-    dataset: str = DATASET,
-) -> dict[str, Any]:
-    """Write new keys straight on the backend (fast set-up, no HTTP)."""
-    names = {"identity_pool_id": pool, "identity_id": identity, "dataset_name": dataset}
-    token = backend.list_records(**names)["SyncSessionToken"]
-    return backend.update_records(
-        **names, sync_session_token=token, record_patches=[replace(k, v) for k, v in values.items()]
-    )
+@pytest.fixture
+def machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, network_guard: NetworkGuard) -> Iterator[Machine]:
+    """A machine with no AWS credentials whose metadata and container servers are local."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    config_file, credentials_file = tmp_path / "config", tmp_path / "credentials"
+    config_file.write_text("")
+    credentials_file.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials_file))
+    imds, container = LocalServer(), LocalServer()
+    container.reply = {
+        "AccessKeyId": CONTAINER_KEY,
+        "SecretAccessKey": "container-secret",
+        "Token": "container-token",
+        "Expiration": "2999-01-01T00:00:00Z",
+    }
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url)
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"{container.url}/credentials")
+    monkeypatch.setenv("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
+    try:
+        yield Machine(imds, container, config_file, credentials_file)
+    finally:
+        imds.close()
+        container.close()
+    assert network_guard.attempts == []

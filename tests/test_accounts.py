@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (
+from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
     IDENTITY,

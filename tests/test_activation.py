@@ -11,20 +11,10 @@ from typing import Any
 
 import boto3
 import pytest
-from activation_support import (
-    IDENTITY,
-    POOL,
-    dataset_names,
-    ids,
-    make_client,
-    mock_is_active,
-    network_guard,
-    write,
-)
+from activation_support import mock_is_active
+from helpers import IDENTITY, POOL, dataset_names, ids, make_client, write
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
-
-__all__ = ["network_guard"]  # the fixture is used through autouse below
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +46,7 @@ def describe(mock: mock_cognito_sync, dataset: str = "game", **backend_args: Any
 def test_bare_decorator_on_plain_function(client: Any) -> None:
     @mock_cognito_sync
     def body(x: int, *, y: int) -> tuple[int, bool, list[str]]:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         return x + y, mock_is_active(), dataset_names(client)
 
     assert body.__name__ == "body"
@@ -70,7 +60,7 @@ def test_each_decorated_call_starts_with_empty_state(client: Any) -> None:
     def body() -> tuple[list[str], bool]:
         before = dataset_names(client)
         exists = client.list_records(**ids())["DatasetExists"]
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         return before, exists
 
     assert body() == ([], False)
@@ -80,7 +70,7 @@ def test_each_decorated_call_starts_with_empty_state(client: Any) -> None:
 def test_decorated_function_that_raises_turns_mock_off(client: Any) -> None:
     @mock_cognito_sync
     def body() -> None:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         raise KeyError("boom")
 
     with pytest.raises(KeyError):
@@ -93,7 +83,7 @@ def test_decorator_with_account_id(client: Any) -> None:
 
     @deco
     def body() -> tuple[int, int]:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         mine = describe(deco)["NumRecords"]
         explicit = describe(deco, account_id="111122223333")["NumRecords"]
         with pytest.raises(CognitoSyncError) as info:
@@ -107,18 +97,18 @@ def test_decorator_with_account_id(client: Any) -> None:
 def test_account_comes_from_moto_account_id_then_default(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")
     with mock_cognito_sync() as mock:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         assert describe(mock, account_id="444455556666")["DatasetName"] == "game"
         with pytest.raises(CognitoSyncError):
             describe(mock, account_id="123456789012")
     with mock_cognito_sync(account_id="111122223333") as mock:  # the option beats the variable
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         assert describe(mock, account_id="111122223333")["DatasetName"] == "game"
         with pytest.raises(CognitoSyncError):
             describe(mock, account_id="444455556666")
     monkeypatch.delenv("MOTO_ACCOUNT_ID")
     with mock_cognito_sync() as mock:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         assert describe(mock, account_id="123456789012")["DatasetName"] == "game"
 
 
@@ -146,18 +136,18 @@ def test_decorator_with_strict() -> None:
 def test_decorator_with_limits(client: Any) -> None:
     @mock_cognito_sync(limits={"datasets_per_identity": 1})
     def body() -> str:
-        write(client, "one", {"k": "v"})
+        write(client, {"k": "v"}, dataset="one")
         with pytest.raises(client.exceptions.LimitExceededException):
-            write(client, "two", {"k": "v"})
+            write(client, {"k": "v"}, dataset="two")
         return ",".join(dataset_names(client))
 
     assert body() == "one"
 
     @mock_cognito_sync(limits={"records_per_dataset": 2})
     def records() -> list[str]:
-        write(client, "game", {"a": "1", "b": "2"})
+        write(client, {"a": "1", "b": "2"})
         with pytest.raises(client.exceptions.LimitExceededException):
-            write(client, "game", {"c": "3"})
+            write(client, {"c": "3"})
         return sorted(r["Key"] for r in client.list_records(**ids())["Records"])
 
     assert records() == ["a", "b"]
@@ -208,7 +198,7 @@ def test_overlapping_coroutines_keep_the_mock_on_until_both_end(client: Any) -> 
 
         @deco
         async def short() -> None:
-            write(client, "short", {"k": "v"})
+            write(client, {"k": "v"}, dataset="short")
             await asyncio.sleep(0)
 
         @deco
@@ -235,7 +225,7 @@ def test_decorator_on_plain_class(client: Any) -> None:
     @mock_cognito_sync
     class Suite:
         def test_write(self) -> list[str]:
-            write(client, "game", {"k": "v"})
+            write(client, {"k": "v"})
             return dataset_names(client)
 
         def test_read(self) -> list[str]:
@@ -244,7 +234,7 @@ def test_decorator_on_plain_class(client: Any) -> None:
         async def test_async(self) -> list[str]:
             await asyncio.sleep(0)
             names = dataset_names(client)
-            write(client, "async", {"k": "v"})
+            write(client, {"k": "v"}, dataset="async")
             await asyncio.sleep(0)
             return names + dataset_names(client)
 
@@ -263,7 +253,7 @@ def test_decorator_on_class_with_options(client: Any) -> None:
     @deco
     class Suite:
         def test_write(self) -> int:
-            write(client, "game", {"k": "v"})
+            write(client, {"k": "v"})
             return int(describe(deco, account_id="111122223333")["NumRecords"])
 
     assert Suite().test_write() == 1
@@ -294,7 +284,7 @@ def test_decorator_on_unittest_testcase(client: Any) -> None:
     class Case(unittest.TestCase):
         @classmethod
         def setUpClass(cls) -> None:
-            write(client, "shared", {"k": "v"})
+            write(client, {"k": "v"}, dataset="shared")
             log.append(("setUpClass", dataset_names(client)))
 
         @classmethod
@@ -309,12 +299,12 @@ def test_decorator_on_unittest_testcase(client: Any) -> None:
 
         def test_one(self) -> None:
             log.append(("test_one", dataset_names(client)))
-            write(client, "one", {"k": "v"})
+            write(client, {"k": "v"}, dataset="one")
             self.assertEqual(dataset_names(client), ["one", "shared"])
 
         def test_two(self) -> None:
             log.append(("test_two", dataset_names(client)))
-            write(client, "two", {"k": "v"})
+            write(client, {"k": "v"}, dataset="two")
             self.assertEqual(dataset_names(client), ["shared", "two"])
 
     result = _run_case(Case)
@@ -345,11 +335,11 @@ def test_decorator_on_unittest_testcase_without_class_fixtures(client: Any) -> N
     class Case(unittest.TestCase):
         def test_a(self) -> None:
             seen.append(dataset_names(client))
-            write(client, "a", {"k": "v"})
+            write(client, {"k": "v"}, dataset="a")
 
         def test_b(self) -> None:
             seen.append(dataset_names(client))
-            write(client, "b", {"k": "v"})
+            write(client, {"k": "v"}, dataset="b")
 
     result = _run_case(Case)
     assert (result.testsRun, result.errors, result.failures) == (2, [], [])
@@ -361,7 +351,7 @@ def test_unittest_testcase_whose_setupclass_raises_leaves_mock_off(client: Any) 
     class Case(unittest.TestCase):
         @classmethod
         def setUpClass(cls) -> None:
-            write(client, "game", {"k": "v"})
+            write(client, {"k": "v"})
             raise RuntimeError("set-up failed")
 
         def test_never(self) -> None:  # pragma: no cover - skipped by unittest
@@ -380,7 +370,7 @@ def test_decorator_on_isolated_asyncio_testcase(client: Any) -> None:
     class Case(unittest.IsolatedAsyncioTestCase):
         @classmethod
         def setUpClass(cls) -> None:
-            write(client, "shared", {"k": "v"})
+            write(client, {"k": "v"}, dataset="shared")
 
         async def asyncSetUp(self) -> None:
             seen.append(("asyncSetUp", mock_is_active()))
@@ -388,12 +378,12 @@ def test_decorator_on_isolated_asyncio_testcase(client: Any) -> None:
         async def test_one(self) -> None:
             await asyncio.sleep(0)
             seen.append(("test_one", dataset_names(client)))
-            write(client, "one", {"k": "v"})
+            write(client, {"k": "v"}, dataset="one")
 
         async def test_two(self) -> None:
             await asyncio.sleep(0)
             seen.append(("test_two", dataset_names(client)))
-            write(client, "two", {"k": "v"})
+            write(client, {"k": "v"}, dataset="two")
 
     result = _run_case(Case)
     assert (result.testsRun, result.errors, result.failures) == (2, [], [])
@@ -411,7 +401,7 @@ def test_decorator_on_isolated_asyncio_testcase(client: Any) -> None:
 def test_context_manager(client: Any) -> None:
     with mock_cognito_sync() as mock:
         assert isinstance(mock, mock_cognito_sync)
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         assert describe(mock)["NumRecords"] == 1
         assert [call.operation for call in mock.calls] == ["ListRecords", "UpdateRecords"]
     assert not mock_is_active()
@@ -423,7 +413,7 @@ def test_start_and_stop(client: Any) -> None:
     mock = mock_cognito_sync()
     mock.start()
     try:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         assert dataset_names(client) == ["game"]
     finally:
         mock.stop()
@@ -452,11 +442,11 @@ def test_stop_without_start_raises_runtime_error() -> None:
 
 def test_nested_activations_share_state(client: Any) -> None:
     with mock_cognito_sync() as outer:
-        write(client, "outer", {"k": "v"})
+        write(client, {"k": "v"}, dataset="outer")
         with mock_cognito_sync() as inner:
             assert dataset_names(client) == ["outer"]
             assert describe(inner, "outer")["NumRecords"] == 1
-            write(client, "inner", {"k": "v"})
+            write(client, {"k": "v"}, dataset="inner")
         assert mock_is_active()
         assert dataset_names(client) == ["inner", "outer"]
         assert describe(outer, "inner")["NumRecords"] == 1
@@ -467,11 +457,11 @@ def test_decorated_function_inside_with_shares_the_outer_state(client: Any) -> N
     @mock_cognito_sync
     def inner() -> list[str]:
         names = dataset_names(client)
-        write(client, "inner", {"k": "v"})
+        write(client, {"k": "v"}, dataset="inner")
         return names
 
     with mock_cognito_sync():
-        write(client, "outer", {"k": "v"})
+        write(client, {"k": "v"}, dataset="outer")
         assert inner() == ["outer"]
         assert mock_is_active()
         assert dataset_names(client) == ["inner", "outer"]
@@ -481,7 +471,7 @@ def test_decorated_function_inside_with_shares_the_outer_state(client: Any) -> N
 def test_same_object_nested(client: Any) -> None:
     mock = mock_cognito_sync()
     with mock:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         with mock:
             assert dataset_names(client) == ["game"]
         assert mock_is_active()
@@ -491,10 +481,10 @@ def test_same_object_nested(client: Any) -> None:
 
 def test_inner_body_raising_keeps_outer_active(client: Any) -> None:
     with mock_cognito_sync():
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         with pytest.raises(ZeroDivisionError):
             with mock_cognito_sync():
-                write(client, "inner", {"k": "v"})
+                write(client, {"k": "v"}, dataset="inner")
                 1 / 0  # noqa: B018
         assert mock_is_active()
         assert dataset_names(client) == ["game", "inner"]
@@ -505,7 +495,7 @@ def test_outer_body_raising_turns_mock_off(client: Any) -> None:
     with pytest.raises(KeyError):
         with mock_cognito_sync():
             with mock_cognito_sync():
-                write(client, "game", {"k": "v"})
+                write(client, {"k": "v"})
             raise KeyError("outer")
     assert not mock_is_active()
 
@@ -515,7 +505,7 @@ def test_stopping_out_of_order(client: Any) -> None:
     second = mock_cognito_sync()
     first.start()
     second.start()
-    write(client, "game", {"k": "v"})
+    write(client, {"k": "v"})
     first.stop()  # not the latest: the mock stays on, with its state
     assert mock_is_active()
     assert dataset_names(client) == ["game"]
@@ -573,7 +563,7 @@ def test_calls_keep_params_of_a_request_that_failed_validation(client: Any) -> N
 
 def test_reset_empties_state_and_calls(client: Any) -> None:
     with mock_cognito_sync() as mock:
-        write(client, "game", {"k": "v"})
+        write(client, {"k": "v"})
         assert len(mock.calls) == 2
         mock.reset()
         assert mock.calls == []
@@ -610,7 +600,7 @@ def test_worker_threads_see_the_mock() -> None:
     before = threading.Thread(target=early)
     before.start()
     with mock_cognito_sync():
-        write(make_client(), "game", {"k": "v"})
+        write(make_client(), {"k": "v"})
         worker = threading.Thread(target=inside)
         worker.start()
         worker.join(10)
@@ -673,14 +663,14 @@ def test_threads_hammering_one_dataset_lose_no_update() -> None:
 def test_decorated_test_function_gets_its_fixtures(client: Any, tmp_path: Any) -> None:
     assert tmp_path.is_dir()
     assert dataset_names(client) == []
-    write(client, "game", {"k": "v"})
+    write(client, {"k": "v"})
     assert dataset_names(client) == ["game"]
 
 
 @mock_cognito_sync
 async def _decorated_coroutine(client: Any) -> list[str]:
     await asyncio.sleep(0)
-    write(client, "game", {"k": "v"})
+    write(client, {"k": "v"})
     await asyncio.sleep(0)
     return dataset_names(client)
 

@@ -28,7 +28,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from botocore.hooks import HierarchicalEmitter
-from conftest import IDENTITY, POOL, make_client
+from helpers import IDENTITY, POOL, make_client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -20,20 +20,18 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
-from activation_support import NOTHING_ASKED, Machine, machine, network_guard
+from activation_support import NOTHING_ASKED, Machine
 from aiobotocore.session import get_session
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoCredentialsError
-from conftest import DATASET, IDENTITY, OTHER_IDENTITY, POOL, ids, replace
+from helpers import APP_ARN, DATASET, IDENTITY, OTHER_IDENTITY, POOL, ROLE_ARN, STREAM, TRIGGER_ARN, ids, replace
 from install_support import python_venv
-from side_channels_support import APP_ARN, ROLE_ARN, STREAM, TRIGGER_ARN
 
 from cognito_sync_mock import mock_cognito_sync
 
 NOT_VALID = "These credentials are not valid for accessing this resource"
 DUMMY = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
-__all__ = ["machine", "network_guard"]  # fixtures this module uses
 DEVELOPER = "123456789012"  # what a write signed with developer keys is signed by
 _session = get_session()
 

@@ -6,9 +6,24 @@ import datetime as _dt
 from typing import Any
 
 import pytest
-from conftest import IDENTITY, OTHER_IDENTITY, OTHER_POOL, POOL, ids, make_client, put, raises_error, remove, update
 from freezegun import freeze_time
-from side_channels_support import ROLE_ARN, STREAM, body, enable_streams, utc
+from helpers import (
+    IDENTITY,
+    OTHER_IDENTITY,
+    OTHER_POOL,
+    POOL,
+    ROLE_ARN,
+    STREAM,
+    body,
+    enable_streams,
+    ids,
+    make_client,
+    put,
+    raises_error,
+    remove,
+    update,
+    utc,
+)
 
 from cognito_sync_mock import mock_cognito_sync
 

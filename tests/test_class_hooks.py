@@ -16,8 +16,9 @@ import types
 from typing import Any
 
 import pytest
-from activation_support import QUIET, closed_port, dataset_names, inner_module, make_client, write
+from activation_support import QUIET, inner_module
 from botocore.exceptions import EndpointConnectionError
+from helpers import closed_port, dataset_names, make_client, write
 
 from cognito_sync_mock import mock_cognito_sync
 
@@ -356,7 +357,7 @@ def test_nose_style_names_run_under_the_mock_where_pytest_calls_them(monkeypatch
     @mock_cognito_sync
     class Suite:
         def setup(self) -> None:
-            write(client, "nose-setup", {"k": "v"})
+            write(client, {"k": "v"}, dataset="nose-setup")
 
         def test_it(self) -> None:
             log.append(("test_it", dataset_names(client)))
@@ -389,11 +390,11 @@ def names_now() -> list[str]:
 @mock_cognito_sync
 class TestCollectedHere:
     def setup_method(self) -> None:
-        write(CLIENT, "from-setup", {"k": "v"})
+        write(CLIENT, {"k": "v"}, dataset="from-setup")
 
     def test_first(self, names_now: list[str]) -> None:
         assert names_now == ["from-setup"]
-        write(CLIENT, "first", {"k": "v"})
+        write(CLIENT, {"k": "v"}, dataset="first")
         assert dataset_names(CLIENT) == ["first", "from-setup"]
 
     def test_second(self, names_now: list[str]) -> None:

@@ -24,16 +24,7 @@ from typing import Any, Callable
 import botocore
 import pytest
 from botocore.exceptions import ClientError
-from conftest import (
-    IDENTITY,
-    OTHER_IDENTITY,
-    POOL,
-    REGION,
-    ids,
-    make_client,
-    remove,
-    replace,
-)
+from helpers import IDENTITY, OTHER_IDENTITY, POOL, REGION, ids, make_client, remove, replace
 
 from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
 

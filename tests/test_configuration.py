@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import OTHER_POOL, POOL, make_client, raises_error
-from side_channels_support import (
+from helpers import (
     APP_ARN,
     APP_ARN_PATTERN,
     OTHER_APP_ARN,
+    OTHER_POOL,
+    POOL,
     ROLE_ARN,
     ROLE_ARN_PATTERN,
     STREAM,
     TRIGGER_ARN,
     body,
+    make_client,
+    raises_error,
 )
 
 from cognito_sync_mock import mock_cognito_sync

@@ -17,13 +17,12 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from activation_support import CONTAINER_KEY, IDENTITY, NOTHING_ASKED, POOL, Machine, machine, network_guard, write
+from activation_support import CONTAINER_KEY, NOTHING_ASKED, Machine
 from botocore.config import Config
 from botocore.exceptions import NoCredentialsError
+from helpers import IDENTITY, POOL, write
 
 from cognito_sync_mock import mock_cognito_sync
-
-__all__ = ["machine", "network_guard"]
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 USER_KEY = "AKIAUSERCONFIGURED01"
@@ -54,7 +53,7 @@ def test_a_client_made_under_the_mock_asks_no_server_and_is_answered(machine: Ma
         fresh = session()
         assert fresh.get_credentials() is None
         client = fresh.client("cognito-sync", region_name="us-east-1", config=NO_RETRIES)
-        write(client, "game", {"level": "3"})
+        write(client, {"level": "3"})
         assert datasets(client) == 1
     assert machine.requests() == NOTHING_ASKED
     assert [(call.operation, call.error) for call in mock.calls] == [
@@ -77,7 +76,7 @@ def test_a_client_made_before_the_mock_with_no_credentials_is_answered(
     with pytest.raises(NoCredentialsError):
         datasets(client)
     with mock_cognito_sync() as mock:
-        write(client, "game", {"level": "3"})
+        write(client, {"level": "3"})
         assert datasets(client) == 1
     with pytest.raises(NoCredentialsError):  # the dummy keys were lent for the mock's requests only
         datasets(client)
@@ -129,7 +128,7 @@ def test_the_users_own_credentials_sign_the_requests(
         if not before:
             client = session().client("cognito-sync", region_name="us-east-1", config=NO_RETRIES, **arguments)
         mock.map_access_key(USER_KEY, USER_ACCOUNT)  # the user's key, and only it, reaches this account
-        write(client, "game", {"level": "3"})
+        write(client, {"level": "3"})
         stored = mock.backend("us-east-1", account_id=USER_ACCOUNT).dataset(POOL, IDENTITY, "game")
         assert stored.sync_count == 1
         assert mock.backend("us-east-1").pools == {}  # nothing in the mock's own account

@@ -23,13 +23,18 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import (
+from helpers import (
+    APP_ARN,
     DATASET,
     DEFAULT_ACCOUNT,
     IDENTITY,
     OTHER_IDENTITY,
     OTHER_POOL,
     POOL,
+    ROLE_ARN,
+    STREAM,
+    TRIGGER_ARN,
+    body,
     ids,
     list_all,
     make_client,
@@ -39,7 +44,6 @@ from conftest import (
     seed,
     update,
 )
-from side_channels_support import APP_ARN, ROLE_ARN, STREAM, TRIGGER_ARN, body
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATASET, IDENTITY, POOL, ids, make_client, remove, replace, seed
+from helpers import DATASET, IDENTITY, POOL, ids, make_client, remove, replace, seed
 
 import cognito_sync_mock.server as server_module
 from cognito_sync_mock import CognitoSyncServer

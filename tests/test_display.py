@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import DATASET, IDENTITY, POOL, make_client, remove, replace, update
+from helpers import DATASET, IDENTITY, POOL, make_client, remove, replace, update
 
 from cognito_sync_mock import mock_cognito_sync
 from cognito_sync_mock.display import CallList, StreamRecordList, html_table, text_table

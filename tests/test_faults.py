@@ -6,8 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import DATASET, IDENTITY, POOL, ids, list_all, put, raises_error, replace, token_for
-from side_channels_support import enable_streams
+from helpers import DATASET, IDENTITY, POOL, enable_streams, ids, list_all, put, raises_error, replace, token_for
 
 
 def calls_of(mock: Any, operation: str) -> list[str | None]:

@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable
 
 import pytest
-from activation_support import IDENTITY, POOL, closed_port, dataset_names, ids, make_client, write
+from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client, write
 
 from cognito_sync_mock import interception, mock_cognito_sync
 from cognito_sync_mock import mock as mock_module
@@ -73,7 +73,7 @@ def test_every_lock_held_by_another_thread_at_the_fork_is_free_in_the_child(tmp_
     client = make_client(endpoint_url=f"http://127.0.0.1:{closed_port()}")
     with mock_cognito_sync() as mock, CognitoSyncServer() as server:
         state_file = StateFile(tmp_path / "state.json")
-        write(client, "before-the-fork", {"k": "v"})
+        write(client, {"k": "v"}, dataset="before-the-fork")
         held, release = threading.Event(), threading.Event()
 
         def hold_them_all() -> None:
@@ -91,7 +91,7 @@ def test_every_lock_held_by_another_thread_at_the_fork_is_free_in_the_child(tmp_
 
         def child() -> bool:
             acquired = [lock.acquire(timeout=2) for lock in every_lock(mock, server, state_file)]
-            write(client, "in-the-child", {"k": "v"})  # every step of a call, through botocore
+            write(client, {"k": "v"}, dataset="in-the-child")  # every step of a call, through botocore
             return all(acquired) and dataset_names(client) == ["before-the-fork", "in-the-child"]
 
         try:
@@ -128,7 +128,7 @@ def test_forking_while_threads_hammer_the_mock_never_deadlocks() -> None:
             return loop
 
         def through_boto3(n: int) -> None:
-            write(clients[0], "hammered", {"n": str(n)})
+            write(clients[0], {"n": str(n)}, dataset="hammered")
 
         def through_the_api(n: int) -> None:
             backend.describe_identity_usage(identity_pool_id=POOL, identity_id=IDENTITY)
@@ -145,7 +145,7 @@ def test_forking_while_threads_hammer_the_mock_never_deadlocks() -> None:
 
         def child() -> bool:
             with mock_cognito_sync():
-                write(clients[2], "from-a-child", {"k": "v"})
+                write(clients[2], {"k": "v"}, dataset="from-a-child")
                 listed = clients[2].list_records(**ids(dataset="from-a-child"))
             return [(r["Key"], r["Value"]) for r in listed["Records"]] == [("k", "v")]
 

@@ -35,15 +35,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
-from conftest import (
-    DEFAULT_ACCOUNT,
-    IDENTITY,
-    OTHER_IDENTITY,
-    OTHER_POOL,
-    POOL,
-    REGION,
-    make_client,
-)
+from helpers import DEFAULT_ACCOUNT, IDENTITY, OTHER_IDENTITY, OTHER_POOL, POOL, REGION, make_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -22,7 +22,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.model import Shape, ShapeResolver
-from conftest import POOL, ids, make_client, replace
+from helpers import POOL, ids, make_client, replace
 
 from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
 from cognito_sync_mock.protocol.serialize import writer

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import DATASET, IDENTITY, ids, raises_error, replace, token_for
+from helpers import DATASET, IDENTITY, ids, raises_error, replace, token_for
 
 from cognito_sync_mock import protocol
 from cognito_sync_mock.backend import tokens

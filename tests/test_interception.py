@@ -12,23 +12,11 @@ import boto3
 import botocore
 import botocore.endpoint
 import pytest
-from activation_support import (
-    IDENTITY,
-    POOL,
-    closed_port,
-    dataset_names,
-    ids,
-    local_server,
-    make_client,
-    mock_is_active,
-    network_guard,
-    write,
-)
+from activation_support import mock_is_active
 from botocore.exceptions import EndpointConnectionError
+from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client, write
 
 from cognito_sync_mock import mock_cognito_sync
-
-__all__ = ["local_server", "network_guard"]
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +106,7 @@ def test_any_region_is_answered_and_kept_apart(region: str) -> None:
     regional = make_client(region)
     home = make_client("us-east-1")
     with mock_cognito_sync() as mock:
-        written = write(regional, "game", {"k": "v"})
+        written = write(regional, {"k": "v"})
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("k", "v", 1)]
         assert dataset_names(regional) == ["game"]
         assert dataset_names(home) == []
@@ -138,7 +126,7 @@ def test_custom_endpoint_is_answered_with_the_signature_region(endpoint: str, ne
     url = endpoint.format(closed=closed_port())
     custom = make_client("eu-central-1", endpoint_url=url)
     with mock_cognito_sync() as mock:
-        written = write(custom, "game", {"k": "v"})
+        written = write(custom, {"k": "v"})
         assert [(r["Key"], r["Value"]) for r in written["Records"]] == [("k", "v")]
         # The data landed in eu-central-1 (from the SigV4 scope), not in us-east-1.
         assert dataset_names(make_client("eu-central-1")) == ["game"]
@@ -180,7 +168,7 @@ def test_no_cognito_sync_request_reaches_the_network(monkeypatch: pytest.MonkeyP
 def test_unsigned_client_takes_its_region_from_the_host_name() -> None:
     unsigned = make_client("ap-northeast-1", signature_version=botocore.UNSIGNED)
     with mock_cognito_sync() as mock:
-        write(unsigned, "game", {"k": "v"})
+        write(unsigned, {"k": "v"})
         assert describe_in(mock, "ap-northeast-1") == 1
         assert dataset_names(make_client("ap-northeast-1")) == ["game"]
         assert dataset_names(make_client("us-east-1")) == []
@@ -191,7 +179,7 @@ def test_unsigned_client_with_a_host_name_region_in_its_endpoint() -> None:
         "us-east-1", endpoint_url="https://cognito-sync.eu-west-2.amazonaws.com", signature_version=botocore.UNSIGNED
     )
     with mock_cognito_sync() as mock:
-        write(unsigned, "game", {"k": "v"})
+        write(unsigned, {"k": "v"})
         assert describe_in(mock, "eu-west-2") == 1
         assert dataset_names(make_client("us-east-1")) == []
 
@@ -201,7 +189,7 @@ def test_unsigned_client_without_a_region_in_sight_uses_us_east_1() -> None:
         "eu-west-3", endpoint_url=f"http://127.0.0.1:{closed_port()}", signature_version=botocore.UNSIGNED
     )
     with mock_cognito_sync() as mock:
-        write(unsigned, "game", {"k": "v"})
+        write(unsigned, {"k": "v"})
         assert describe_in(mock, "us-east-1") == 1
         assert dataset_names(make_client("us-east-1")) == ["game"]
         assert dataset_names(make_client("eu-west-3")) == []
@@ -260,7 +248,7 @@ def test_cognito_sync_and_other_services_side_by_side(local_server: Any) -> None
     lambda_client = make_client(service="lambda", endpoint_url=local_server.url)
     cognito = make_client(endpoint_url=local_server.url)
     with mock_cognito_sync() as mock:
-        write(cognito, "game", {"k": "v"})
+        write(cognito, {"k": "v"})
         assert lambda_client.list_functions()["Functions"] == []
         assert [c.operation for c in mock.calls] == ["ListRecords", "UpdateRecords"]
     assert [r["path"].split("?")[0].rstrip("/") for r in local_server.requests] == ["/2015-03-31/functions"]
@@ -278,7 +266,7 @@ def test_the_mock_answers_cognito_sync_under_moto(moto_first: bool) -> None:
     first, second = (moto, ours) if moto_first else (ours, moto)
     with first, second:
         c = make_client()
-        written = write(c, "game", {"k": "v"})
+        written = write(c, {"k": "v"})
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("k", "v", 1)]
         assert [call.operation for call in ours.calls] == ["ListRecords", "UpdateRecords"]
         # Another service is still moto's (moto reaches clients of sessions made after it started).

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import IDENTITY, POOL, ids, make_client
+from helpers import IDENTITY, POOL, ids, make_client
 from ios_sync import (
     DID_CHANGE_LOCAL_VALUE_FROM_REMOTE,
     DID_CHANGE_REMOTE_VALUE,

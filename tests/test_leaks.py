@@ -19,7 +19,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
-from conftest import DEFAULT_ACCOUNT, IDENTITY, OTHER_IDENTITY, POOL, make_client
+from helpers import DEFAULT_ACCOUNT, IDENTITY, OTHER_IDENTITY, POOL, make_client
 
 from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
 

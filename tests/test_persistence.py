@@ -26,7 +26,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from conftest import (
+from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
     IDENTITY,

@@ -8,23 +8,10 @@ import textwrap
 from typing import Any
 
 import pytest
-from activation_support import (
-    IDENTITY,
-    POOL,
-    QUIET,
-    closed_port,
-    dataset_names,
-    ids,
-    inner_module,
-    make_client,
-    mock_is_active,
-    network_guard,
-    write,
-)
+from activation_support import QUIET, inner_module, mock_is_active
+from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client, write
 
 from cognito_sync_mock import mock_cognito_sync
-
-__all__ = ["network_guard"]
 
 # The inner test file imports nothing from cognito_sync_mock: the fixture must come from
 # the package's pytest11 entry point. Its client talks to a loopback port where nothing
@@ -113,7 +100,7 @@ def test_cognito_sync_fixture_used_directly(cognito_sync: Any, network_guard: An
     assert isinstance(cognito_sync, mock_cognito_sync)
     assert mock_is_active()
     client = make_client()
-    write(client, "game", {"k": "v"})
+    write(client, {"k": "v"})
     assert dataset_names(client) == ["game"]
     assert [(c.operation, c.error) for c in cognito_sync.calls] == [
         ("ListDatasets", None),  # mock_is_active's probe

@@ -6,8 +6,21 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import DATASET, IDENTITY, OTHER_IDENTITY, POOL, ids, put, raises_error, replace, update
-from side_channels_support import STREAM, body, enable_push, enable_streams
+from helpers import (
+    DATASET,
+    IDENTITY,
+    OTHER_IDENTITY,
+    POOL,
+    STREAM,
+    body,
+    enable_push,
+    enable_streams,
+    ids,
+    put,
+    raises_error,
+    replace,
+    update,
+)
 
 
 def register(client: Any, token: str, platform: str = "GCM", identity: str = IDENTITY) -> str:

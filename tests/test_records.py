@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (
+from freezegun import freeze_time
+from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
     IDENTITY,
@@ -25,7 +26,6 @@ from conftest import (
     update,
     utc,
 )
-from freezegun import freeze_time
 
 from cognito_sync_mock import mock_cognito_sync
 

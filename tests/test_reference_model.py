@@ -22,7 +22,7 @@ from typing import Any
 
 import time_machine
 from botocore.exceptions import ClientError
-from conftest import IDENTITY, OTHER_IDENTITY, POOL, make_client
+from helpers import IDENTITY, OTHER_IDENTITY, POOL, make_client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule

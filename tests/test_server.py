@@ -22,22 +22,25 @@ from typing import Any
 
 import boto3
 import pytest
-from activation_support import closed_port
 from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.exceptions import EndpointConnectionError
-from conftest import (
+from helpers import (
     DATASET,
     IDENTITY,
     OTHER_IDENTITY,
     POOL,
+    ROLE_ARN,
+    STREAM,
+    closed_port,
+    enable_push,
+    enable_streams,
     ids,
     make_client,
     raises_error,
     remove,
     replace,
 )
-from side_channels_support import ROLE_ARN, STREAM, enable_push, enable_streams
 
 from cognito_sync_mock import CognitoSyncServer, __version__, interception
 from cognito_sync_mock.cli import main as cli_main

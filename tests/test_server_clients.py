@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATASET, IDENTITY, POOL
+from helpers import DATASET, IDENTITY, POOL
 from install_support import _run_install, installing, python_venv, require
 
 from cognito_sync_mock import CognitoSyncServer

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from freezegun import freeze_time
+from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
     IDENTITY,
@@ -20,7 +21,6 @@ from conftest import (
     replace,
     update,
 )
-from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -13,23 +13,27 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from conftest import (
+from freezegun import freeze_time
+from helpers import (
     DATASET,
     IDENTITY,
     OTHER_IDENTITY,
     OTHER_POOL,
     POOL,
+    ROLE_ARN,
+    STREAM,
+    enable_streams,
     ids,
     make_client,
+    ms,
     put,
     raises_error,
     remove,
     replace,
     update,
+    utc,
 )
-from freezegun import freeze_time
 from moto import mock_aws
-from side_channels_support import ROLE_ARN, STREAM, enable_streams, ms, utc
 
 from cognito_sync_mock import mock_cognito_sync
 

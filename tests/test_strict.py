@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 import boto3
 import pytest
-from conftest import (
+from helpers import (
     DATASET,
     IDENTITY,
     OTHER_IDENTITY,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from botocore.exceptions import ClientError
-from conftest import DATASET, ids, list_all
+from helpers import DATASET, ids, list_all
 
 
 @dataclass

@@ -8,19 +8,20 @@ from typing import Any, Callable
 
 import pytest
 from botocore.config import Config
-from conftest import (
+from helpers import (
     DATASET,
     IDENTITY,
     POOL,
+    TRIGGER_ARN,
     ids,
     list_all,
     put,
     raises_error,
     remove,
     replace,
+    set_trigger,
     update,
 )
-from side_channels_support import TRIGGER_ARN, set_trigger
 
 from cognito_sync_mock import LambdaThrottled, mock_cognito_sync
 

@@ -8,12 +8,10 @@ from typing import Any, Iterator
 
 import pytest
 import time_machine
-from activation_support import ids, make_client, network_guard, write
 from freezegun import freeze_time
+from helpers import ids, make_client, write
 
 from cognito_sync_mock import mock_cognito_sync
-
-__all__ = ["network_guard"]
 
 
 @pytest.fixture(autouse=True)
@@ -74,12 +72,12 @@ def client() -> Any:
 @CASES
 def test_dates_are_the_controlled_time(tool: str, clock_first: bool, client: Any) -> None:
     with clock_and_mock(tool, clock_first) as clock:
-        first = write(client, "game", {"k": "v"})["Records"][0]
+        first = write(client, {"k": "v"})["Records"][0]
         assert first["LastModifiedDate"] == START_MS
         assert first["DeviceLastModifiedDate"] == START_MS
 
         clock.forward(3600)
-        second = write(client, "game", {"k": "v2"})["Records"][0]
+        second = write(client, {"k": "v2"})["Records"][0]
         assert second["LastModifiedDate"] == START_MS + HOUR
 
         dataset = client.describe_dataset(**ids())["Dataset"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (
+from freezegun import freeze_time
+from helpers import (
     IDENTITY,
     OTHER_IDENTITY,
     OTHER_POOL,
@@ -20,7 +21,6 @@ from conftest import (
     update,
     utc,
 )
-from freezegun import freeze_time
 
 
 def pool_ids(response: dict[str, Any]) -> list[str]:

@@ -8,20 +8,8 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import (
-    DATASET,
-    POOL,
-    error_of,
-    ids,
-    make_client,
-    put,
-    raises_error,
-    remove,
-    replace,
-    token_for,
-    update,
-)
 from freezegun import freeze_time
+from helpers import DATASET, POOL, error_of, ids, make_client, put, raises_error, remove, replace, token_for, update
 
 from cognito_sync_mock import mock_cognito_sync, protocol
 from cognito_sync_mock.protocol.validation import validate

@@ -17,16 +17,12 @@ from typing import Any, Callable, Iterator
 import boto3
 import botocore.session
 import pytest
-from activation_support import network_guard
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoCredentialsError
-from conftest import DATASET, IDENTITY, POOL, raises_error, replace
+from helpers import APP_ARN, DATASET, IDENTITY, POOL, ROLE_ARN, STREAM, raises_error, replace
 from moto import mock_aws
-from side_channels_support import APP_ARN, ROLE_ARN, STREAM
 
 from cognito_sync_mock import mock_cognito_sync
-
-__all__ = ["network_guard"]
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 NOT_VALID = "These credentials are not valid for accessing this resource"
