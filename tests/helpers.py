@@ -160,14 +160,25 @@ def write(
     return result
 
 
-def update(client: Any, patches: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
-    """ListRecords for a session token, then UpdateRecords with ``patches``."""
-    return write(client, patches, **kwargs)
-
-
-def put(client: Any, values: dict[str, str], **kwargs: Any) -> dict[str, Any]:
-    """Write new keys (SyncCount 0) in one UpdateRecords."""
-    return update(client, [replace(k, v) for k, v in values.items()], **kwargs)
+async def write_async(
+    client: Any,
+    changes: Changes,
+    *,
+    pool: str = POOL,
+    identity: str = IDENTITY,
+    dataset: str = DATASET,
+    last_sync_count: int | None = None,
+    **members: Any,
+) -> dict[str, Any]:
+    """``write`` for an aiobotocore client (its calls are awaited)."""
+    listed = await client.list_records(**_listing(pool, identity, dataset, last_sync_count))
+    result: dict[str, Any] = await client.update_records(
+        **ids(pool, identity, dataset),
+        SyncSessionToken=listed["SyncSessionToken"],
+        RecordPatches=_patches(changes, listed),
+        **members,
+    )
+    return result
 
 
 def seed(

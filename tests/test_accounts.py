@@ -13,11 +13,11 @@ from helpers import (
     ids,
     list_all,
     make_client,
-    put,
     raises_error,
     replace,
     seed,
     token_for,
+    write,
 )
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
@@ -43,7 +43,7 @@ def no_account_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_default_account_is_123456789012(no_account_env: None) -> None:
     with mock_cognito_sync() as mock:
-        put(make_client(), {"a": "1"})
+        write(make_client(), {"a": "1"})
         assert holds_dataset(mock.backend("us-east-1", account_id=DEFAULT_ACCOUNT))
         assert mock.backend("us-east-1") is mock.backend("us-east-1", account_id=DEFAULT_ACCOUNT)
         assert mock.backend("us-east-1").account_id == DEFAULT_ACCOUNT
@@ -51,7 +51,7 @@ def test_default_account_is_123456789012(no_account_env: None) -> None:
 
 def test_account_from_the_option(no_account_env: None) -> None:
     with mock_cognito_sync(account_id="111122223333") as mock:
-        put(make_client(), {"a": "1"})
+        write(make_client(), {"a": "1"})
         assert holds_dataset(mock.backend("us-east-1", account_id="111122223333"))
         assert not holds_dataset(mock.backend("us-east-1", account_id=DEFAULT_ACCOUNT))
         assert mock.backend("us-east-1").account_id == "111122223333"
@@ -60,7 +60,7 @@ def test_account_from_the_option(no_account_env: None) -> None:
 def test_account_from_moto_account_id(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")
     with mock_cognito_sync() as mock:
-        put(make_client(), {"a": "1"})
+        write(make_client(), {"a": "1"})
         assert holds_dataset(mock.backend("us-east-1", account_id="444455556666"))
         assert not holds_dataset(mock.backend("us-east-1", account_id=DEFAULT_ACCOUNT))
 
@@ -68,7 +68,7 @@ def test_account_from_moto_account_id(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_option_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")
     with mock_cognito_sync(account_id="777788889999") as mock:
-        put(make_client(), {"a": "1"})
+        write(make_client(), {"a": "1"})
         assert holds_dataset(mock.backend("us-east-1", account_id="777788889999"))
         assert not holds_dataset(mock.backend("us-east-1", account_id="444455556666"))
 
@@ -89,7 +89,7 @@ def test_another_accounts_data_is_invisible(cognito_sync: Any, client: Any) -> N
 
 
 def test_writes_in_one_account_do_not_reach_another(cognito_sync: Any, client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     other = cognito_sync.backend("us-east-1", account_id="999999999999")
     assert not holds_dataset(other)
     assert other.list_identity_pool_usage()["IdentityPoolUsages"] == []
@@ -106,14 +106,14 @@ def test_a_session_token_of_another_account_is_not_valid(cognito_sync: Any, clie
 
 
 def test_region_from_the_client(cognito_sync: Any) -> None:
-    put(make_client("eu-west-1"), {"a": "1"})
+    write(make_client("eu-west-1"), {"a": "1"})
     assert holds_dataset(cognito_sync.backend("eu-west-1"))
     assert not holds_dataset(cognito_sync.backend("us-east-1"))
 
 
 def test_region_with_a_custom_endpoint_url(cognito_sync: Any) -> None:
     client = make_client("ap-southeast-2", endpoint_url="http://localhost:4566")
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     assert holds_dataset(cognito_sync.backend("ap-southeast-2"))
     assert not holds_dataset(cognito_sync.backend("us-east-1"))
     assert list_all(client)["DatasetSyncCount"] == 1
@@ -121,14 +121,14 @@ def test_region_with_a_custom_endpoint_url(cognito_sync: Any) -> None:
 
 def test_region_from_the_signature_not_the_endpoint_host(cognito_sync: Any) -> None:
     client = make_client("eu-central-1", endpoint_url="https://cognito-sync.us-west-2.amazonaws.com")
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     assert holds_dataset(cognito_sync.backend("eu-central-1"))
     assert not holds_dataset(cognito_sync.backend("us-west-2"))
 
 
 def test_another_regions_data_is_invisible(cognito_sync: Any) -> None:
     east, west = make_client("us-east-1"), make_client("us-west-2")
-    put(east, {"a": "1"})
+    write(east, {"a": "1"})
 
     listed = list_all(west)
     assert (listed["DatasetExists"], listed["DatasetSyncCount"]) == (False, 0)
@@ -139,7 +139,7 @@ def test_another_regions_data_is_invisible(cognito_sync: Any) -> None:
     with raises_error("ResourceNotFoundException", 404):
         west.describe_identity_pool_usage(IdentityPoolId=POOL)
 
-    put(west, {"a": "west"})  # its own first write: no conflict with the east's record
+    write(west, {"a": "west"})  # its own first write: no conflict with the east's record
     assert [(r["Value"], r["SyncCount"]) for r in list_all(west)["Records"]] == [("west", 1)]
     assert [(r["Value"], r["SyncCount"]) for r in list_all(east)["Records"]] == [("1", 1)]
 
@@ -153,8 +153,8 @@ def test_a_session_token_of_another_region_is_not_valid(cognito_sync: Any) -> No
 
 def test_a_next_token_of_another_region_is_not_valid(cognito_sync: Any) -> None:
     east, west = make_client("us-east-1"), make_client("us-west-2")
-    put(east, {"a": "1", "b": "2"})
-    put(west, {"a": "1", "b": "2"})
+    write(east, {"a": "1", "b": "2"})
+    write(west, {"a": "1", "b": "2"})
     token = list_all(east, MaxResults=1)["NextToken"]
     with raises_error("InvalidParameterException", 400):
         list_all(west, MaxResults=1, NextToken=token)
@@ -164,6 +164,6 @@ def test_sync_sessions_are_counted_per_region(cognito_sync: Any) -> None:
     east, west = make_client("us-east-1"), make_client("us-west-2")
     for _ in range(3):
         list_all(west)
-    put(east, {"a": "1"})
+    write(east, {"a": "1"})
     usage = east.describe_identity_pool_usage(IdentityPoolId=POOL)["IdentityPoolUsage"]
     assert usage["SyncSessionsCount"] == 1

@@ -24,7 +24,19 @@ from activation_support import NOTHING_ASKED, Machine
 from aiobotocore.session import get_session
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoCredentialsError
-from helpers import APP_ARN, DATASET, IDENTITY, OTHER_IDENTITY, POOL, ROLE_ARN, STREAM, TRIGGER_ARN, ids, replace
+from helpers import (
+    APP_ARN,
+    DATASET,
+    IDENTITY,
+    OTHER_IDENTITY,
+    POOL,
+    ROLE_ARN,
+    STREAM,
+    TRIGGER_ARN,
+    ids,
+    replace,
+    write_async,
+)
 from install_support import python_venv
 
 from cognito_sync_mock import mock_cognito_sync
@@ -62,13 +74,6 @@ async def expect_error(call: Awaitable[Any], code: str, status: int, message: st
     if message is not None:
         assert error["Error"]["Message"] == message
     return info.value
-
-
-async def push(client: Any, patches: list[dict[str, Any]], last_sync_count: int = 0, **names: str) -> dict[str, Any]:
-    """ListRecords (for its token), then UpdateRecords."""
-    target = {**ids(), **names}
-    listed = await client.list_records(**target, LastSyncCount=last_sync_count)
-    return await client.update_records(**target, SyncSessionToken=listed["SyncSessionToken"], RecordPatches=patches)
 
 
 def triples(records: list[dict[str, Any]]) -> list[tuple[str, str | None, int]]:
@@ -183,8 +188,8 @@ def test_paging_with_next_token_from_aiobotocore() -> None:
     @mock_cognito_sync
     async def scenario() -> list[list[tuple[str, str | None, int]]]:
         async with aio_client() as client:
-            await push(client, [replace(k, v) for k, v in {"a": "1", "b": "2", "c": "3"}.items()])
-            await push(client, [replace("d", "4"), replace("e", "5")], last_sync_count=1)
+            await write_async(client, {"a": "1", "b": "2", "c": "3"})
+            await write_async(client, [replace("d", "4"), replace("e", "5")], last_sync_count=1)
             pages, token = [], None
             while True:
                 extra = {"NextToken": token} if token else {}
@@ -209,7 +214,7 @@ def test_describe_and_delete_dataset_from_aiobotocore() -> None:
     @mock_cognito_sync
     async def scenario() -> None:
         async with aio_client() as client:
-            await push(client, [replace("name", "Ada"), replace("level", "3")])
+            await write_async(client, [replace("name", "Ada"), replace("level", "3")])
             described = (await client.describe_dataset(**ids()))["Dataset"]
             got = (described["DatasetName"], described["NumRecords"], described["DataStorage"], described["IdentityId"])
             assert got == (DATASET, 2, len("nameAda") + len("level3"), IDENTITY)
@@ -253,11 +258,11 @@ def test_every_operation_from_aiobotocore() -> None:
                 assert got["PushSync"] == {"ApplicationArns": [APP_ARN], "RoleArn": ROLE_ARN}
                 await c.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": TRIGGER_ARN})
                 assert (await c.get_cognito_events(IdentityPoolId=POOL))["Events"] == {"SyncTrigger": TRIGGER_ARN}
-                await push(c, [replace("a", "1")])
+                await write_async(c, [replace("a", "1")])
                 device = (await c.register_device(**ids(dataset=None), Platform="GCM", Token="phone"))["DeviceId"]
                 assert str(uuid.UUID(device)) == device
                 await c.subscribe_to_dataset(**ids(), DeviceId=device)
-                await push(c, [replace("a", "2", 1)], last_sync_count=1)
+                await write_async(c, [replace("a", "2", 1)], last_sync_count=1)
                 await c.unsubscribe_from_dataset(**ids(), DeviceId=device)
                 await expect_error(
                     c.unsubscribe_from_dataset(**ids(), DeviceId=device), "ResourceNotFoundException", 404
@@ -319,7 +324,7 @@ def test_identity_credentials_from_aiobotocore_in_strict_mode() -> None:
         mine = mock.identity_credentials(POOL, IDENTITY)
         mock.identity_credentials(POOL, OTHER_IDENTITY)
         async with aio_client(credentials=mine) as own, aio_client() as developer:
-            assert (await push(own, [replace("a", "1")]))["Records"][0]["LastModifiedBy"] == IDENTITY
+            assert (await write_async(own, [replace("a", "1")]))["Records"][0]["LastModifiedBy"] == IDENTITY
             with pytest.raises(own.exceptions.NotAuthorizedException) as info:
                 await own.list_records(**ids(identity=OTHER_IDENTITY))
             assert info.value.response["Error"]["Message"] == NOT_VALID
@@ -344,7 +349,7 @@ def test_a_client_created_before_the_mock_started() -> None:
         async with aio_client("eu-west-1") as early:
             mock = mock_cognito_sync()
             with mock:
-                written = await push(early, [replace("k", "v")])
+                written = await write_async(early, [replace("k", "v")])
                 assert triples(written["Records"]) == [("k", "v", 1)]
                 stored = mock.backend("eu-west-1").describe_dataset(
                     identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET
@@ -425,7 +430,7 @@ def test_a_decorated_coroutine_run_twice_starts_afresh() -> None:
     @mock_cognito_sync
     async def scenario() -> list[tuple[str, str | None, int]]:
         async with aio_client() as client:
-            return triples((await push(client, [replace("k", "v")]))["Records"])
+            return triples((await write_async(client, [replace("k", "v")]))["Records"])
 
     assert asyncio.run(scenario()) == [("k", "v", 1)]
     assert asyncio.run(scenario()) == [("k", "v", 1)]

@@ -18,11 +18,10 @@ from helpers import (
     enable_streams,
     ids,
     make_client,
-    put,
     raises_error,
     remove,
-    update,
     utc,
+    write,
 )
 
 from cognito_sync_mock import mock_cognito_sync
@@ -63,12 +62,12 @@ def test_bulk_publish_without_streaming_is_invalid(client: Any) -> None:
 
 
 def test_bulk_publish_publishes_every_live_dataset_of_the_pool(cognito_sync: Any, client: Any) -> None:
-    put(client, {"a": "1", "b": "2"}, dataset="alpha")
-    put(client, {"c": "3"}, dataset="beta")
-    put(client, {"gone": "x"}, dataset="deleted")
+    write(client, {"a": "1", "b": "2"}, dataset="alpha")
+    write(client, {"c": "3"}, dataset="beta")
+    write(client, {"gone": "x"}, dataset="deleted")
     client.delete_dataset(**ids(dataset="deleted"))
-    put(client, {"d": "4"}, identity=OTHER_IDENTITY, dataset="alpha")
-    put(client, {"other": "pool"}, pool=OTHER_POOL)
+    write(client, {"d": "4"}, identity=OTHER_IDENTITY, dataset="alpha")
+    write(client, {"other": "pool"}, pool=OTHER_POOL)
     enable_streams(client, OTHER_POOL, "other-stream")
     enable_streams(client)
     assert cognito_sync.stream_records() == []
@@ -89,8 +88,8 @@ def test_bulk_publish_publishes_every_live_dataset_of_the_pool(cognito_sync: Any
 
 
 def test_bulk_publish_of_a_dataset_carries_its_current_records(cognito_sync: Any, client: Any) -> None:
-    put(client, {"a": "1", "b": "2"})
-    update(client, [remove("b", 1)])
+    write(client, {"a": "1", "b": "2"})
+    write(client, [remove("b", 1)])
     enable_streams(client)
     client.bulk_publish(IdentityPoolId=POOL)
     (record,) = cognito_sync.stream_records()
@@ -101,7 +100,7 @@ def test_bulk_publish_of_a_dataset_carries_its_current_records(cognito_sync: Any
 
 def test_bulk_publish_of_an_empty_dataset_is_a_replace_with_an_empty_list(cognito_sync: Any, client: Any) -> None:
     """An empty list, not a missing member: a missing one means the dataset was deleted."""
-    update(client, [])  # the dataset exists and holds no record
+    write(client, [])  # the dataset exists and holds no record
     enable_streams(client)
     client.bulk_publish(IdentityPoolId=POOL)
     (record,) = cognito_sync.stream_records()
@@ -122,7 +121,7 @@ def test_a_bulk_publish_completes_at_once(client: Any) -> None:
 
 
 def test_a_held_bulk_publish_stays_in_progress_until_completed(cognito_sync: Any, client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     enable_streams(client)
     cognito_sync.hold_bulk_publishes = True
     with freeze_time(T0) as clock:
@@ -150,7 +149,7 @@ def test_a_held_bulk_publish_stays_in_progress_until_completed(cognito_sync: Any
 
 
 def test_a_failed_bulk_publish_reports_its_message_and_may_be_retried(cognito_sync: Any, client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     enable_streams(client)
     cognito_sync.hold_bulk_publishes = True
     with freeze_time(T0) as clock:
@@ -238,7 +237,7 @@ def test_the_interval_between_bulk_publishes_is_a_limit_option() -> None:
 
 def test_held_bulk_publishes_are_completed_in_their_own_region(cognito_sync: Any) -> None:
     west = make_client("eu-west-1")
-    put(west, {"a": "1"})
+    write(west, {"a": "1"})
     enable_streams(west)
     cognito_sync.hold_bulk_publishes = True
     west.bulk_publish(IdentityPoolId=POOL)

@@ -38,11 +38,10 @@ from helpers import (
     ids,
     list_all,
     make_client,
-    put,
     raises_error,
     replace,
     seed,
-    update,
+    write,
 )
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
@@ -119,7 +118,7 @@ def test_minted_credentials_are_boto3_keyword_arguments(cognito_sync: Any) -> No
     assert MINTED_KEY.fullmatch(credentials["aws_access_key_id"])
     assert credentials["aws_secret_access_key"] and credentials["aws_session_token"]
     client = boto3.client("cognito-sync", region_name="us-east-1", **credentials)
-    written = put(client, {"level": "3"})
+    written = write(client, {"level": "3"})
     assert [(r["Key"], r["Value"], r["SyncCount"], r["LastModifiedBy"]) for r in written["Records"]] == [
         ("level", "3", 1, IDENTITY)
     ]
@@ -155,7 +154,7 @@ def test_only_the_access_key_id_counts() -> None:
 def test_a_minted_key_stays_in_its_account_even_if_mapped(cognito_sync: Any) -> None:
     minted = cognito_sync.identity_credentials(POOL, IDENTITY)
     cognito_sync.map_access_key(minted["aws_access_key_id"], OTHER_ACCOUNT)
-    put(client_with(minted), {"a": "1"})
+    write(client_with(minted), {"a": "1"})
     assert holds(cognito_sync.backend("us-east-1"))
     assert not holds(cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT))
 
@@ -194,7 +193,7 @@ def test_minting_in_a_region_registers_there_only(cognito_sync: Any) -> None:
 def test_minting_for_another_account() -> None:
     with mock_cognito_sync(strict=True) as mock:
         credentials = mock.identity_credentials(POOL, IDENTITY, account_id=OTHER_ACCOUNT)
-        put(client_with(credentials), {"a": "1"})
+        write(client_with(credentials), {"a": "1"})
         assert holds(mock.backend("us-east-1", account_id=OTHER_ACCOUNT))
         assert not holds(mock.backend("us-east-1"))
         # The identity is registered in that account only.
@@ -263,17 +262,9 @@ def make_world(strict: bool) -> Iterator[World]:
 
 def pushed_after_writes(world: World) -> list[tuple[str, str]]:
     """Write to both datasets (on the backend) and say which (dataset, device) got a push."""
-    backend = world.mock.backend()
     before = len(world.mock.push_notifications)
     for dataset in (DATASET, "scores"):
-        names = {"identity_pool_id": POOL, "identity_id": IDENTITY, "dataset_name": dataset}
-        listed = backend.list_records(**names)
-        counts = {r["Key"]: r["SyncCount"] for r in listed["Records"]}
-        backend.update_records(
-            **names,
-            sync_session_token=listed["SyncSessionToken"],
-            record_patches=[replace("probe", "x", counts.get("probe", 0))],
-        )
+        seed(world.mock.backend(), {"probe": "x"}, dataset=dataset)
     return [(p["payload"]["datasetName"], p["device_id"]) for p in world.mock.push_notifications[before:]]
 
 
@@ -587,13 +578,13 @@ def test_identity_credentials_on_another_pool_are_refused() -> None:
 def test_identity_may_write_its_own_data_and_sees_it_as_the_developer_does() -> None:
     with make_world(True) as world:
         own, developer = client_with(world.keys["identity"]), client_with(world.keys["developer"])
-        update(own, [replace("a", "from-phone", 1)])
+        write(own, [replace("a", "from-phone", 1)])
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in list_all(developer)["Records"]] == [
             ("a", "from-phone", 2)
         ]
         # The other identity has data of its own, which it may use.
         other = client_with(world.keys["another identity"])
-        put(other, {"mine": "yes"}, identity=OTHER_IDENTITY)
+        write(other, {"mine": "yes"}, identity=OTHER_IDENTITY)
         assert [r["Key"] for r in list_all(other, IdentityId=OTHER_IDENTITY)["Records"]] == ["mine"]
 
 
@@ -616,7 +607,7 @@ def test_credentials_minted_for_a_region_work_there_and_nowhere_else() -> None:
     with mock_cognito_sync(strict=True) as mock:
         credentials = mock.identity_credentials(POOL, IDENTITY, region=WEST)
         mock.backend("us-east-1").register_identity(POOL, IDENTITY)
-        put(client_with(credentials, WEST), {"a": "1"})
+        write(client_with(credentials, WEST), {"a": "1"})
         assert holds(mock.backend(WEST))
         with raises_error("NotAuthorizedException", 403, NOT_VALID):
             client_with(credentials, "us-east-1").list_records(**ids())
@@ -624,7 +615,7 @@ def test_credentials_minted_for_a_region_work_there_and_nowhere_else() -> None:
 
 def test_default_mode_lets_identity_credentials_work_in_any_region(cognito_sync: Any) -> None:
     credentials = cognito_sync.identity_credentials(POOL, IDENTITY)
-    put(client_with(credentials, WEST), {"a": "1"})
+    write(client_with(credentials, WEST), {"a": "1"})
     assert holds(cognito_sync.backend(WEST))
     assert not holds(cognito_sync.backend("us-east-1"))
 
@@ -657,12 +648,12 @@ def test_sync_trigger_runs_for_identity_requests_only_in_every_mode(
         developer = make_client()
         developer.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": TRIGGER_ARN})
 
-        by_identity = put(own, {"phone": "abc"})
+        by_identity = write(own, {"phone": "abc"})
         assert [(r["Key"], r["Value"]) for r in by_identity["Records"]] == [("phone", "ABC")]
         assert handler.identities == [IDENTITY]
 
         with caplog.at_level(logging.WARNING, logger="cognito_sync_mock"):
-            by_developer = put(developer, {"admin": "abc"})
+            by_developer = write(developer, {"admin": "abc"})
         assert [(r["Key"], r["Value"]) for r in by_developer["Records"]] == [("admin", "abc")]
         assert handler.identities == [IDENTITY]
         stored = {r["Key"]: r["Value"] for r in list_all(developer)["Records"]}
@@ -680,7 +671,7 @@ def test_identity_client_is_signed_as_its_identity(cognito_sync: Any) -> None:
     mock.register_lambda(TRIGGER_ARN, handler)
     make_client().set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": TRIGGER_ARN})
     client = mock.identity_client(POOL, IDENTITY, region="us-east-1")
-    answer = put(client, {"phone": "abc"})
+    answer = write(client, {"phone": "abc"})
     assert [(r["Key"], r["Value"], r["LastModifiedBy"]) for r in answer["Records"]] == [("phone", "ABC", IDENTITY)]
     assert handler.identities == [IDENTITY]
     assert client.meta.region_name == "us-east-1"
@@ -690,7 +681,7 @@ def test_identity_client_is_signed_as_its_identity(cognito_sync: Any) -> None:
 def test_identity_client_in_strict_mode_may_touch_only_its_identity() -> None:
     with mock_cognito_sync(strict=True) as mock:
         client = mock.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
-        assert put(client, {"a": "1"})["Records"][0]["SyncCount"] == 1
+        assert write(client, {"a": "1"})["Records"][0]["SyncCount"] == 1
         with raises_error("NotAuthorizedException", 403, NOT_VALID):
             client.list_records(**ids(identity=OTHER_IDENTITY))
 
@@ -702,7 +693,7 @@ def test_a_mapped_key_reads_and_writes_another_accounts_state(cognito_sync: Any)
     cognito_sync.map_access_key(MAPPED_KEY, OTHER_ACCOUNT)
     mapped, home = client_with(developer_key(MAPPED_KEY)), make_client()
 
-    put(mapped, {"secret": "x"})
+    write(mapped, {"secret": "x"})
     assert holds(cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT))
     assert not holds(cognito_sync.backend("us-east-1"))
     assert [r["Key"] for r in list_all(mapped)["Records"]] == ["secret"]
@@ -719,7 +710,7 @@ def test_a_mapped_key_reads_and_writes_another_accounts_state(cognito_sync: Any)
         home.describe_identity_pool_usage(IdentityPoolId=POOL)
 
     # And the other way round: the home account's write stays at home.
-    put(home, {"home": "y"})
+    write(home, {"home": "y"})
     assert [r["Key"] for r in list_all(mapped)["Records"]] == ["secret"]
     assert [r["Key"] for r in list_all(home)["Records"]] == ["home"]
     assert list_all(home)["Records"][0]["SyncCount"] == 1
@@ -727,7 +718,7 @@ def test_a_mapped_key_reads_and_writes_another_accounts_state(cognito_sync: Any)
 
 def test_a_mapped_key_in_another_region(cognito_sync: Any) -> None:
     cognito_sync.map_access_key(MAPPED_KEY, OTHER_ACCOUNT)
-    put(client_with(developer_key(MAPPED_KEY), WEST), {"a": "1"})
+    write(client_with(developer_key(MAPPED_KEY), WEST), {"a": "1"})
     assert holds(cognito_sync.backend(WEST, account_id=OTHER_ACCOUNT))
     for region, account in [("us-east-1", OTHER_ACCOUNT), (WEST, DEFAULT_ACCOUNT), ("us-east-1", DEFAULT_ACCOUNT)]:
         assert not holds(cognito_sync.backend(region, account_id=account))
@@ -736,10 +727,10 @@ def test_a_mapped_key_in_another_region(cognito_sync: Any) -> None:
 def test_remapping_a_key_moves_its_later_requests(cognito_sync: Any) -> None:
     mapped = client_with(developer_key(MAPPED_KEY))
     cognito_sync.map_access_key(MAPPED_KEY, OTHER_ACCOUNT)
-    put(mapped, {"a": "1"})
+    write(mapped, {"a": "1"})
     cognito_sync.map_access_key(MAPPED_KEY, THIRD_ACCOUNT)
     assert list_all(mapped)["DatasetExists"] is False
-    put(mapped, {"b": "2"})
+    write(mapped, {"b": "2"})
     assert holds(cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT))
     assert holds(cognito_sync.backend("us-east-1", account_id=THIRD_ACCOUNT))
     assert not holds(cognito_sync.backend("us-east-1"))
@@ -760,7 +751,7 @@ def test_stream_records_of_a_mapped_account(cognito_sync: Any) -> None:
     mapped.set_identity_pool_configuration(
         IdentityPoolId=POOL, CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"}
     )
-    put(mapped, {"a": "1"})
+    write(mapped, {"a": "1"})
     assert [r["identityId"] for r in cognito_sync.stream_records(STREAM, account_id=OTHER_ACCOUNT)] == [IDENTITY]
     assert cognito_sync.stream_records(STREAM) == []
 
@@ -778,7 +769,7 @@ def test_strict_registration_is_per_account_for_mapped_keys() -> None:
 
 def test_other_keys_stay_in_the_mocks_account(cognito_sync: Any) -> None:
     cognito_sync.map_access_key(MAPPED_KEY, OTHER_ACCOUNT)
-    put(client_with(developer_key("AKIASOMEOTHERKEY0001")), {"a": "1"})
+    write(client_with(developer_key("AKIASOMEOTHERKEY0001")), {"a": "1"})
     assert holds(cognito_sync.backend("us-east-1"))
     assert not holds(cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT))
 
@@ -786,7 +777,7 @@ def test_other_keys_stay_in_the_mocks_account(cognito_sync: Any) -> None:
 def test_reset_forgets_mapped_keys(cognito_sync: Any) -> None:
     cognito_sync.map_access_key(MAPPED_KEY, OTHER_ACCOUNT)
     cognito_sync.reset()
-    put(client_with(developer_key(MAPPED_KEY)), {"a": "1"})
+    write(client_with(developer_key(MAPPED_KEY)), {"a": "1"})
     assert holds(cognito_sync.backend("us-east-1"))
     assert not holds(cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT))
 
@@ -794,8 +785,8 @@ def test_reset_forgets_mapped_keys(cognito_sync: Any) -> None:
 def test_map_access_key_with_the_account_option() -> None:
     with mock_cognito_sync(account_id="111122223333") as mock:
         mock.map_access_key(MAPPED_KEY, OTHER_ACCOUNT)
-        put(make_client(), {"home": "1"})
-        put(client_with(developer_key(MAPPED_KEY)), {"away": "1"})
+        write(make_client(), {"home": "1"})
+        write(client_with(developer_key(MAPPED_KEY)), {"away": "1"})
         assert holds(mock.backend("us-east-1", account_id="111122223333"))
         assert holds(mock.backend("us-east-1", account_id=OTHER_ACCOUNT))
         assert not holds(mock.backend("us-east-1", account_id=DEFAULT_ACCOUNT))
@@ -806,7 +797,7 @@ def test_map_access_key_with_the_account_option() -> None:
 
 def test_default_mode_lets_any_credentials_reach_any_identity(cognito_sync: Any) -> None:
     other = client_with(cognito_sync.identity_credentials(POOL, OTHER_IDENTITY))
-    put(other, {"not-mine": "1"})  # on IDENTITY's data
+    write(other, {"not-mine": "1"})  # on IDENTITY's data
     assert [r["LastModifiedBy"] for r in list_all(make_client())["Records"]] == [IDENTITY]
     assert other.get_cognito_events(IdentityPoolId=POOL)["Events"] == {}
     assert seed(cognito_sync.backend(), {"b": "2"})["Records"][0]["SyncCount"] == 2
@@ -830,7 +821,7 @@ def test_keys_of_one_testcase_test_are_not_seen_by_the_next() -> None:
 
     def account_of(key: str) -> str:
         """Where a developer key's write lands (IDENTITY is registered in every account)."""
-        put(client_with(developer_key(key)), {"a": "1"}, dataset="probe")
+        write(client_with(developer_key(key)), {"a": "1"}, dataset="probe")
         for account in (DEFAULT_ACCOUNT, OTHER_ACCOUNT, THIRD_ACCOUNT):
             if holds(mock.backend("us-east-1", account_id=account), dataset="probe"):
                 return account

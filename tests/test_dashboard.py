@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import DATASET, IDENTITY, POOL, ids, make_client, remove, replace, seed
+from helpers import DATASET, IDENTITY, POOL, make_client, remove, replace, seed, write
 
 import cognito_sync_mock.server as server_module
 from cognito_sync_mock import CognitoSyncServer
@@ -66,14 +66,8 @@ def dump_dom(url: str, profile: Path) -> str:
 
 def test_dashboard_shows_the_state_after_a_sync(cognito_sync_server: CognitoSyncServer, tmp_path: Path) -> None:
     client = make_client(endpoint_url=cognito_sync_server.url)
-    token = client.list_records(**ids())["SyncSessionToken"]
-    client.update_records(
-        **ids(),
-        SyncSessionToken=token,
-        RecordPatches=[replace("level", "42"), replace("name", "<b>ada</b>"), replace("gone", "soon")],
-    )
-    token = client.list_records(**ids())["SyncSessionToken"]
-    client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[remove("gone", 1)])
+    write(client, [replace("level", "42"), replace("name", "<b>ada</b>"), replace("gone", "soon")])
+    write(client, [remove("gone", 1)])
 
     dom = dump_dom(cognito_sync_server.url + "/", tmp_path / "profile")
 

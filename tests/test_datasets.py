@@ -16,13 +16,12 @@ from helpers import (
     ids,
     list_all,
     make_client,
-    put,
     raises_error,
     remove,
     replace,
     seed,
-    update,
     utc,
+    write,
 )
 
 from cognito_sync_mock import NoSuchDataset, mock_cognito_sync
@@ -37,9 +36,9 @@ def dataset_names(response: dict[str, Any]) -> list[str]:
 
 def test_describe_dataset_reports_every_member(client: Any) -> None:
     with freeze_time("2024-02-03 04:05:06.789") as clock:
-        put(client, {"a": "é", "bb": "xyz"})
+        write(client, {"a": "é", "bb": "xyz"})
         clock.move_to("2024-02-03 05:00:00.001")
-        update(client, [remove("bb", 1), replace("c", "1")])
+        write(client, [remove("bb", 1), replace("c", "1")])
 
     dataset = client.describe_dataset(**ids())["Dataset"]
     assert dataset == {
@@ -54,7 +53,7 @@ def test_describe_dataset_reports_every_member(client: Any) -> None:
 
 
 def test_describe_a_missing_dataset(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("ResourceNotFoundException", 404):
         client.describe_dataset(**ids(dataset="nothere"))
 
@@ -65,14 +64,14 @@ def test_describe_a_dataset_of_an_unknown_identity(client: Any) -> None:
 
 
 def test_describe_a_deleted_dataset(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     client.delete_dataset(**ids())
     with raises_error("ResourceNotFoundException", 404):
         client.describe_dataset(**ids())
 
 
 def test_datasets_of_one_identity_are_not_anothers(client: Any) -> None:
-    put(client, {"a": "1"}, identity=OTHER_IDENTITY)
+    write(client, {"a": "1"}, identity=OTHER_IDENTITY)
     with raises_error("ResourceNotFoundException", 404):
         client.describe_dataset(**ids())
     assert client.list_datasets(**ids(dataset=None))["Datasets"] == []
@@ -83,7 +82,7 @@ def test_datasets_of_one_identity_are_not_anothers(client: Any) -> None:
 
 def test_delete_returns_the_dataset_as_it_was(client: Any) -> None:
     with freeze_time("2024-02-03 04:05:06"):
-        put(client, {"a": "1", "b": "22"})
+        write(client, {"a": "1", "b": "22"})
     with freeze_time("2024-02-04 00:00:00"):
         deleted = client.delete_dataset(**ids())["Dataset"]
     assert deleted == {
@@ -98,8 +97,8 @@ def test_delete_returns_the_dataset_as_it_was(client: Any) -> None:
 
 
 def test_delete_removes_the_dataset_and_its_records(client: Any) -> None:
-    put(client, {"a": "1", "b": "22"})
-    put(client, {"x": "123"}, dataset="keep")
+    write(client, {"a": "1", "b": "22"})
+    write(client, {"x": "123"}, dataset="keep")
     client.delete_dataset(**ids())
 
     assert dataset_names(client.list_datasets(**ids(dataset=None))) == ["keep"]
@@ -115,28 +114,28 @@ def test_delete_removes_the_dataset_and_its_records(client: Any) -> None:
 def test_delete_a_missing_dataset(client: Any) -> None:
     with raises_error("ResourceNotFoundException", 404):
         client.delete_dataset(**ids())
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("ResourceNotFoundException", 404):
         client.delete_dataset(**ids(dataset="other"))
 
 
 def test_delete_twice(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     client.delete_dataset(**ids())
     with raises_error("ResourceNotFoundException", 404):
         client.delete_dataset(**ids())
 
 
 def test_a_dataset_of_tombstones_only_can_be_deleted(client: Any) -> None:
-    update(client, [remove("ghost", 0)])
+    write(client, [remove("ghost", 0)])
     deleted = client.delete_dataset(**ids())["Dataset"]
     assert (deleted["NumRecords"], deleted["DataStorage"]) == (0, 0)
 
 
 def test_a_recreated_dataset_is_listed_again(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     client.delete_dataset(**ids())
-    put(client, {"b": "2"})
+    write(client, {"b": "2"})
     listed = client.list_datasets(**ids(dataset=None))
     assert dataset_names(listed) == [DATASET]
     assert listed["Datasets"][0]["NumRecords"] == 1
@@ -148,7 +147,7 @@ def test_a_recreated_dataset_is_listed_again(client: Any) -> None:
 def test_list_datasets_ordered_by_name_with_their_members(client: Any) -> None:
     with freeze_time("2024-07-08 09:10:11.120"):
         for name in ["zeta", "Alpha", "beta", "a.b", "a-b", "a_b"]:
-            put(client, {"k": "v"}, dataset=name)
+            write(client, {"k": "v"}, dataset=name)
 
     listed = client.list_datasets(**ids(dataset=None))
     assert dataset_names(listed) == sorted(["zeta", "Alpha", "beta", "a.b", "a-b", "a_b"])
@@ -178,7 +177,7 @@ def test_list_datasets_of_an_identity_with_only_reads_lists_nothing(client: Any)
 
 
 def test_list_datasets_includes_an_empty_dataset(client: Any) -> None:
-    update(client, [])
+    write(client, [])
     listed = client.list_datasets(**ids(dataset=None))
     assert dataset_names(listed) == [DATASET]
     assert (listed["Datasets"][0]["NumRecords"], listed["Datasets"][0]["DataStorage"]) == (0, 0)

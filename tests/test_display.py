@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import DATASET, IDENTITY, POOL, make_client, remove, replace, update
+from helpers import DATASET, IDENTITY, POOL, make_client, remove, replace, write
 
 from cognito_sync_mock import mock_cognito_sync
 from cognito_sync_mock.display import CallList, StreamRecordList, html_table, text_table
@@ -16,7 +16,7 @@ def test_a_mock_not_started_says_so() -> None:
 
 def test_the_mock_backend_dataset_and_calls_show_as_text_and_html(cognito_sync: Any) -> None:
     client = make_client()
-    update(client, [replace("a", "1"), remove("b", 0)])
+    write(client, [replace("a", "1"), remove("b", 0)])
     assert repr(cognito_sync).splitlines() == [
         "mock_cognito_sync: 2 calls answered",
         "account       region     pools  identities  datasets  records",
@@ -61,10 +61,10 @@ def test_stream_records_and_push_notifications_show_as_tables(cognito_sync: Any)
         PushSync={"ApplicationArns": ["arn:aws:sns:us-east-1:123456789012:app/GCM/game"], "RoleArn": arn},
         CognitoStreams={"StreamName": "s", "RoleArn": arn, "StreamingStatus": "ENABLED"},
     )
-    update(client, [replace("a", "1")])
+    write(client, [replace("a", "1")])
     device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="tok")["DeviceId"]
     client.subscribe_to_dataset(IdentityPoolId=POOL, IdentityId=IDENTITY, DatasetName=DATASET, DeviceId=device)
-    update(client, [replace("a", "2", 1)])
+    write(client, [replace("a", "2", 1)])
     streams = repr(cognito_sync.stream_records("s")).splitlines()
     assert streams[0] == "stream records (2)"
     assert streams[2].split()[-2:] == ["1", "a='1'"]

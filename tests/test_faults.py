@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
-from helpers import DATASET, IDENTITY, POOL, enable_streams, ids, list_all, put, raises_error, replace, token_for
+from helpers import DATASET, IDENTITY, POOL, enable_streams, ids, list_all, raises_error, replace, token_for, write
 
 
 def calls_of(mock: Any, operation: str) -> list[str | None]:
@@ -51,9 +51,7 @@ def test_each_modeled_code_comes_with_its_status(
     cognito_sync: Any, client: Any, operation: str, code: str, status: int
 ) -> None:
     calls = {
-        "UpdateRecords": lambda: client.update_records(
-            **ids(), SyncSessionToken=token_for(client), RecordPatches=[replace("k", "v")]
-        ),
+        "UpdateRecords": lambda: write(client, [replace("k", "v")]),
         "DescribeDataset": lambda: client.describe_dataset(**ids()),
         "ListRecords": lambda: client.list_records(**ids()),
         "SetIdentityPoolConfiguration": lambda: client.set_identity_pool_configuration(IdentityPoolId=POOL),
@@ -95,7 +93,7 @@ def test_an_injected_update_records_error_stores_nothing(cognito_sync: Any, clie
 
 def test_an_injected_error_waits_for_its_own_operation(cognito_sync: Any, client: Any) -> None:
     cognito_sync.inject_error("DescribeDataset", "ResourceNotFoundException", times=2)
-    put(client, {"k": "v"})
+    write(client, {"k": "v"})
     assert client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)["Count"] == 1
     for _ in range(2):
         with raises_error("ResourceNotFoundException", 404, "Injected ResourceNotFoundException for DescribeDataset"):

@@ -35,7 +35,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
-from helpers import DEFAULT_ACCOUNT, IDENTITY, OTHER_IDENTITY, OTHER_POOL, POOL, REGION, make_client
+from helpers import DEFAULT_ACCOUNT, IDENTITY, OTHER_IDENTITY, OTHER_POOL, POOL, REGION, make_client, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -309,7 +309,7 @@ class World:
         mock.register_lambda(TRIGGER_RAISES, _raises)
         mock.register_lambda(TRIGGER_THROTTLED, _throttled)
         for name, keys in (("game", ["k1", "k2"]), ("d.1", ["k1"]), ("a:b-c_d", ["k3"])):
-            self.write(IDENTITY, name, {k: f"seed-{k}" for k in keys})
+            write(c, {k: f"seed-{k}" for k in keys}, dataset=name)
         self.device = c.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="device-token")[
             "DeviceId"
         ]
@@ -321,16 +321,6 @@ class World:
             DATASETS_PAGE: c.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY, MaxResults=1)["NextToken"],
             POOLS_PAGE: c.list_identity_pool_usage(MaxResults=1)["NextToken"],
         }
-
-    def write(self, identity: str, name: str, values: dict[str, str]) -> None:
-        token = self.client.list_records(IdentityPoolId=POOL, IdentityId=identity, DatasetName=name)["SyncSessionToken"]
-        self.client.update_records(
-            IdentityPoolId=POOL,
-            IdentityId=identity,
-            DatasetName=name,
-            SyncSessionToken=token,
-            RecordPatches=[{"Op": "replace", "Key": k, "Value": v, "SyncCount": 0} for k, v in values.items()],
-        )
 
     def token(self, pool: Any, identity: Any, name: Any) -> str:
         ok = all(isinstance(v, str) for v in (pool, identity, name))

@@ -37,6 +37,7 @@ from helpers import (
     make_client,
     raises_error,
     replace,
+    write,
 )
 from test_snapshot import build_rich_state, observe
 
@@ -84,18 +85,6 @@ def control(server_url: str, method: str, name: str, document: Any = None) -> tu
         return answer.status, json.loads(answer.read())
     finally:
         connection.close()
-
-
-def write_value(client: Any, value: str, dataset: str = DATASET, key: str = "n") -> int:
-    """ListRecords then UpdateRecords setting ``key`` to ``value``; the record's new sync count."""
-    listed = client.list_records(**ids(dataset=dataset))
-    current = {r["Key"]: r["SyncCount"] for r in listed["Records"]}.get(key, 0)
-    written = client.update_records(
-        **ids(dataset=dataset),
-        SyncSessionToken=listed["SyncSessionToken"],
-        RecordPatches=[replace(key, value, current)],
-    )
-    return int(written["Records"][0]["SyncCount"])
 
 
 class Served:
@@ -320,7 +309,7 @@ def test_the_seed_is_the_start_only_while_there_is_no_file(tmp_path: Path) -> No
     seed = {"us-east-1": {POOL: {IDENTITY: {DATASET: {"n": "seeded"}}}}}
     with CognitoSyncServer(state=seed, state_file=path) as server:
         assert record_value(read(path), DATASET, "n") == "seeded"
-        write_value(make_client(endpoint_url=server.url), "changed")
+        write(make_client(endpoint_url=server.url), {"n": "changed"})
     with CognitoSyncServer(state=seed, state_file=path) as server:
         listed = make_client(endpoint_url=server.url).list_records(**ids())
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("n", "changed", 2)]
@@ -332,11 +321,11 @@ def test_every_successful_change_is_in_the_file_before_the_answer(tmp_path: Path
         client = make_client(endpoint_url=server.url)
         steps = [
             lambda: client.list_records(**ids()),  # a sync session is counted
-            lambda: write_value(client, "1"),
+            lambda: write(client, {"n": "1"}),
             lambda: client.set_identity_pool_configuration(
                 IdentityPoolId=POOL, CognitoStreams={"StreamName": "s", "RoleArn": "arn:aws:iam::1:role/r"}
             ),
-            lambda: write_value(client, "gone", dataset="other"),
+            lambda: write(client, {"n": "gone"}, dataset="other"),
             lambda: client.delete_dataset(**ids(dataset="other")),
             lambda: control(server.url, "POST", "register-identity", {"pool_id": POOL, "identity_id": OTHER_IDENTITY}),
             lambda: control(
@@ -384,7 +373,7 @@ def test_what_writes_the_file_and_what_does_not(tmp_path: Path, monkeypatch: pyt
 
         inject = {"operation": "ListRecords", "code": "TooManyRequestsException"}
         other = {"pool_id": OTHER_POOL}
-        assert count(lambda: write_value(client, "1")) == 2  # ListRecords (a session), UpdateRecords
+        assert count(lambda: write(client, {"n": "1"})) == 2  # ListRecords (a session), UpdateRecords
         assert count(lambda: client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)) == 0
         assert count(conflict) == 1  # its ListRecords only
         assert count(invalid) == 0
@@ -452,7 +441,7 @@ def test_post_snapshot_saves_changes_made_from_python_and_answers_them(tmp_path:
 
 def test_post_snapshot_without_a_state_file_only_answers(cognito_sync_server: CognitoSyncServer) -> None:
     assert cognito_sync_server.state_file is None
-    write_value(make_client(endpoint_url=cognito_sync_server.url), "1")
+    write(make_client(endpoint_url=cognito_sync_server.url), {"n": "1"})
     status, answer = control(cognito_sync_server.url, "POST", "snapshot")
     assert (status, answer) == (200, cognito_sync_server.snapshot())
     assert record_value(answer, DATASET, "n") == "1"
@@ -473,7 +462,7 @@ def test_a_state_file_that_cannot_be_written_is_a_json_500_and_the_file_stays(
     path = tmp_path / "state.json"
     with CognitoSyncServer(state_file=path) as server:
         client = make_client(endpoint_url=server.url)
-        write_value(client, "1")
+        write(client, {"n": "1"})
         before = path.read_bytes()
 
         def full_disk(source: Any, target: Any) -> None:
@@ -503,7 +492,7 @@ def test_many_threads_each_see_their_acknowledged_write_on_disk(tmp_path: Path) 
             client = make_client(endpoint_url=server.url)
             dataset = f"d{number}"
             for round_ in range(1, 9):
-                write_value(client, str(round_), dataset=dataset)
+                write(client, {"n": str(round_)}, dataset=dataset)
                 on_disk = record_value(read(path), dataset, "n")
                 if int(on_disk) < round_:
                     problems.append(f"{dataset}: acknowledged {round_}, file has {on_disk}")
@@ -616,7 +605,7 @@ def test_restore_refuses_a_bad_document_with_a_400_and_changes_nothing(
 ) -> None:
     path = tmp_path / "state.json"
     with CognitoSyncServer(state_file=path) as server:
-        write_value(make_client(endpoint_url=server.url), "kept")
+        write(make_client(endpoint_url=server.url), {"n": "kept"})
         before_file, before_state = path.read_bytes(), server.snapshot()
         assert control(server.url, "POST", "restore", document) == (400, {"message": f"/_mock/restore: {message}"})
         assert path.read_bytes() == before_file
@@ -658,8 +647,8 @@ def test_serve_keeps_its_state_across_a_clean_restart(tmp_path: Path, served: li
     first = Served(path)
     served.append(first)
     client = first.client()
-    write_value(client, "41", dataset="counter")
-    write_value(client, "42", dataset="counter")
+    write(client, {"n": "41"}, dataset="counter")
+    write(client, {"n": "42"}, dataset="counter")
     client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"})
     status, saved = control(first.url, "POST", "snapshot")
     assert status == 200
@@ -685,7 +674,7 @@ def test_a_kill_inside_a_write_leaves_the_previous_file(tmp_path: Path, served: 
     server = Served(path, command=[sys.executable, "-c", paused_server(moment)])
     served.append(server)
     client = server.client()
-    write_value(client, "acknowledged", dataset="counter")
+    write(client, {"n": "acknowledged"}, dataset="counter")
     listed = client.list_records(**ids(dataset="counter"))
     acknowledged = path.read_bytes()  # every answer so far is in it
     answer: list[Any] = []

@@ -16,10 +16,9 @@ from helpers import (
     enable_push,
     enable_streams,
     ids,
-    put,
     raises_error,
     replace,
-    update,
+    write,
 )
 
 
@@ -102,7 +101,7 @@ def test_subscribe_needs_push_sync_configured_before_anything_else(client: Any) 
         subscribe(client, str(uuid.uuid4()), dataset="missing")  # device and dataset unknown too
     enable_push(client)
     device = register(client, "token")
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     assert body(subscribe(client, device)) == {}
     client.set_identity_pool_configuration(IdentityPoolId=POOL, PushSync={})  # removes push sync
     with raises_error("InvalidConfigurationException", 400, message):
@@ -112,7 +111,7 @@ def test_subscribe_needs_push_sync_configured_before_anything_else(client: Any) 
 
 
 def test_subscribe_needs_a_device_registered_to_that_identity(push_client: Any) -> None:
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     unknown = str(uuid.uuid4())
     with raises_error(
         "ResourceNotFoundException", 404, f"Device '{unknown}' is not registered for identity '{IDENTITY}'."
@@ -129,7 +128,7 @@ def test_subscribe_needs_an_existing_dataset(push_client: Any) -> None:
     device = register(push_client, "token")
     with raises_error("ResourceNotFoundException", 404, "Dataset 'missing' not found."):
         subscribe(push_client, device, dataset="missing")
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     push_client.delete_dataset(**ids())
     with raises_error("ResourceNotFoundException", 404, f"Dataset '{DATASET}' not found."):
         subscribe(push_client, device)
@@ -137,7 +136,7 @@ def test_subscribe_needs_an_existing_dataset(push_client: Any) -> None:
 
 def test_subscribe_and_unsubscribe_answer_empty(push_client: Any) -> None:
     device = register(push_client, "token")
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     assert body(subscribe(push_client, device)) == {}
     assert body(subscribe(push_client, device)) == {}  # subscribing twice is harmless
     assert body(unsubscribe(push_client, device)) == {}
@@ -145,7 +144,7 @@ def test_subscribe_and_unsubscribe_answer_empty(push_client: Any) -> None:
 
 def test_unsubscribe_of_a_missing_subscription_is_not_found(push_client: Any) -> None:
     device = register(push_client, "token")
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     message = f"Device '{device}' is not subscribed to dataset '{DATASET}'."
     with raises_error("ResourceNotFoundException", 404, message):
         unsubscribe(push_client, device)
@@ -159,18 +158,18 @@ def test_unsubscribe_of_a_missing_subscription_is_not_found(push_client: Any) ->
 
 
 def test_every_subscribed_device_but_the_sender_gets_a_push(cognito_sync: Any, push_client: Any) -> None:
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     phone = register(push_client, "phone-token", "GCM")
     tablet = register(push_client, "tablet-token", "APNS")
     subscribe(push_client, phone)
     subscribe(push_client, tablet)
 
-    update(push_client, [replace("a", "2", 1)], DeviceId=phone)
+    write(push_client, [replace("a", "2", 1)], DeviceId=phone)
     assert cognito_sync.push_notifications == [
         {"platform": "APNS", "token": "tablet-token", "device_id": tablet, "payload": payload(2)}
     ]
 
-    update(push_client, [replace("a", "3", 2)])
+    write(push_client, [replace("a", "3", 2)])
     later = cognito_sync.push_notifications[1:]
     assert sorted(later, key=lambda n: n["device_id"]) == sorted(
         [
@@ -182,41 +181,41 @@ def test_every_subscribed_device_but_the_sender_gets_a_push(cognito_sync: Any, p
 
 
 def test_only_subscribers_of_that_dataset_are_pushed(cognito_sync: Any, push_client: Any) -> None:
-    put(push_client, {"a": "1"})
-    put(push_client, {"a": "1"}, dataset="other")
+    write(push_client, {"a": "1"})
+    write(push_client, {"a": "1"}, dataset="other")
     device = register(push_client, "token")
     subscribe(push_client, device, dataset="other")
-    update(push_client, [replace("a", "2", 1)])
+    write(push_client, [replace("a", "2", 1)])
     assert cognito_sync.push_notifications == []
-    update(push_client, [replace("a", "2", 1)], dataset="other")
+    write(push_client, [replace("a", "2", 1)], dataset="other")
     assert [n["payload"] for n in cognito_sync.push_notifications] == [payload(2, "other")]
 
 
 def test_no_push_after_unsubscribing(cognito_sync: Any, push_client: Any) -> None:
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     device = register(push_client, "token")
     subscribe(push_client, device)
     unsubscribe(push_client, device)
-    update(push_client, [replace("a", "2", 1)])
+    write(push_client, [replace("a", "2", 1)])
     assert cognito_sync.push_notifications == []
 
 
 def test_no_push_for_updates_that_fail_or_write_nothing(cognito_sync: Any, push_client: Any) -> None:
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     device = register(push_client, "token")
     subscribe(push_client, device)
     with raises_error("ResourceConflictException", 409):
-        update(push_client, [replace("a", "2", 0)])
-    update(push_client, [])
+        write(push_client, [replace("a", "2", 0)])
+    write(push_client, [])
     assert cognito_sync.push_notifications == []
 
 
 def test_delete_dataset_drops_its_subscriptions(cognito_sync: Any, push_client: Any) -> None:
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     device = register(push_client, "token")
     subscribe(push_client, device)
     push_client.delete_dataset(**ids())
-    put(push_client, {"a": "1"})  # recreated under the same name
+    write(push_client, {"a": "1"})  # recreated under the same name
     assert cognito_sync.push_notifications == []
     with raises_error("ResourceNotFoundException", 404, f"Device '{device}' is not subscribed to dataset '{DATASET}'."):
         unsubscribe(push_client, device)
@@ -224,9 +223,9 @@ def test_delete_dataset_drops_its_subscriptions(cognito_sync: Any, push_client: 
 
 def test_pushes_and_streams_both_follow_a_write(cognito_sync: Any, push_client: Any) -> None:
     enable_streams(push_client)
-    put(push_client, {"a": "1"})
+    write(push_client, {"a": "1"})
     device = register(push_client, "token")
     subscribe(push_client, device)
-    update(push_client, [replace("a", "2", 1)])
+    write(push_client, [replace("a", "2", 1)])
     assert [n["payload"]["syncCount"] for n in cognito_sync.push_notifications] == [2]
     assert [r["syncCount"] for r in cognito_sync.stream_records(STREAM)] == [1, 2]

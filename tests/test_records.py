@@ -17,14 +17,13 @@ from helpers import (
     list_all,
     live_values,
     make_client,
-    put,
     raises_error,
     records_by_key,
     remove,
     replace,
     token_for,
-    update,
     utc,
+    write,
 )
 
 from cognito_sync_mock import mock_cognito_sync
@@ -38,7 +37,7 @@ def conflict(key: str, server: int, patch: int) -> str:
 
 
 def test_first_update_creates_the_dataset_at_sync_count_one(client: Any) -> None:
-    written = update(client, [replace("level", "3")])
+    written = write(client, [replace("level", "3")])
 
     assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("level", "3", 1)]
     listed = list_all(client)
@@ -52,9 +51,9 @@ def test_first_update_creates_the_dataset_at_sync_count_one(client: Any) -> None
 
 
 def test_every_update_raises_the_count_by_exactly_one(client: Any) -> None:
-    first = update(client, [replace("a", "1"), replace("b", "1"), replace("c", "1")])
-    second = update(client, [replace("a", "2", 1), replace("b", "2", 1)])
-    third = update(client, [replace("a", "3", 2), replace("d", "1")])
+    first = write(client, [replace("a", "1"), replace("b", "1"), replace("c", "1")])
+    second = write(client, [replace("a", "2", 1), replace("b", "2", 1)])
+    third = write(client, [replace("a", "3", 2), replace("d", "1")])
 
     assert [r["SyncCount"] for r in first["Records"]] == [1, 1, 1]
     assert [r["SyncCount"] for r in second["Records"]] == [2, 2]
@@ -66,13 +65,13 @@ def test_every_update_raises_the_count_by_exactly_one(client: Any) -> None:
 
 
 def test_update_answers_only_the_records_it_wrote(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
-    written = update(client, [replace("b", "2", 1)])
+    write(client, {"a": "1", "b": "1"})
+    written = write(client, [replace("b", "2", 1)])
     assert [r["Key"] for r in written["Records"]] == ["b"]
 
 
 def test_empty_patch_list_creates_a_missing_dataset_at_sync_count_zero(client: Any) -> None:
-    assert update(client, [])["Records"] == []
+    assert write(client, [])["Records"] == []
 
     listed = list_all(client)
     assert listed["DatasetExists"] is True
@@ -85,9 +84,9 @@ def test_empty_patch_list_creates_a_missing_dataset_at_sync_count_zero(client: A
 
 def test_empty_patch_list_changes_nothing_on_an_existing_dataset(client: Any) -> None:
     with freeze_time("2024-03-01 10:00:00") as clock:
-        put(client, {"a": "1"})
+        write(client, {"a": "1"})
         clock.move_to("2024-03-01 11:00:00")
-        assert update(client, [])["Records"] == []
+        assert write(client, [])["Records"] == []
 
     listed = list_all(client)
     assert listed["DatasetSyncCount"] == 1
@@ -103,14 +102,14 @@ def test_empty_patch_list_changes_nothing_on_an_existing_dataset(client: Any) ->
 
 
 def test_replace_overwrites_a_value(client: Any) -> None:
-    put(client, {"level": "1"})
-    written = update(client, [replace("level", "2", 1)])
+    write(client, {"level": "1"})
+    written = write(client, [replace("level", "2", 1)])
     assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("level", "2", 2)]
     assert live_values(list_all(client)) == {"level": "2"}
 
 
 def test_replace_with_an_empty_string_keeps_a_live_record(client: Any) -> None:
-    written = update(client, [replace("note", "")])
+    written = write(client, [replace("note", "")])
     assert written["Records"][0]["Value"] == ""
     dataset = client.describe_dataset(**ids())["Dataset"]
     assert (dataset["NumRecords"], dataset["DataStorage"]) == (1, 4)
@@ -118,9 +117,9 @@ def test_replace_with_an_empty_string_keeps_a_live_record(client: Any) -> None:
 
 def test_remove_keeps_a_tombstone_with_a_new_count_and_new_dates(client: Any) -> None:
     with freeze_time("2024-03-01 10:00:00") as clock:
-        put(client, {"a": "alpha", "b": "beta"})
+        write(client, {"a": "alpha", "b": "beta"})
         clock.move_to("2024-03-01 10:05:00.250")
-        written = update(client, [remove("a", 1)])
+        written = write(client, [remove("a", 1)])
 
     (tombstone,) = written["Records"]
     assert tombstone["Key"] == "a"
@@ -140,17 +139,17 @@ def test_remove_keeps_a_tombstone_with_a_new_count_and_new_dates(client: Any) ->
 
 
 def test_replace_of_a_tombstone_must_present_its_sync_count(client: Any) -> None:
-    put(client, {"a": "1"})
-    update(client, [remove("a", 1)])
+    write(client, {"a": "1"})
+    write(client, [remove("a", 1)])
 
     with raises_error("ResourceConflictException", 409, conflict("a", 2, 0)):
-        update(client, [replace("a", "again", 0)])
-    written = update(client, [replace("a", "again", 2)])
+        write(client, [replace("a", "again", 0)])
+    written = write(client, [replace("a", "again", 2)])
     assert [(r["Value"], r["SyncCount"]) for r in written["Records"]] == [("again", 3)]
 
 
 def test_remove_of_a_key_that_never_existed_writes_a_tombstone(client: Any) -> None:
-    written = update(client, [remove("ghost", 0)])
+    written = write(client, [remove("ghost", 0)])
 
     assert [(r["Key"], r.get("Value"), r["SyncCount"]) for r in written["Records"]] == [("ghost", None, 1)]
     listed = list_all(client)
@@ -163,15 +162,15 @@ def test_remove_of_a_key_that_never_existed_writes_a_tombstone(client: Any) -> N
 
 def test_remove_of_a_key_that_never_existed_needs_sync_count_zero(client: Any) -> None:
     with raises_error("ResourceConflictException", 409, conflict("ghost", 0, 3)):
-        update(client, [remove("ghost", 3)])
+        write(client, [remove("ghost", 3)])
 
 
 def test_remove_of_a_tombstone_needs_its_count_and_moves_it_on(client: Any) -> None:
-    put(client, {"a": "1"})
-    update(client, [remove("a", 1)])
+    write(client, {"a": "1"})
+    write(client, [remove("a", 1)])
     with raises_error("ResourceConflictException", 409, conflict("a", 2, 1)):
-        update(client, [remove("a", 1)])
-    written = update(client, [remove("a", 2)])
+        write(client, [remove("a", 1)])
+    written = write(client, [remove("a", 2)])
     assert [(r.get("Value"), r["SyncCount"]) for r in written["Records"]] == [(None, 3)]
 
 
@@ -179,39 +178,39 @@ def test_remove_of_a_tombstone_needs_its_count_and_moves_it_on(client: Any) -> N
 
 
 def test_stale_sync_count_is_a_conflict_and_writes_nothing(client: Any) -> None:
-    put(client, {"score": "10"})
-    update(client, [replace("score", "20", 1)])
+    write(client, {"score": "10"})
+    write(client, [replace("score", "20", 1)])
 
     with raises_error("ResourceConflictException", 409, conflict("score", 2, 1)):
-        update(client, [replace("score", "30", 1)])
+        write(client, [replace("score", "30", 1)])
     listed = list_all(client)
     assert listed["DatasetSyncCount"] == 2
     assert live_values(listed) == {"score": "20"}
 
 
 def test_conflict_even_when_the_value_is_the_stored_one(client: Any) -> None:
-    put(client, {"score": "10"})
+    write(client, {"score": "10"})
     with raises_error("ResourceConflictException", 409, conflict("score", 1, 0)):
-        update(client, [replace("score", "10", 0)])
+        write(client, [replace("score", "10", 0)])
     assert list_all(client)["DatasetSyncCount"] == 1
 
 
 def test_new_key_with_a_nonzero_count_is_a_conflict(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("ResourceConflictException", 409, conflict("b", 0, 1)):
-        update(client, [replace("b", "x", 1)])
+        write(client, [replace("b", "x", 1)])
 
 
 def test_a_sync_count_ahead_of_the_server_is_a_conflict(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("ResourceConflictException", 409, conflict("a", 1, 5)):
-        update(client, [replace("a", "2", 5)])
+        write(client, [replace("a", "2", 5)])
 
 
 def test_one_conflicting_patch_rejects_the_whole_request(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
+    write(client, {"a": "1", "b": "1"})
     with raises_error("ResourceConflictException", 409, conflict("b", 1, 0)):
-        update(client, [replace("a", "2", 1), replace("b", "2", 0), replace("c", "new")])
+        write(client, [replace("a", "2", 1), replace("b", "2", 0), replace("c", "new")])
 
     listed = list_all(client)
     assert listed["DatasetSyncCount"] == 1
@@ -220,7 +219,7 @@ def test_one_conflicting_patch_rejects_the_whole_request(client: Any) -> None:
 
 def test_a_conflict_on_a_missing_dataset_does_not_create_it(client: Any) -> None:
     with raises_error("ResourceConflictException", 409, conflict("a", 0, 4)):
-        update(client, [replace("a", "1", 4)])
+        write(client, [replace("a", "1", 4)])
 
     assert list_all(client)["DatasetExists"] is False
     with raises_error("ResourceNotFoundException", 404):
@@ -230,9 +229,9 @@ def test_a_conflict_on_a_missing_dataset_does_not_create_it(client: Any) -> None
 
 
 def test_duplicate_keys_in_one_request_are_invalid_and_write_nothing(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("InvalidParameterException", 400):
-        update(client, [replace("a", "2", 1), replace("b", "x"), remove("a", 1)])
+        write(client, [replace("a", "2", 1), replace("b", "x"), remove("a", 1)])
 
     listed = list_all(client)
     assert listed["DatasetSyncCount"] == 1
@@ -240,9 +239,9 @@ def test_duplicate_keys_in_one_request_are_invalid_and_write_nothing(client: Any
 
 
 def test_replace_without_value_is_invalid_and_writes_nothing(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("InvalidParameterException", 400):
-        update(client, [replace("b", "ok"), replace("a", None, 1)])
+        write(client, [replace("b", "ok"), replace("a", None, 1)])
 
     listed = list_all(client)
     assert listed["DatasetSyncCount"] == 1
@@ -251,7 +250,7 @@ def test_replace_without_value_is_invalid_and_writes_nothing(client: Any) -> Non
 
 def test_replace_without_value_does_not_create_the_dataset(client: Any) -> None:
     with raises_error("InvalidParameterException", 400):
-        update(client, [replace("a", None)])
+        write(client, [replace("a", None)])
     assert list_all(client)["DatasetExists"] is False
 
 
@@ -265,9 +264,9 @@ def test_dates_and_author_of_written_records_and_dataset(cognito_sync: Any, sign
     client = make_client() if signer == "developer" else cognito_sync.identity_client(POOL, IDENTITY)
     author = DEFAULT_ACCOUNT if signer == "developer" else IDENTITY
     with freeze_time("2024-05-06 07:08:09.123") as clock:
-        put(client, {"a": "1"})
+        write(client, {"a": "1"})
         clock.move_to("2024-05-06 08:00:00.456")
-        written = update(client, [replace("a", "2", 1), replace("b", "x")])
+        written = write(client, [replace("a", "2", 1), replace("b", "x")])
 
     for record in written["Records"]:
         assert record["LastModifiedBy"] == author
@@ -284,7 +283,7 @@ def test_dates_and_author_of_written_records_and_dataset(cognito_sync: Any, sign
 def test_device_last_modified_date_is_the_patches_when_given(client: Any) -> None:
     device_time = utc("2023-12-31 23:59:58")
     with freeze_time("2024-01-01 00:00:05"):
-        written = update(client, [replace("a", "1", DeviceLastModifiedDate=device_time), replace("b", "2")])
+        written = write(client, [replace("a", "1", DeviceLastModifiedDate=device_time), replace("b", "2")])
     by_key = records_by_key(written)
     assert by_key["a"]["DeviceLastModifiedDate"] == device_time
     assert by_key["a"]["LastModifiedDate"] == utc("2024-01-01 00:00:05")
@@ -345,9 +344,9 @@ def test_the_first_push_uses_the_token_of_a_missing_dataset(client: Any) -> None
 
 
 def test_delta_listing_by_last_sync_count(client: Any) -> None:
-    put(client, {"a": "1", "b": "1", "c": "1"})
-    update(client, [replace("b", "2", 1)])
-    update(client, [remove("c", 1), replace("d", "3")])
+    write(client, {"a": "1", "b": "1", "c": "1"})
+    write(client, [replace("b", "2", 1)])
+    write(client, [remove("c", 1), replace("d", "3")])
 
     assert [r["Key"] for r in list_all(client, LastSyncCount=0)["Records"]] == ["a", "b", "c", "d"]
     delta = list_all(client, LastSyncCount=1)
@@ -360,7 +359,7 @@ def test_delta_listing_by_last_sync_count(client: Any) -> None:
 
 
 def test_last_sync_count_beyond_the_dataset_is_invalid(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("InvalidParameterException", 400, "No such SyncCount: 2 exists for this Dataset"):
         list_all(client, LastSyncCount=2)
 
@@ -371,8 +370,8 @@ def test_last_sync_count_on_a_missing_dataset_is_invalid(client: Any) -> None:
 
 
 def test_records_come_ordered_by_sync_count_then_key(client: Any) -> None:
-    put(client, {"m": "1", "z": "1", "a": "1"})
-    update(client, [replace("q", "2"), replace("b", "2"), replace("z", "2", 1)])
+    write(client, {"m": "1", "z": "1", "a": "1"})
+    write(client, [replace("q", "2"), replace("b", "2"), replace("z", "2", 1)])
     listed = list_all(client)
     assert [(r["SyncCount"], r["Key"]) for r in listed["Records"]] == [
         (1, "a"),
@@ -389,7 +388,7 @@ def test_records_come_ordered_by_sync_count_then_key(client: Any) -> None:
 def test_max_results_default_is_1024_and_values_above_are_capped() -> None:
     with mock_cognito_sync(limits={"records_per_dataset": 2000}):
         client = make_client()
-        put(client, {f"k{i:04d}": "v" for i in range(1030)})
+        write(client, {f"k{i:04d}": "v" for i in range(1030)})
 
         first = list_all(client)
         assert first["Count"] == 1024 and len(first["Records"]) == 1024
@@ -410,8 +409,8 @@ def test_max_results_below_one_is_invalid(client: Any, max_results: int) -> None
 
 
 def test_paging_walks_every_record_once(client: Any) -> None:
-    put(client, {"a": "1", "b": "1", "c": "1"})
-    update(client, [replace("d", "2"), replace("e", "2"), replace("a", "2", 1)])
+    write(client, {"a": "1", "b": "1", "c": "1"})
+    write(client, [replace("d", "2"), replace("e", "2"), replace("a", "2", 1)])
 
     pages = []
     response = list_all(client, MaxResults=2)
@@ -427,8 +426,8 @@ def test_paging_walks_every_record_once(client: Any) -> None:
 
 
 def test_paging_a_delta(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
-    update(client, [replace("c", "2"), replace("d", "2"), replace("e", "2")])
+    write(client, {"a": "1", "b": "1"})
+    write(client, [replace("c", "2"), replace("d", "2"), replace("e", "2")])
     first = list_all(client, LastSyncCount=1, MaxResults=2)
     assert [r["Key"] for r in first["Records"]] == ["c", "d"]
     second = list_all(client, LastSyncCount=1, MaxResults=2, NextToken=first["NextToken"])
@@ -437,17 +436,17 @@ def test_paging_a_delta(client: Any) -> None:
 
 
 def test_a_page_that_ends_exactly_at_the_last_record_has_no_next_token(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
+    write(client, {"a": "1", "b": "1"})
     assert "NextToken" not in list_all(client, MaxResults=2)
 
 
 def test_paging_stays_pinned_while_the_dataset_is_written(client: Any) -> None:
-    put(client, {"a": "1", "b": "1", "c": "1", "d": "1"})
+    write(client, {"a": "1", "b": "1", "c": "1", "d": "1"})
     first = list_all(client, MaxResults=2)
     assert [r["Key"] for r in first["Records"]] == ["a", "b"]
 
     # Another device writes between the pages: a (already seen) and d (not yet) change.
-    update(client, [replace("a", "2", 1), replace("d", "2", 1), replace("e", "2")])
+    write(client, [replace("a", "2", 1), replace("d", "2", 1), replace("e", "2")])
 
     seen = [r["Key"] for r in first["Records"]]
     response = first
@@ -470,29 +469,29 @@ def test_paging_stays_pinned_while_the_dataset_is_written(client: Any) -> None:
 
 @pytest.mark.parametrize("token", ["garbage", "abc.def", "x.é", ""])
 def test_a_next_token_the_mock_did_not_issue_is_invalid(client: Any, token: str) -> None:
-    put(client, {"a": "1", "b": "1"})
+    write(client, {"a": "1", "b": "1"})
     with raises_error("InvalidParameterException", 400):
         list_all(client, MaxResults=1, NextToken=token)
 
 
 def test_a_next_token_of_another_dataset_is_invalid(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
-    put(client, {"a": "1", "b": "1"}, dataset="other")
+    write(client, {"a": "1", "b": "1"})
+    write(client, {"a": "1", "b": "1"}, dataset="other")
     token = client.list_records(**ids(dataset="other"), MaxResults=1)["NextToken"]
     with raises_error("InvalidParameterException", 400):
         list_all(client, MaxResults=1, NextToken=token)
 
 
 def test_a_next_token_of_another_listing_is_invalid(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
-    put(client, {"a": "1"}, dataset="second")
+    write(client, {"a": "1", "b": "1"})
+    write(client, {"a": "1"}, dataset="second")
     token = client.list_datasets(**ids(dataset=None), MaxResults=1)["NextToken"]
     with raises_error("InvalidParameterException", 400):
         list_all(client, MaxResults=1, NextToken=token)
 
 
 def test_a_sync_session_token_is_not_a_next_token(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
+    write(client, {"a": "1", "b": "1"})
     with raises_error("InvalidParameterException", 400):
         list_all(client, MaxResults=1, NextToken=token_for(client))
 
@@ -547,7 +546,7 @@ def test_a_session_token_of_other_inputs_is_not_valid(client: Any, issued_for: d
 
 
 def test_a_signed_token_without_a_session_binding_is_not_valid(client: Any) -> None:
-    put(client, {"a": "1", "b": "2"})
+    write(client, {"a": "1", "b": "2"})
     next_token = list_all(client, MaxResults=1)["NextToken"]  # signed by the mock, but a paging token
     with raises_error("InvalidParameterException", 400, "SyncSessionToken not valid for these inputs"):
         client.update_records(**ids(), SyncSessionToken=next_token, RecordPatches=[replace("c", "1")])
@@ -581,7 +580,7 @@ def test_a_session_token_is_used_up_by_a_successful_update(client: Any) -> None:
 
 
 def test_an_update_with_no_patches_uses_the_token_up_too(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     token = token_for(client)
     assert client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[])["Records"] == []
     with raises_error("InvalidParameterException", 400, SESSION_USED):
@@ -589,7 +588,7 @@ def test_an_update_with_no_patches_uses_the_token_up_too(client: Any) -> None:
 
 
 def test_a_failed_update_leaves_the_token_usable(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     token = token_for(client)
     with raises_error("ResourceConflictException", 409, "Current SyncCount for: a is: 1 not: 0"):
         client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "2", 0)])
@@ -661,9 +660,9 @@ def test_list_records_with_an_expired_session_token(client: Any) -> None:
 
 
 def _three_writes_then_delete(client: Any) -> None:
-    put(client, {"a": "1", "b": "1"})
-    update(client, [replace("a", "2", 1)])
-    update(client, [remove("b", 1)])
+    write(client, {"a": "1", "b": "1"})
+    write(client, [replace("a", "2", 1)])
+    write(client, [remove("b", 1)])
     client.delete_dataset(**ids())
 
 
@@ -689,7 +688,7 @@ def test_a_deleted_dataset_reports_the_count_it_was_deleted_at(client: Any) -> N
 def test_a_recreated_dataset_continues_counting(client: Any) -> None:
     _three_writes_then_delete(client)
     with freeze_time("2024-06-01 00:00:00"):
-        written = update(client, [replace("a", "new", 0)])
+        written = write(client, [replace("a", "new", 0)])
 
     assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("a", "new", 4)]
     listed = list_all(client)
@@ -710,12 +709,12 @@ def test_a_recreated_dataset_continues_counting(client: Any) -> None:
 def test_an_old_key_of_a_deleted_dataset_is_new_again(client: Any) -> None:
     _three_writes_then_delete(client)
     with raises_error("ResourceConflictException", 409, conflict("a", 0, 2)):
-        update(client, [replace("a", "stale", 2)])
+        write(client, [replace("a", "stale", 2)])
 
 
 def test_an_empty_update_recreates_a_deleted_dataset_without_counting(client: Any) -> None:
     _three_writes_then_delete(client)
-    assert update(client, [])["Records"] == []
+    assert write(client, [])["Records"] == []
     listed = list_all(client)
     assert (listed["DatasetExists"], listed["DatasetSyncCount"], listed["Records"]) == (True, 3, [])
 
@@ -724,10 +723,10 @@ def test_an_empty_update_recreates_a_deleted_dataset_without_counting(client: An
 
 
 def test_merged_identity_datasets_appear_in_the_target(client: Any, backend: Any) -> None:
-    put(client, {"level": "7", "name": "bob"}, identity=OTHER_IDENTITY)
-    update(client, [replace("level", "8", 1)], identity=OTHER_IDENTITY)  # B's game at count 2
-    put(client, {"theme": "dark"}, identity=OTHER_IDENTITY, dataset="prefs")
-    put(client, {"level": "1"})  # A's own game
+    write(client, {"level": "7", "name": "bob"}, identity=OTHER_IDENTITY)
+    write(client, [replace("level", "8", 1)], identity=OTHER_IDENTITY)  # B's game at count 2
+    write(client, {"theme": "dark"}, identity=OTHER_IDENTITY, dataset="prefs")
+    write(client, {"level": "1"})  # A's own game
 
     backend.merge_identities(POOL, IDENTITY, OTHER_IDENTITY)
 
@@ -751,16 +750,16 @@ def test_merged_identity_datasets_appear_in_the_target(client: Any, backend: Any
 def test_merged_datasets_count_toward_the_dataset_limit() -> None:
     with mock_cognito_sync(limits={"datasets_per_identity": 2}) as mock:
         client = make_client()
-        put(client, {"a": "1"}, identity=OTHER_IDENTITY)
-        put(client, {"a": "1"})
+        write(client, {"a": "1"}, identity=OTHER_IDENTITY)
+        write(client, {"a": "1"})
         mock.backend("us-east-1").merge_identities(POOL, IDENTITY, OTHER_IDENTITY)
         with raises_error("LimitExceededException", 400):
-            put(client, {"a": "1"}, dataset="third")
+            write(client, {"a": "1"}, dataset="third")
 
 
 def test_deleting_a_merged_dataset_drops_its_report(client: Any, backend: Any) -> None:
-    put(client, {"a": "1"}, identity=OTHER_IDENTITY)
-    put(client, {"a": "1"})
+    write(client, {"a": "1"}, identity=OTHER_IDENTITY)
+    write(client, {"a": "1"})
     backend.merge_identities(POOL, IDENTITY, OTHER_IDENTITY)
     merged = f"game.{OTHER_IDENTITY}"
 
@@ -769,8 +768,8 @@ def test_deleting_a_merged_dataset_drops_its_report(client: Any, backend: Any) -
 
 
 def test_deleting_the_target_dataset_drops_its_merge_report(client: Any, backend: Any) -> None:
-    put(client, {"a": "1"}, identity=OTHER_IDENTITY)
-    put(client, {"a": "1"})
+    write(client, {"a": "1"}, identity=OTHER_IDENTITY)
+    write(client, {"a": "1"})
     backend.merge_identities(POOL, IDENTITY, OTHER_IDENTITY)
 
     client.delete_dataset(**ids())
@@ -783,53 +782,53 @@ def test_deleting_the_target_dataset_drops_its_merge_report(client: Any, backend
 def test_dataset_limit_with_a_small_value() -> None:
     with mock_cognito_sync(limits={"datasets_per_identity": 2}):
         client = make_client()
-        put(client, {"a": "1"}, dataset="one")
-        put(client, {"a": "1"}, dataset="two")
+        write(client, {"a": "1"}, dataset="one")
+        write(client, {"a": "1"}, dataset="two")
 
         with raises_error("LimitExceededException", 400):
-            put(client, {"a": "1"}, dataset="three")
+            write(client, {"a": "1"}, dataset="three")
         with raises_error("LimitExceededException", 400):
-            update(client, [], dataset="three")
+            write(client, [], dataset="three")
         assert client.list_records(**ids(dataset="three"))["DatasetExists"] is False
 
-        update(client, [replace("a", "2", 1)], dataset="one")  # existing datasets still take writes
-        put(client, {"a": "1"}, dataset="three", identity=OTHER_IDENTITY)  # another identity has its own
+        write(client, [replace("a", "2", 1)], dataset="one")  # existing datasets still take writes
+        write(client, {"a": "1"}, dataset="three", identity=OTHER_IDENTITY)  # another identity has its own
         client.delete_dataset(**ids(dataset="two"))
-        put(client, {"a": "1"}, dataset="three")
+        write(client, {"a": "1"}, dataset="three")
 
 
 def test_dataset_limit_default_is_20(client: Any) -> None:
     for i in range(20):
-        put(client, {"a": "1"}, dataset=f"ds{i:02d}")
+        write(client, {"a": "1"}, dataset=f"ds{i:02d}")
     with raises_error("LimitExceededException", 400):
-        put(client, {"a": "1"}, dataset="ds20")
+        write(client, {"a": "1"}, dataset="ds20")
     assert client.describe_identity_usage(**ids(dataset=None))["IdentityUsage"]["DatasetCount"] == 20
 
 
 def test_record_limit_counts_live_records_only() -> None:
     with mock_cognito_sync(limits={"records_per_dataset": 3}):
         client = make_client()
-        put(client, {"a": "1", "b": "1", "c": "1"})
+        write(client, {"a": "1", "b": "1", "c": "1"})
 
         with raises_error("LimitExceededException", 400):
-            put(client, {"d": "1"})
+            write(client, {"d": "1"})
         with raises_error("LimitExceededException", 400):
-            update(client, [replace("a", "2", 1), replace("d", "1")])
+            write(client, [replace("a", "2", 1), replace("d", "1")])
         listed = list_all(client)
         assert listed["DatasetSyncCount"] == 1
         assert live_values(listed) == {"a": "1", "b": "1", "c": "1"}
 
-        update(client, [replace("a", "2", 1)])  # a replace of a live record adds none
-        update(client, [remove("b", 1), replace("d", "1")])  # one out, one in
-        update(client, [remove("c", 1)])
-        update(client, [replace("e", "1")])  # tombstones do not count
+        write(client, [replace("a", "2", 1)])  # a replace of a live record adds none
+        write(client, [remove("b", 1), replace("d", "1")])  # one out, one in
+        write(client, [remove("c", 1)])
+        write(client, [replace("e", "1")])  # tombstones do not count
         assert client.describe_dataset(**ids())["Dataset"]["NumRecords"] == 3
 
 
 def test_record_limit_default_is_1024(client: Any) -> None:
-    put(client, {f"k{i:04d}": "v" for i in range(1024)})
+    write(client, {f"k{i:04d}": "v" for i in range(1024)})
     with raises_error("LimitExceededException", 400):
-        put(client, {"one-more": "v"})
+        write(client, {"one-more": "v"})
     dataset = client.describe_dataset(**ids())["Dataset"]
     assert dataset["NumRecords"] == 1024
     assert list_all(client)["DatasetSyncCount"] == 1
@@ -837,7 +836,7 @@ def test_record_limit_default_is_1024(client: Any) -> None:
 
 def test_record_limit_default_in_one_request(client: Any) -> None:
     with raises_error("LimitExceededException", 400):
-        put(client, {f"k{i:04d}": "v" for i in range(1025)})
+        write(client, {f"k{i:04d}": "v" for i in range(1025)})
     assert list_all(client)["DatasetExists"] is False
 
 
@@ -845,28 +844,28 @@ def test_byte_limit_counts_utf8_bytes() -> None:
     with mock_cognito_sync(limits={"dataset_bytes": 10}):
         client = make_client()
         with raises_error("LimitExceededException", 400):
-            put(client, {"k": "ééééé"})  # 1 + 10 bytes, though only 6 characters
-        put(client, {"k": "éééé"})  # 1 + 8 = 9 bytes
+            write(client, {"k": "ééééé"})  # 1 + 10 bytes, though only 6 characters
+        write(client, {"k": "éééé"})  # 1 + 8 = 9 bytes
         assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 9
         with raises_error("LimitExceededException", 400):
-            update(client, [replace("x", "y")])  # 9 + 2 = 11
-        update(client, [replace("x", "")])  # 9 + 1 = 10: at the limit is allowed
+            write(client, [replace("x", "y")])  # 9 + 2 = 11
+        write(client, [replace("x", "")])  # 9 + 1 = 10: at the limit is allowed
         assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 10
         with raises_error("LimitExceededException", 400):
-            update(client, [remove("k", 1), replace("big", "1234567")])  # x 1 + big 10 = 11
-        update(client, [remove("k", 1), replace("big", "123456")])  # a remove frees room: 1 + 9 = 10
+            write(client, [remove("k", 1), replace("big", "1234567")])  # x 1 + big 10 = 11
+        write(client, [remove("k", 1), replace("big", "123456")])  # a remove frees room: 1 + 9 = 10
         dataset = client.describe_dataset(**ids())["Dataset"]
         assert (dataset["DataStorage"], dataset["NumRecords"]) == (10, 2)
 
 
 def test_byte_limit_default_is_one_mebibyte(client: Any) -> None:
-    put(client, {"k": "a" * 1_048_575})  # 1 + 1,048,575 = 1,048,576 bytes: exactly the limit
+    write(client, {"k": "a" * 1_048_575})  # 1 + 1,048,575 = 1,048,576 bytes: exactly the limit
     assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 1_048_576
     with raises_error("LimitExceededException", 400):
-        update(client, [replace("j", "")])
+        write(client, [replace("j", "")])
     with raises_error("LimitExceededException", 400):
-        update(client, [replace("k", "é" + "a" * 1_048_574, 1)])  # one byte more
-    update(client, [replace("k", "small", 1)])
+        write(client, [replace("k", "é" + "a" * 1_048_574, 1)])  # one byte more
+    write(client, [replace("k", "small", 1)])
     assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 6
 
 
@@ -884,16 +883,16 @@ def test_byte_limit_default_is_one_mebibyte(client: Any) -> None:
     ],
 )
 def test_data_storage_is_utf8_bytes_of_key_and_value(client: Any, key: str, value: str, size: int) -> None:
-    put(client, {key: value})
+    write(client, {key: value})
     dataset = client.describe_dataset(**ids())["Dataset"]
     assert (dataset["DataStorage"], dataset["NumRecords"]) == (size, 1)
 
 
 def test_data_storage_follows_replaces_and_removes(client: Any) -> None:
-    put(client, {"a": "12345", "b": "é"})  # 6 + 3
+    write(client, {"a": "12345", "b": "é"})  # 6 + 3
     assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 9
-    update(client, [replace("a", "1", 1)])  # 2 + 3
+    write(client, [replace("a", "1", 1)])  # 2 + 3
     assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 5
-    update(client, [remove("b", 1)])  # 2
+    write(client, [remove("b", 1)])  # 2
     dataset = client.describe_dataset(**ids())["Dataset"]
     assert (dataset["DataStorage"], dataset["NumRecords"]) == (2, 1)

@@ -40,6 +40,7 @@ from helpers import (
     raises_error,
     remove,
     replace,
+    write,
 )
 
 from cognito_sync_mock import CognitoSyncServer, __version__, interception
@@ -74,16 +75,6 @@ def keyed_client(server: CognitoSyncServer, **credentials: str) -> Any:
         endpoint_url=server.url,
         config=Config(retries={"total_max_attempts": 1}),
         **credentials,
-    )
-
-
-def push(client: Any, values: dict[str, str], dataset: str = DATASET, identity: str = IDENTITY) -> dict[str, Any]:
-    """ListRecords for a token, then UpdateRecords writing ``values`` as new keys."""
-    token = client.list_records(**ids(identity=identity, dataset=dataset))["SyncSessionToken"]
-    return client.update_records(
-        **ids(identity=identity, dataset=dataset),
-        SyncSessionToken=token,
-        RecordPatches=[replace(k, v) for k, v in values.items()],
     )
 
 
@@ -177,7 +168,7 @@ def test_serve_prints_its_url_first_answers_and_stops_on_a_signal(
         match = URL_LINE.match(line)
         assert match, f"first line is not the URL: {line!r}"
         client = make_client(endpoint_url=line)
-        written = push(client, {"level": "3"})
+        written = write(client, {"level": "3"})
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("level", "3", 1)]
         assert client.describe_dataset(**ids())["Dataset"]["NumRecords"] == 1
         seeded = client.list_records(**ids(dataset="saved"))["Records"]
@@ -258,7 +249,7 @@ def test_fixture_serves_with_the_mock_api(cognito_sync_server: CognitoSyncServer
     assert isinstance(server, CognitoSyncServer)
     assert URL_LINE.match(server.url)
     client = client_for(server)
-    push(client, {"level": "3", "name": "ada"})
+    write(client, {"level": "3", "name": "ada"})
     assert [(c.operation, c.error) for c in server.calls] == [("ListRecords", None), ("UpdateRecords", None)]
     described = server.backend().describe_dataset(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET)
     assert (described["Dataset"]["NumRecords"], described["Dataset"]["DataStorage"]) == (2, 13)
@@ -277,8 +268,8 @@ def test_context_manager_with_options() -> None:
         assert server.running
         client = client_for(server, "eu-west-1")
         with raises_error("LimitExceededException", 400, "Dataset game would hold 2 records; the limit is 1"):
-            push(client, {"a": "1", "b": "2"})
-        push(client, {"a": "1"})
+            write(client, {"a": "1", "b": "2"})
+        write(client, {"a": "1"})
         backend = server.backend("eu-west-1")
         assert (backend.account_id, backend.region) == ("111122223333", "eu-west-1")
         assert server.state.backends.keys() == {("111122223333", "eu-west-1")}
@@ -296,7 +287,7 @@ def test_start_twice_fails_stop_twice_is_harmless_and_restart_keeps_the_state() 
     try:
         with pytest.raises(RuntimeError, match="already running"):
             server.start()
-        push(client_for(server), {"level": "3"})
+        write(client_for(server), {"level": "3"})
     finally:
         server.stop()
     server.stop()
@@ -324,14 +315,14 @@ def test_the_server_does_not_turn_on_the_in_process_mock(cognito_sync_server: Co
         make_client(endpoint_url=f"http://127.0.0.1:{closed_port()}").list_datasets(
             IdentityPoolId=POOL, IdentityId=IDENTITY
         )
-    push(client_for(cognito_sync_server), {"level": "3"})
+    write(client_for(cognito_sync_server), {"level": "3"})
     assert [c.operation for c in cognito_sync_server.calls] == ["ListRecords", "UpdateRecords"]
 
 
 def test_region_comes_from_the_signature_and_account_from_the_option() -> None:
     with CognitoSyncServer(account_id="444455556666") as server:
-        push(client_for(server, "eu-west-1"), {"level": "3"})
-        push(client_for(server, "ap-south-1"), {"level": "4"})
+        write(client_for(server, "eu-west-1"), {"level": "3"})
+        write(client_for(server, "ap-south-1"), {"level": "4"})
         answer = request(server, "GET", f"{records_path()}/records")  # unsigned: us-east-1
         assert answer.json["DatasetExists"] is False
         assert sorted(server.state.backends) == [
@@ -344,7 +335,7 @@ def test_region_comes_from_the_signature_and_account_from_the_option() -> None:
 def test_ipv6_loopback() -> None:
     with CognitoSyncServer(host="::1") as server:
         assert re.fullmatch(r"http://\[::1\]:\d+", server.url)
-        push(client_for(server), {"level": "3"})
+        write(client_for(server), {"level": "3"})
         assert server.calls[-1].operation == "UpdateRecords"
 
 
@@ -361,15 +352,9 @@ def test_many_threads_at_once_lose_nothing(cognito_sync_server: CognitoSyncServe
         try:
             client = clients[index]
             barrier.wait(timeout=10)
-            push(client, {f"key-{index}": str(index)}, dataset="shared")  # one dataset, a key each
+            write(client, {f"key-{index}": str(index)}, dataset="shared")  # one dataset, a key each
             for round_ in range(rounds):  # a dataset each, written again and again
-                listed = client.list_records(**ids(dataset=f"own-{index}"))
-                count = listed["Records"][0]["SyncCount"] if listed["Records"] else 0
-                client.update_records(
-                    **ids(dataset=f"own-{index}"),
-                    SyncSessionToken=listed["SyncSessionToken"],
-                    RecordPatches=[replace("round", str(round_), count)],
-                )
+                write(client, {"round": str(round_)}, dataset=f"own-{index}")
         except BaseException as error:  # reported below
             errors.append(error)
 
@@ -394,7 +379,7 @@ def test_a_stalled_request_does_not_block_the_others(cognito_sync_server: Cognit
     with socket.create_connection(address(cognito_sync_server), timeout=10) as stalled:
         stalled.sendall(f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode())
         started = time.monotonic()
-        push(client_for(cognito_sync_server), {"level": "3"})
+        write(client_for(cognito_sync_server), {"level": "3"})
         assert time.monotonic() - started < 2.0
     still_answers(cognito_sync_server)
 
@@ -717,11 +702,11 @@ def test_identity_client_of_the_server_runs_the_trigger(cognito_sync_server: Cog
 
     cognito_sync_server.register_lambda(arn, upper)
     client_for(cognito_sync_server).set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": arn})
-    developer = push(client_for(cognito_sync_server), {"a": "x"})["Records"]
+    developer = write(client_for(cognito_sync_server), {"a": "x"})["Records"]
     assert [(r["Value"], r["LastModifiedBy"]) for r in developer] == [("x", "123456789012")]
     identity = cognito_sync_server.identity_client(POOL, IDENTITY)
     assert identity.meta.endpoint_url == cognito_sync_server.url
-    written = push(identity, {"b": "y"})["Records"]
+    written = write(identity, {"b": "y"})["Records"]
     assert [(r["Value"], r["LastModifiedBy"]) for r in written] == [("Y", IDENTITY)]
 
 
@@ -730,12 +715,9 @@ def test_identity_client_of_the_server_runs_the_trigger(cognito_sync_server: Cog
 
 def test_state_shows_every_level(cognito_sync_server: CognitoSyncServer) -> None:
     client = client_for(cognito_sync_server)
-    written = push(client, {"level": "3", "name": "ada"})["Records"]
-    listed = client.list_records(**ids())
-    removed = client.update_records(
-        **ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[remove("name", 1)]
-    )["Records"][0]
-    push(client_for(cognito_sync_server, "eu-west-1"), {"k": "v"}, identity=OTHER_IDENTITY)
+    written = write(client, {"level": "3", "name": "ada"})["Records"]
+    removed = write(client, [remove("name", 1)])["Records"][0]
+    write(client_for(cognito_sync_server, "eu-west-1"), {"k": "v"}, identity=OTHER_IDENTITY)
 
     def epoch(moment: Any) -> float:
         return round(moment.timestamp(), 3)
@@ -788,7 +770,7 @@ def test_state_shows_every_level(cognito_sync_server: CognitoSyncServer) -> None
 
 def test_state_of_a_deleted_dataset_and_pool_settings(cognito_sync_server: CognitoSyncServer) -> None:
     client = client_for(cognito_sync_server)
-    push(client, {"level": "3"})
+    write(client, {"level": "3"})
     client.delete_dataset(**ids())
     enable_streams(client)
     client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"})
@@ -803,7 +785,7 @@ def test_state_of_a_deleted_dataset_and_pool_settings(cognito_sync_server: Cogni
 
 
 def test_reset_empties_everything(cognito_sync_server: CognitoSyncServer) -> None:
-    push(client_for(cognito_sync_server), {"level": "3"})
+    write(client_for(cognito_sync_server), {"level": "3"})
     answer = request(cognito_sync_server, "POST", "/_mock/reset")
     assert (answer.status, answer.json) == (200, {"reset": True})
     assert request(cognito_sync_server, "GET", "/_mock/state").json == {
@@ -829,13 +811,10 @@ def test_calls_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
 def test_push_notifications_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
     client = client_for(cognito_sync_server)
     enable_push(client)
-    push(client, {"level": "3"})
+    write(client, {"level": "3"})
     device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="tok-1")["DeviceId"]
     client.subscribe_to_dataset(**ids(), DeviceId=device)
-    listed = client.list_records(**ids())
-    client.update_records(
-        **ids(), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[replace("level", "4", 1)]
-    )
+    write(client, [replace("level", "4", 1)])
     expected = [
         {
             "platform": "GCM",
@@ -857,7 +836,7 @@ def test_push_notifications_endpoint(cognito_sync_server: CognitoSyncServer) -> 
 def test_stream_records_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
     client = client_for(cognito_sync_server)
     enable_streams(client)
-    record = push(client, {"level": "3"})["Records"][0]
+    record = write(client, {"level": "3"})["Records"][0]
     ms = round(record["LastModifiedDate"].timestamp() * 1000)
     expected = [
         {
@@ -906,7 +885,7 @@ def test_inject_error_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
 def test_bulk_publish_endpoints(cognito_sync_server: CognitoSyncServer) -> None:
     client = client_for(cognito_sync_server)
     enable_streams(client)
-    push(client, {"level": "3"})
+    write(client, {"level": "3"})
 
     def post(name: str, document: dict[str, Any]) -> Answer:
         return request(cognito_sync_server, "POST", f"/_mock/{name}", json.dumps(document).encode())
@@ -960,7 +939,7 @@ def test_register_and_merge_endpoints() -> None:
         assert client.describe_identity_pool_usage(IdentityPoolId=POOL)["IdentityPoolUsage"]["DataStorage"] == 0
         for identity in (IDENTITY, OTHER_IDENTITY):
             assert post("register-identity", {"pool_id": POOL, "identity_id": identity}).status == 200
-        push(client, {"level": "3"}, identity=OTHER_IDENTITY)
+        write(client, {"level": "3"}, identity=OTHER_IDENTITY)
         document = {"pool_id": POOL, "into_identity_id": IDENTITY, "from_identity_id": OTHER_IDENTITY}
         assert post("merge-identities", document).json == {"merged": True}
         names = [d["DatasetName"] for d in client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)["Datasets"]]
@@ -1059,7 +1038,7 @@ def test_control_index_lists_the_endpoints(cognito_sync_server: CognitoSyncServe
 
 def test_snapshot_and_restore_endpoints(cognito_sync_server: CognitoSyncServer) -> None:
     client = client_for(cognito_sync_server)
-    push(client, {"level": "3"})
+    write(client, {"level": "3"})
     snapshot = request(cognito_sync_server, "GET", "/_mock/snapshot").json
     assert snapshot == cognito_sync_server.snapshot()
     assert snapshot["version"] == 1
@@ -1094,8 +1073,8 @@ def test_map_access_key_endpoint(cognito_sync_server: CognitoSyncServer) -> None
     answer = request(cognito_sync_server, "POST", "/_mock/map-access-key", json.dumps(document).encode())
     assert (answer.status, answer.json) == (200, {"mapped": True})
     other = keyed_client(cognito_sync_server, aws_access_key_id="AKIAOTHERACCOUNT001", aws_secret_access_key="x")
-    push(other, {"level": "3"})
-    push(client_for(cognito_sync_server), {"level": "4"})
+    write(other, {"level": "3"})
+    write(client_for(cognito_sync_server), {"level": "4"})
     accounts = request(cognito_sync_server, "GET", "/_mock/state").json["accounts"]
     assert sorted(accounts) == ["123456789012", "210987654321"]
     records = accounts["210987654321"]["regions"]["us-east-1"]["pools"][POOL]["identities"][IDENTITY]["datasets"][

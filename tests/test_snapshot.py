@@ -19,7 +19,7 @@ from helpers import (
     raises_error,
     remove,
     replace,
-    update,
+    write,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -57,13 +57,13 @@ def build_rich_state(mock: Any, client: Any) -> str:
         CognitoStreams={"StreamName": "s", "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
     )
     client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"})
-    update(client, [replace("a", "1"), replace("b", "é")])
-    update(client, [remove("a", 1), replace("c", "3")])
-    update(client, [replace("x", "1")], dataset="gone")
+    write(client, [replace("a", "1"), replace("b", "é")])
+    write(client, [remove("a", 1), replace("c", "3")])
+    write(client, [replace("x", "1")], dataset="gone")
     client.delete_dataset(**ids(dataset="gone"))
-    update(client, [replace("k", "v")], dataset="again")
+    write(client, [replace("k", "v")], dataset="again")
     client.delete_dataset(**ids(dataset="again"))
-    update(client, [replace("k", "w")], dataset="again")
+    write(client, [replace("k", "w")], dataset="again")
     device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")["DeviceId"]
     client.subscribe_to_dataset(**ids(), DeviceId=device)
     client.bulk_publish(IdentityPoolId=POOL)
@@ -86,14 +86,14 @@ def test_a_round_trip_through_json_answers_every_read_the_same() -> None:
         assert observe(client) == before
         assert fresh.snapshot() == after_reads
         # the subscription survived: an update from another device pushes to it
-        update(client, [replace("b", "new", 1)])
+        write(client, [replace("b", "new", 1)])
         assert [n["device_id"] for n in fresh.push_notifications] == [device]
 
 
 def test_the_snapshot_holds_tombstones_deletion_markers_and_session_counts(cognito_sync: Any) -> None:
     client = make_client()
-    update(client, [replace("a", "1")])
-    update(client, [remove("a", 1)])
+    write(client, [replace("a", "1")])
+    write(client, [remove("a", 1)])
     client.delete_dataset(**ids())
     region = cognito_sync.snapshot()["accounts"][DEFAULT_ACCOUNT]["us-east-1"]
     assert region["syncSessions"] == {POOL: 2}
@@ -115,7 +115,7 @@ def test_session_tokens_issued_before_a_restore_stay_valid(cognito_sync: Any) ->
 def test_restore_replaces_what_was_there(cognito_sync: Any) -> None:
     client = make_client()
     empty = cognito_sync.snapshot()
-    update(client, [replace("a", "1")])
+    write(client, [replace("a", "1")])
     cognito_sync.restore(empty)
     assert client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)["Datasets"] == []
     assert empty == {"version": 1, "accounts": {}}
@@ -192,7 +192,7 @@ def test_a_seed_file_is_read_and_every_decorated_call_starts_from_it(tmp_path: P
     def level_then_bump() -> str:
         client = make_client()
         listed = client.list_records(**ids(dataset="game"))
-        update(client, [replace("level", "4", 1)], dataset="game")
+        write(client, [replace("level", "4", 1)], dataset="game")
         return str(listed["Records"][0]["Value"])
 
     assert level_then_bump() == "3"
@@ -200,7 +200,7 @@ def test_a_seed_file_is_read_and_every_decorated_call_starts_from_it(tmp_path: P
 
 
 def test_a_full_snapshot_seeds_too(cognito_sync: Any) -> None:
-    update(make_client(), [replace("a", "1")])
+    write(make_client(), [replace("a", "1")])
     document = cognito_sync.snapshot()
     with mock_cognito_sync(state=document) as inner_unused:  # nested: shares the outer state
         assert inner_unused.state is cognito_sync.state
@@ -269,7 +269,7 @@ def test_a_bad_document_is_refused_with_its_place_and_nothing_changes(
     cognito_sync: Any, document: Any, message: str
 ) -> None:
     client = make_client()
-    update(client, [replace("a", "1")])
+    write(client, [replace("a", "1")])
     before = cognito_sync.snapshot()
     with pytest.raises(SnapshotError) as refused:
         cognito_sync.restore(document)
@@ -327,4 +327,4 @@ def test_the_good_example_document_loads(cognito_sync: Any) -> None:
     listed = make_client().list_records(**ids(dataset="game"))
     assert [(r["Key"], r["Value"]) for r in listed["Records"]] == [("k", "v")]
     with raises_error("ResourceConflictException", 409):
-        update(make_client(), [replace("k", "w", 0)], dataset="game")
+        write(make_client(), [replace("k", "w", 0)], dataset="game")

@@ -26,12 +26,11 @@ from helpers import (
     ids,
     make_client,
     ms,
-    put,
     raises_error,
     remove,
     replace,
-    update,
     utc,
+    write,
 )
 from moto import mock_aws
 
@@ -42,7 +41,7 @@ T1 = utc("2024-05-01 12:05:00.456")
 
 
 def test_no_stream_records_without_streaming(cognito_sync: Any, client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     client.delete_dataset(**ids())
     assert cognito_sync.stream_records() == []
 
@@ -52,7 +51,7 @@ def test_no_stream_records_when_streaming_is_disabled(cognito_sync: Any, client:
         IdentityPoolId=POOL,
         CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "DISABLED"},
     )
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     assert cognito_sync.stream_records() == []
 
 
@@ -60,9 +59,9 @@ def test_update_records_publishes_one_record_with_every_written_record(cognito_s
     enable_streams(client)
     device_date = utc("2024-04-30 08:00:00")  # whole seconds: older botocore drops the fraction
     with freeze_time(T0):
-        put(client, {"a": "1"})
+        write(client, {"a": "1"})
     with freeze_time(T1):
-        update(client, [replace("a", "2", 1, DeviceLastModifiedDate=device_date), replace("b", "x", 0), remove("c", 0)])
+        write(client, [replace("a", "2", 1, DeviceLastModifiedDate=device_date), replace("b", "x", 0), remove("c", 0)])
     records = cognito_sync.stream_records(STREAM)
     assert records == [
         {
@@ -126,8 +125,8 @@ def test_update_records_publishes_one_record_with_every_written_record(cognito_s
 def test_delete_dataset_publishes_a_remove_without_a_records_member(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
     with freeze_time(T0):
-        put(client, {"a": "1"})
-        update(client, [replace("a", "2", 1)])
+        write(client, {"a": "1"})
+        write(client, [replace("a", "2", 1)])
     with freeze_time(T1):
         client.delete_dataset(**ids())
     last = cognito_sync.stream_records()[-1]
@@ -145,10 +144,10 @@ def test_delete_dataset_publishes_a_remove_without_a_records_member(cognito_sync
 
 def test_stream_records_come_in_order(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
-    put(client, {"k": "1"}, dataset="one")
-    put(client, {"k": "1"}, dataset="two")
-    update(client, [replace("k", "2", 1)], dataset="one")
-    put(client, {"k": "1"}, identity=OTHER_IDENTITY, dataset="one")
+    write(client, {"k": "1"}, dataset="one")
+    write(client, {"k": "1"}, dataset="two")
+    write(client, [replace("k", "2", 1)], dataset="one")
+    write(client, {"k": "1"}, identity=OTHER_IDENTITY, dataset="one")
     client.delete_dataset(**ids(dataset="two"))
     summary = [
         (r["identityId"], r["datasetName"], r["operation"], r["syncCount"]) for r in cognito_sync.stream_records()
@@ -165,11 +164,11 @@ def test_stream_records_come_in_order(cognito_sync: Any, client: Any) -> None:
 def test_stream_records_are_filtered_by_stream_region_and_account(cognito_sync: Any, client: Any) -> None:
     enable_streams(client, POOL, "first")
     enable_streams(client, OTHER_POOL, "second")
-    put(client, {"k": "1"}, pool=POOL)
-    put(client, {"k": "2"}, pool=OTHER_POOL)
+    write(client, {"k": "1"}, pool=POOL)
+    write(client, {"k": "2"}, pool=OTHER_POOL)
     west = make_client("us-west-2")
     enable_streams(west, POOL, "first")
-    put(west, {"k": "3"}, pool=POOL)
+    write(west, {"k": "3"}, pool=POOL)
 
     assert [r["identityPoolId"] for r in cognito_sync.stream_records("first")] == [POOL]
     assert [r["identityPoolId"] for r in cognito_sync.stream_records("second")] == [OTHER_POOL]
@@ -183,20 +182,20 @@ def test_stream_records_are_filtered_by_stream_region_and_account(cognito_sync: 
 
 def test_updates_that_write_nothing_or_fail_publish_nothing(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
-    update(client, [])  # creates the dataset, writes no record
+    write(client, [])  # creates the dataset, writes no record
     with raises_error("ResourceConflictException", 409):
-        update(client, [replace("a", "1", 5)])
+        write(client, [replace("a", "1", 5)])
     assert cognito_sync.stream_records() == []
 
 
 def test_disabling_streaming_stops_publishing(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     client.set_identity_pool_configuration(
         IdentityPoolId=POOL,
         CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "DISABLED"},
     )
-    update(client, [replace("a", "2", 1)])
+    write(client, [replace("a", "2", 1)])
     assert [r["syncCount"] for r in cognito_sync.stream_records()] == [1]
 
 
@@ -210,7 +209,7 @@ def test_streamed_records_follow_a_sync_trigger_output(cognito_sync: Any, client
     cognito_sync.register_lambda(arn, handler)
     client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": arn})
     enable_streams(client)
-    put(identity_client, {"a": "1"})
+    write(identity_client, {"a": "1"})
     (record,) = cognito_sync.stream_records()
     assert [(r["key"], r["value"]) for r in record["kinesisSyncRecords"]] == [("a", "1"), ("extra", "e")]
 
@@ -232,8 +231,8 @@ def test_records_reach_moto_kinesis_with_the_identity_as_partition_key() -> None
         with mock_cognito_sync() as mock:
             client = make_client()
             enable_streams(client)
-            put(client, {"a": "1"})
-            put(client, {"b": "2"}, identity=OTHER_IDENTITY)
+            write(client, {"a": "1"})
+            write(client, {"b": "2"}, identity=OTHER_IDENTITY)
             client.delete_dataset(**ids())
             published = mock.stream_records(STREAM)
             got = read_kinesis(kinesis, STREAM)
@@ -253,7 +252,7 @@ def test_moto_kinesis_without_that_stream_gets_nothing_and_the_write_succeeds() 
         with mock_cognito_sync() as mock:
             client = make_client()
             enable_streams(client)
-            answer = put(client, {"a": "1"})
+            answer = write(client, {"a": "1"})
             assert answer["Records"][0]["SyncCount"] == 1
             assert len(mock.stream_records(STREAM)) == 1
             assert read_kinesis(kinesis, "another-stream") == []
@@ -263,7 +262,7 @@ def test_moto_kinesis_without_that_stream_gets_nothing_and_the_write_succeeds() 
 def test_stream_dates_are_epoch_milliseconds(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
     with freeze_time(T0):
-        put(client, {"a": "1"})
+        write(client, {"a": "1"})
     (record,) = cognito_sync.stream_records()
     assert record["lastModifiedDate"] == 1714564800123
     assert isinstance(record["lastModifiedDate"], int)
@@ -273,7 +272,7 @@ def test_stream_records_default_to_the_mocks_account() -> None:
     with mock_cognito_sync(account_id="111122223333") as mock:
         client = make_client()
         enable_streams(client)
-        put(client, {"a": "1"})
+        write(client, {"a": "1"})
         assert len(mock.stream_records()) == 1
         assert mock.stream_records(account_id="111122223333") == mock.stream_records()
         assert mock.stream_records(account_id="123456789012") == []
@@ -284,10 +283,10 @@ def test_reset_forgets_stream_records_and_push_notifications(cognito_sync: Any, 
     client.set_identity_pool_configuration(
         IdentityPoolId=POOL, PushSync={"ApplicationArns": ["arn:aws:sns:us-east-1:1:app/GCM/a"]}
     )
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")["DeviceId"]
     client.subscribe_to_dataset(**ids(), DeviceId=device)
-    update(client, [replace("a", "2", 1)])
+    write(client, [replace("a", "2", 1)])
     assert len(cognito_sync.stream_records()) == 2
     assert len(cognito_sync.push_notifications) == 1
     cognito_sync.reset()
@@ -367,7 +366,7 @@ def test_a_record_of_exactly_the_kinesis_limit_stays_inline(cognito_sync: Any, c
     enable_streams(client)
     value = value_at_the_limit()
     with freeze_time(T0):
-        put(client, {"big": value})
+        write(client, {"big": value})
     (record,) = cognito_sync.stream_records()
     assert record == inline_record({"big": value}, T0)
     assert kinesis_size(record) == KINESIS_LIMIT
@@ -377,7 +376,7 @@ def test_a_record_one_byte_over_the_kinesis_limit_is_published_by_url(cognito_sy
     enable_streams(client)
     value = value_at_the_limit() + "v"
     with freeze_time(T0):
-        put(client, {"big": value})
+        write(client, {"big": value})
     (record,) = cognito_sync.stream_records()
     url = assert_s3url(record)
     assert PAYLOAD_URL.fullmatch(url)
@@ -389,8 +388,8 @@ def test_json_escapes_count_and_every_written_record_goes_behind_the_url(cognito
     enable_streams(client)
     accented = "é" * 520_000
     with freeze_time(T0):
-        put(client, {"accented": accented, "small": "1"})
-        put(client, {"next": "2"})
+        write(client, {"accented": accented, "small": "1"})
+        write(client, {"next": "2"})
     big, small = cognito_sync.stream_records()
     url = assert_s3url(big)
     assert (
@@ -404,7 +403,7 @@ def test_json_escapes_count_and_every_written_record_goes_behind_the_url(cognito
 
 def test_a_bulk_publish_of_a_large_dataset_is_published_by_url(cognito_sync: Any, client: Any) -> None:
     with freeze_time(T0):
-        put(client, {"accented": "é" * 520_000})
+        write(client, {"accented": "é" * 520_000})
     enable_streams(client)
     client.bulk_publish(IdentityPoolId=POOL)
     (record,) = cognito_sync.stream_records()
@@ -414,7 +413,7 @@ def test_a_bulk_publish_of_a_large_dataset_is_published_by_url(cognito_sync: Any
 
 def test_stream_payload_refuses_urls_it_did_not_make_and_forgets_on_reset(cognito_sync: Any, client: Any) -> None:
     enable_streams(client)
-    put(client, {"big": value_at_the_limit() + "v"})
+    write(client, {"big": value_at_the_limit() + "v"})
     url = cognito_sync.stream_records()[0]["kinesisSyncRecordsURL"]
     assert len(cognito_sync.stream_payload(url)) == 1
     for other in (url + "0", url.replace("http://", "https://"), "", "https://example.com/records.json"):
@@ -438,8 +437,8 @@ def test_under_moto_the_records_go_to_moto_s3_behind_a_presigned_url() -> None:
             client = make_client()
             enable_streams(client)
             with freeze_time(T0):
-                put(client, {"big": value})
-                put(client, {"small": "1"}, dataset="other")
+                write(client, {"big": value})
+                write(client, {"small": "1"}, dataset="other")
             big, small = mock.stream_records(STREAM)
             got = read_kinesis(kinesis, STREAM)
             url = assert_s3url(big)
@@ -467,7 +466,7 @@ def test_under_moto_each_payload_is_its_own_object_in_one_bucket_per_region() ->
             for region, dataset in (("us-east-1", "one"), ("us-east-1", "two"), ("eu-west-1", "one")):
                 regional = make_client(region)
                 enable_streams(regional)
-                put(regional, {"big": accented}, dataset=dataset)
+                write(regional, {"big": accented}, dataset=dataset)
             east, west = mock.stream_records(region="us-east-1"), mock.stream_records(region="eu-west-1")
             urls = [r["kinesisSyncRecordsURL"] for r in east + west]
             s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
@@ -497,7 +496,7 @@ def test_a_server_answers_its_payload_urls_over_http(cognito_sync_server: Any) -
     enable_streams(client)
     value = value_at_the_limit() + "v"
     with freeze_time(T0):
-        put(client, {"big": value})
+        write(client, {"big": value})
     (record,) = cognito_sync_server.stream_records()
     url = assert_s3url(record)
     assert re.fullmatch(re.escape(cognito_sync_server.url) + r"/_mock/stream-payloads/[0-9a-f]{32}", url)
@@ -525,7 +524,7 @@ def test_under_moto_a_payload_of_another_account_is_in_that_accounts_bucket() ->
         with mock_cognito_sync(account_id="111122223333") as mock:
             client = make_client()
             enable_streams(client)
-            put(client, {"big": "é" * 520_000})
+            write(client, {"big": "é" * 520_000})
             url = mock.stream_records(account_id="111122223333")[0]["kinesisSyncRecordsURL"]
             assert (
                 urllib.parse.urlsplit(url).hostname

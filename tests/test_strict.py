@@ -14,10 +14,10 @@ from helpers import (
     ids,
     list_all,
     make_client,
-    put,
     raises_error,
     replace,
     token_for,
+    write,
 )
 
 from cognito_sync_mock import mock_cognito_sync
@@ -122,7 +122,7 @@ def test_a_registered_identity_works_end_to_end(strict: mock_cognito_sync, stric
     usage = strict_client.describe_identity_usage(**ids(dataset=None))["IdentityUsage"]
     assert (usage["DatasetCount"], usage["DataStorage"]) == (0, 0)
 
-    written = put(strict_client, {"a": "1"})
+    written = write(strict_client, {"a": "1"})
     assert written["Records"][0]["SyncCount"] == 1
     assert strict_client.describe_dataset(**ids())["Dataset"]["NumRecords"] == 1
     pool = strict_client.describe_identity_pool_usage(IdentityPoolId=POOL)["IdentityPoolUsage"]
@@ -159,7 +159,7 @@ def test_registration_is_per_account(strict: mock_cognito_sync, strict_client: A
 def test_default_mode_accepts_any_well_formed_ids(cognito_sync: Any, client: Any) -> None:
     assert list_all(client)["DatasetExists"] is False
     assert client.list_datasets(**ids(dataset=None))["Datasets"] == []
-    assert put(client, {"a": "1"})["Records"][0]["SyncCount"] == 1
+    assert write(client, {"a": "1"})["Records"][0]["SyncCount"] == 1
 
 
 def test_register_in_default_mode_makes_a_pool_known(cognito_sync: Any, client: Any) -> None:

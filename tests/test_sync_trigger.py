@@ -15,12 +15,11 @@ from helpers import (
     TRIGGER_ARN,
     ids,
     list_all,
-    put,
     raises_error,
     remove,
     replace,
     set_trigger,
-    update,
+    write,
 )
 
 from cognito_sync_mock import LambdaThrottled, mock_cognito_sync
@@ -61,8 +60,8 @@ def written(response: dict[str, Any]) -> dict[str, tuple[str | None, int]]:
 @pytest.fixture
 def seeded(identity_client: Any) -> Any:
     """Dataset at sync count 2: a=1, b=2, c=3 live (count 1), t a tombstone (count 2); an identity's client."""
-    put(identity_client, {"a": "1", "b": "2", "c": "3", "t": "x"})
-    update(identity_client, [remove("t", 1)])
+    write(identity_client, {"a": "1", "b": "2", "c": "3", "t": "x"})
+    write(identity_client, [remove("t", 1)])
     return identity_client
 
 
@@ -71,7 +70,7 @@ def seeded(identity_client: Any) -> Any:
 
 def test_event_holds_every_live_record_with_patched_ops_and_the_rest_unmodified(cognito_sync: Any, seeded: Any) -> None:
     handler = install(cognito_sync, seeded)
-    update(seeded, [replace("a", "10", 1), remove("b", 1), replace("d", "4", 0)])
+    write(seeded, [replace("a", "10", 1), remove("b", 1), replace("d", "4", 0)])
     assert handler.events == [
         {
             "version": 2,
@@ -93,21 +92,21 @@ def test_event_holds_every_live_record_with_patched_ops_and_the_rest_unmodified(
 def test_event_of_a_new_dataset_holds_only_the_patches(cognito_sync: Any, identity_client: Any) -> None:
     client = identity_client
     handler = install(cognito_sync, client)
-    put(client, {"k": "v"})
+    write(client, {"k": "v"})
     assert handler.events[0]["datasetRecords"] == {"k": {"oldValue": None, "newValue": "v", "op": "replace"}}
 
 
 def test_event_region_is_the_region_of_the_request(cognito_sync: Any) -> None:
     client = cognito_sync.identity_client(POOL, IDENTITY, region="eu-west-1")
     handler = install(cognito_sync, client)
-    put(client, {"k": "v"})
+    write(client, {"k": "v"})
     assert handler.events[0]["region"] == "eu-west-1"
 
 
 def test_handler_gets_a_context_naming_the_function(cognito_sync: Any, identity_client: Any) -> None:
     client = identity_client
     handler = install(cognito_sync, client)
-    put(client, {"k": "v"})
+    write(client, {"k": "v"})
     assert handler.contexts[0].invoked_function_arn == TRIGGER_ARN
 
 
@@ -116,7 +115,7 @@ def test_handler_gets_a_context_naming_the_function(cognito_sync: Any, identity_
 
 def test_returning_the_event_unchanged_stores_the_patches(cognito_sync: Any, seeded: Any) -> None:
     install(cognito_sync, seeded)
-    answer = update(seeded, [replace("a", "10", 1), remove("b", 1)])
+    answer = write(seeded, [replace("a", "10", 1), remove("b", 1)])
     assert written(answer) == {"a": ("10", 3), "b": (None, 3)}
     assert state(seeded) == {"a": ("10", 3), "b": (None, 3), "c": ("3", 1), "t": (None, 2)}
 
@@ -127,7 +126,7 @@ def test_a_changed_new_value_of_a_patched_key_is_what_is_written(cognito_sync: A
         return event
 
     install(cognito_sync, seeded, change)
-    answer = update(seeded, [replace("a", "10", 1)])
+    answer = write(seeded, [replace("a", "10", 1)])
     assert written(answer) == {"a": ("ten", 3)}
     assert state(seeded)["a"] == ("ten", 3)
 
@@ -138,7 +137,7 @@ def test_a_changed_new_value_of_an_unmodified_key_is_written_too(cognito_sync: A
         return event
 
     install(cognito_sync, seeded, change)
-    answer = update(seeded, [replace("a", "10", 1)])
+    answer = write(seeded, [replace("a", "10", 1)])
     assert written(answer) == {"a": ("10", 3), "c": ("33", 3)}
     assert state(seeded) == {"a": ("10", 3), "b": ("2", 1), "c": ("33", 3), "t": (None, 2)}
     assert list_all(seeded)["DatasetSyncCount"] == 3
@@ -150,7 +149,7 @@ def test_op_remove_writes_a_tombstone(cognito_sync: Any, seeded: Any) -> None:
         return event
 
     install(cognito_sync, seeded, change)
-    answer = update(seeded, [replace("a", "10", 1)])
+    answer = write(seeded, [replace("a", "10", 1)])
     assert written(answer) == {"a": ("10", 3), "c": (None, 3)}
     assert "Value" not in {r["Key"]: r for r in answer["Records"]}["c"]
     assert state(seeded)["c"] == (None, 3)
@@ -163,7 +162,7 @@ def test_a_null_new_value_writes_a_tombstone(cognito_sync: Any, seeded: Any) -> 
         return event
 
     install(cognito_sync, seeded, change)
-    answer = update(seeded, [replace("a", "10", 1)])
+    answer = write(seeded, [replace("a", "10", 1)])
     assert written(answer) == {"a": (None, 3)}
     assert state(seeded)["a"] == (None, 3)
 
@@ -174,7 +173,7 @@ def test_a_key_added_by_the_handler_is_stored_and_in_the_response(cognito_sync: 
         return event
 
     install(cognito_sync, seeded, change)
-    answer = update(seeded, [replace("a", "10", 1)])
+    answer = write(seeded, [replace("a", "10", 1)])
     assert written(answer) == {"a": ("10", 3), "added": ("by-trigger", 3)}
     assert state(seeded)["added"] == ("by-trigger", 3)
     assert seeded.describe_dataset(**ids())["Dataset"]["NumRecords"] == 4
@@ -187,7 +186,7 @@ def test_a_key_missing_from_the_output_is_not_written(cognito_sync: Any, seeded:
         return event
 
     install(cognito_sync, seeded, change)
-    answer = update(seeded, [replace("a", "10", 1), replace("b", "20", 1)])
+    answer = write(seeded, [replace("a", "10", 1), replace("b", "20", 1)])
     assert written(answer) == {"a": ("10", 3)}
     assert state(seeded) == {"a": ("10", 3), "b": ("2", 1), "c": ("3", 1), "t": (None, 2)}
 
@@ -197,7 +196,7 @@ def test_the_handler_may_return_only_the_changed_records(cognito_sync: Any, seed
         return {**event, "datasetRecords": {"a": event["datasetRecords"]["a"]}}
 
     install(cognito_sync, seeded, change)
-    answer = update(seeded, [replace("a", "10", 1)])
+    answer = write(seeded, [replace("a", "10", 1)])
     assert written(answer) == {"a": ("10", 3)}
     assert state(seeded)["c"] == ("3", 1)
 
@@ -232,7 +231,7 @@ def test_changing_a_read_only_field_fails_and_stores_nothing(
     with raises_error(
         "InvalidLambdaFunctionOutputException", 400, INVALID_OUTPUT + f"the read-only field {field} was changed"
     ):
-        update(seeded, [replace("a", "10", 1)])
+        write(seeded, [replace("a", "10", 1)])
     assert_nothing_stored(seeded)
 
 
@@ -245,7 +244,7 @@ def test_changing_an_old_value_fails_and_stores_nothing(cognito_sync: Any, seede
     with raises_error(
         "InvalidLambdaFunctionOutputException", 400, INVALID_OUTPUT + "the read-only field oldValue of 'c' was changed"
     ):
-        update(seeded, [replace("a", "10", 1)])
+        write(seeded, [replace("a", "10", 1)])
     assert_nothing_stored(seeded)
 
 
@@ -257,7 +256,7 @@ def test_a_handler_that_raises_fails_and_stores_nothing(cognito_sync: Any, seede
     with raises_error(
         "InvalidLambdaFunctionOutputException", 400, f"Lambda function {TRIGGER_ARN} failed: RuntimeError: boom"
     ):
-        update(seeded, [replace("a", "10", 1)])
+        write(seeded, [replace("a", "10", 1)])
     assert_nothing_stored(seeded)
 
 
@@ -291,7 +290,7 @@ def test_an_output_of_another_shape_fails_and_stores_nothing(
 ) -> None:
     install(cognito_sync, seeded, lambda event: copy.deepcopy(output))
     with raises_error("InvalidLambdaFunctionOutputException", 400, INVALID_OUTPUT + reason):
-        update(seeded, [replace("a", "10", 1)])
+        write(seeded, [replace("a", "10", 1)])
     assert_nothing_stored(seeded)
 
 
@@ -313,7 +312,7 @@ def test_an_output_record_beyond_the_models_lengths_fails_and_stores_nothing(
 
     install(cognito_sync, seeded, change)
     with raises_error("InvalidLambdaFunctionOutputException", 400, INVALID_OUTPUT + reason):
-        update(seeded, [replace("a", "10", 1)])
+        write(seeded, [replace("a", "10", 1)])
     assert_nothing_stored(seeded)
 
 
@@ -323,7 +322,7 @@ def test_an_output_key_of_the_models_longest_length_is_stored(cognito_sync: Any,
         return event
 
     install(cognito_sync, seeded, change)
-    assert "k" * 1024 in written(update(seeded, [replace("a", "10", 1)]))
+    assert "k" * 1024 in written(write(seeded, [replace("a", "10", 1)]))
 
 
 def test_lambda_throttled_is_lambda_throttled_exception_429(cognito_sync: Any, seeded: Any) -> None:
@@ -332,7 +331,7 @@ def test_lambda_throttled_is_lambda_throttled_exception_429(cognito_sync: Any, s
 
     handler = install(cognito_sync, seeded, change)
     with raises_error("LambdaThrottledException", 429, "Rate exceeded"):
-        update(seeded, [replace("a", "10", 1)])
+        write(seeded, [replace("a", "10", 1)])
     assert_nothing_stored(seeded)
     assert len(handler.events) == 1  # the client made one attempt (no retries)
 
@@ -343,14 +342,14 @@ def test_lambda_throttled_without_a_message_names_the_function(cognito_sync: Any
 
     install(cognito_sync, seeded, change)
     with raises_error("LambdaThrottledException", 429, f"Lambda function {TRIGGER_ARN} was throttled"):
-        update(seeded, [replace("a", "10", 1)])
+        write(seeded, [replace("a", "10", 1)])
     assert_nothing_stored(seeded)
 
 
 def test_trigger_output_is_held_to_the_dataset_limits() -> None:
     with mock_cognito_sync(limits={"records_per_dataset": 2}) as mock:
         client = mock.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
-        put(client, {"a": "1"})
+        write(client, {"a": "1"})
 
         def change(event: dict[str, Any]) -> dict[str, Any]:
             event["datasetRecords"]["x"] = {"newValue": "1", "op": "replace"}
@@ -359,7 +358,7 @@ def test_trigger_output_is_held_to_the_dataset_limits() -> None:
 
         install(mock, client, change)
         with raises_error("LimitExceededException", 400, "Dataset game would hold 4 records; the limit is 2"):
-            update(client, [replace("b", "2", 0)])
+            write(client, [replace("b", "2", 0)])
         assert state(client) == {"a": ("1", 1)}
 
 
@@ -372,7 +371,7 @@ def test_an_arn_without_a_handler_is_skipped_with_a_warning(
     unregistered = "arn:aws:lambda:us-east-1:123456789012:function:nobody"
     set_trigger(seeded, unregistered)
     with caplog.at_level(logging.WARNING, logger="cognito_sync_mock"):
-        answer = update(seeded, [replace("a", "10", 1)])
+        answer = write(seeded, [replace("a", "10", 1)])
     assert written(answer) == {"a": ("10", 3)}
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and unregistered in r.getMessage()]
     assert len(warnings) == 1
@@ -385,13 +384,13 @@ def test_a_registered_handler_runs_only_while_the_pool_has_a_sync_trigger(
     client = identity_client
     handler = Recorder()
     cognito_sync.register_lambda(TRIGGER_ARN, handler)
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     assert handler.events == []
     set_trigger(client)
-    update(client, [replace("a", "2", 1)])
+    write(client, [replace("a", "2", 1)])
     assert len(handler.events) == 1
     client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": ""})
-    update(client, [replace("a", "3", 2)])
+    write(client, [replace("a", "3", 2)])
     assert len(handler.events) == 1
     assert state(client) == {"a": ("3", 3)}
 
@@ -399,5 +398,5 @@ def test_a_registered_handler_runs_only_while_the_pool_has_a_sync_trigger(
 def test_a_conflicting_update_stores_nothing_with_a_trigger_set(cognito_sync: Any, seeded: Any) -> None:
     install(cognito_sync, seeded)
     with raises_error("ResourceConflictException", 409, "Current SyncCount for: a is: 1 not: 0"):
-        update(seeded, [replace("a", "10", 0)])
+        write(seeded, [replace("a", "10", 0)])
     assert_nothing_stored(seeded)

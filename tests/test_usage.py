@@ -13,13 +13,12 @@ from helpers import (
     POOL,
     ids,
     list_all,
-    put,
     raises_error,
     remove,
     seed,
     token_for,
-    update,
     utc,
+    write,
 )
 
 
@@ -32,10 +31,10 @@ def pool_ids(response: dict[str, Any]) -> list[str]:
 
 def test_identity_usage_sums_its_datasets(client: Any) -> None:
     with freeze_time("2024-04-05 06:07:08.900") as clock:
-        put(client, {"k": "é"})  # 3 bytes
+        write(client, {"k": "é"})  # 3 bytes
         clock.move_to("2024-04-05 07:00:00.000")
-        put(client, {"key": "value", "gone": "x"}, dataset="other")  # 8 + 5 bytes
-        update(client, [remove("gone", 1)], dataset="other")  # 8 bytes left
+        write(client, {"key": "value", "gone": "x"}, dataset="other")  # 8 + 5 bytes
+        write(client, [remove("gone", 1)], dataset="other")  # 8 bytes left
 
     usage = client.describe_identity_usage(**ids(dataset=None))["IdentityUsage"]
     assert usage == {
@@ -63,7 +62,7 @@ def test_reads_do_not_make_an_identity_known(client: Any) -> None:
 
 
 def test_an_empty_update_makes_the_identity_known(client: Any) -> None:
-    update(client, [])
+    write(client, [])
     usage = client.describe_identity_usage(**ids(dataset=None))["IdentityUsage"]
     assert (usage["DatasetCount"], usage["DataStorage"]) == (1, 0)
 
@@ -80,7 +79,7 @@ def test_a_registered_identity_has_empty_usage(client: Any, backend: Any) -> Non
 
 
 def test_identity_usage_of_the_same_identity_in_another_pool(client: Any) -> None:
-    put(client, {"a": "1"}, pool=OTHER_POOL)
+    write(client, {"a": "1"}, pool=OTHER_POOL)
     with raises_error("ResourceNotFoundException", 404):
         client.describe_identity_usage(**ids(dataset=None))
 
@@ -90,10 +89,10 @@ def test_identity_usage_of_the_same_identity_in_another_pool(client: Any) -> Non
 
 def test_pool_usage_sums_its_identities(client: Any) -> None:
     with freeze_time("2024-04-05 06:07:08") as clock:
-        put(client, {"a": "12"})  # 3 bytes
+        write(client, {"a": "12"})  # 3 bytes
         clock.move_to("2024-04-05 09:00:00.5")
-        put(client, {"bb": "ü"}, identity=OTHER_IDENTITY)  # 2 + 2 bytes
-    put(client, {"zzz": "zzz"}, pool=OTHER_POOL)  # another pool: not counted
+        write(client, {"bb": "ü"}, identity=OTHER_IDENTITY)  # 2 + 2 bytes
+    write(client, {"zzz": "zzz"}, pool=OTHER_POOL)  # another pool: not counted
 
     usage = client.describe_identity_pool_usage(IdentityPoolId=POOL)["IdentityPoolUsage"]
     assert usage == {
@@ -105,7 +104,7 @@ def test_pool_usage_sums_its_identities(client: Any) -> None:
 
 
 def test_pool_usage_of_an_unknown_pool(client: Any) -> None:
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     with raises_error("ResourceNotFoundException", 404):
         client.describe_identity_pool_usage(IdentityPoolId=OTHER_POOL)
 
@@ -116,14 +115,14 @@ def test_sync_sessions_count_includes_tokens_issued_before_the_pool_was_known(cl
     list_all(client, DatasetName="other")
     list_all(client, IdentityId=OTHER_IDENTITY)
     list_all(client, IdentityPoolId=OTHER_POOL)  # another pool's session
-    put(client, {"a": "1"})  # one more ListRecords, then the write
+    write(client, {"a": "1"})  # one more ListRecords, then the write
 
     usage = client.describe_identity_pool_usage(IdentityPoolId=POOL)["IdentityPoolUsage"]
     assert usage["SyncSessionsCount"] == 6
 
 
 def test_each_list_records_page_counts_a_session(client: Any) -> None:
-    put(client, {"a": "1", "b": "2", "c": "3"})  # 1 session
+    write(client, {"a": "1", "b": "2", "c": "3"})  # 1 session
     first = list_all(client, MaxResults=2)
     list_all(client, MaxResults=2, NextToken=first["NextToken"])
     token = token_for(client)
@@ -145,8 +144,8 @@ def test_a_registered_pool_has_empty_usage(client: Any, backend: Any) -> None:
 
 
 def test_pool_usage_drops_a_deleted_dataset(client: Any) -> None:
-    put(client, {"a": "1"})
-    put(client, {"b": "22"}, dataset="other")
+    write(client, {"a": "1"})
+    write(client, {"b": "22"}, dataset="other")
     client.delete_dataset(**ids())
     assert client.describe_identity_pool_usage(IdentityPoolId=POOL)["IdentityPoolUsage"]["DataStorage"] == 3
 
@@ -207,7 +206,7 @@ def test_list_pool_usage_default_and_cap_are_60(client: Any, backend: Any) -> No
 
 def test_list_pool_usage_lists_only_known_pools(client: Any) -> None:
     list_all(client, IdentityPoolId=OTHER_POOL)  # a read: the pool stays unknown
-    put(client, {"a": "1"})
+    write(client, {"a": "1"})
     assert pool_ids(client.list_identity_pool_usage()) == [POOL]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from helpers import DATASET, POOL, error_of, ids, make_client, put, raises_error, remove, replace, token_for, update
+from helpers import DATASET, POOL, error_of, ids, make_client, raises_error, remove, replace, token_for, write
 
 from cognito_sync_mock import mock_cognito_sync, protocol
 from cognito_sync_mock.protocol.validation import validate
@@ -25,11 +25,6 @@ def one_error(text: str) -> str:
 def pattern_error(value: str, member: str, pattern: str) -> str:
     constraint = f"Member must satisfy regular expression pattern: {pattern}"
     return f"Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
-
-
-def push(client: Any, patches: Any, **kwargs: Any) -> dict[str, Any]:
-    """UpdateRecords with a genuine token and whatever patches (even malformed ones)."""
-    return client.update_records(**ids(), SyncSessionToken=token_for(client), RecordPatches=patches, **kwargs)
 
 
 @pytest.fixture
@@ -111,7 +106,7 @@ def test_dataset_name_longer_than_128(unvalidated_client: Any) -> None:
 
 
 def test_key_length_counts_characters_not_bytes(unvalidated_client: Any) -> None:
-    written = push(unvalidated_client, [replace("é" * 1024, "v")])  # 2048 bytes, 1024 characters
+    written = write(unvalidated_client, [replace("é" * 1024, "v")])  # 2048 bytes, 1024 characters
     assert written["Records"][0]["SyncCount"] == 1
 
     key = "k" * 1025
@@ -120,7 +115,7 @@ def test_key_length_counts_characters_not_bytes(unvalidated_client: Any) -> None
         "Member must have length less than or equal to 1024"
     )
     with raises_error("InvalidParameterException", 400, message):
-        push(unvalidated_client, [replace(key, "v")])
+        write(unvalidated_client, [replace(key, "v")])
 
 
 def test_empty_key(unvalidated_client: Any) -> None:
@@ -129,18 +124,18 @@ def test_empty_key(unvalidated_client: Any) -> None:
         "Member must have length greater than or equal to 1"
     )
     with raises_error("InvalidParameterException", 400, message):
-        push(unvalidated_client, [replace("", "v")])
+        write(unvalidated_client, [replace("", "v")])
 
 
 def test_value_length_counts_characters_not_bytes() -> None:
     with mock_cognito_sync(limits={"dataset_bytes": 4 * 1024 * 1024}):
         client = make_client(parameter_validation=False)
-        written = push(client, [replace("k", "é" * 1_048_575)])  # 2 MiB in bytes, at the length max
+        written = write(client, [replace("k", "é" * 1_048_575)])  # 2 MiB in bytes, at the length max
         assert written["Records"][0]["SyncCount"] == 1
         assert client.describe_dataset(**ids())["Dataset"]["DataStorage"] == 1 + 2 * 1_048_575
 
         with raises_error("InvalidParameterException", 400) as info:
-            push(client, [replace("j", "v" * 1_048_576)])
+            write(client, [replace("j", "v" * 1_048_576)])
         assert error_of(info)[2] == one_error(
             f"Value '{'v' * 256}...' (1048576 characters) at 'recordPatches.1.member.value' failed to satisfy "
             "constraint: Member must have length less than or equal to 1048575"
@@ -154,7 +149,7 @@ def test_device_id_longer_than_256(unvalidated_client: Any) -> None:
         "Member must have length less than or equal to 256"
     )
     with raises_error("InvalidParameterException", 400, message):
-        push(unvalidated_client, [replace("a", "1")], DeviceId=device)
+        write(unvalidated_client, [replace("a", "1")], DeviceId=device)
 
 
 # -- enum, required, types --------------------------------------------------------------
@@ -167,7 +162,7 @@ def test_op_outside_its_enum(unvalidated_client: Any) -> None:
         "Member must satisfy enum value set: [replace, remove]"
     )
     with raises_error("InvalidParameterException", 400, message):
-        push(unvalidated_client, [patch])
+        write(unvalidated_client, [patch])
 
 
 def test_the_index_of_the_bad_patch_is_one_based(unvalidated_client: Any) -> None:
@@ -177,7 +172,7 @@ def test_the_index_of_the_bad_patch_is_one_based(unvalidated_client: Any) -> Non
         "Member must satisfy enum value set: [replace, remove]"
     )
     with raises_error("InvalidParameterException", 400, message):
-        push(unvalidated_client, patches)
+        write(unvalidated_client, patches)
 
 
 @pytest.mark.parametrize(
@@ -193,7 +188,7 @@ def test_required_patch_members(unvalidated_client: Any, patch: dict[str, Any], 
         f"Value null at 'recordPatches.1.member.{member}' failed to satisfy constraint: Member must not be null"
     )
     with raises_error("InvalidParameterException", 400, message):
-        push(unvalidated_client, [patch])
+        write(unvalidated_client, [patch])
 
 
 def test_missing_session_token(unvalidated_client: Any) -> None:
@@ -214,7 +209,7 @@ def test_missing_session_token(unvalidated_client: Any) -> None:
 )
 def test_wrong_types_in_a_patch(unvalidated_client: Any, patch: dict[str, Any], member: str) -> None:
     with raises_error("InvalidParameterException", 400) as info:
-        push(unvalidated_client, [patch])
+        write(unvalidated_client, [patch])
     _, _, message = error_of(info)
     assert message.startswith("1 validation error detected: ")
     assert f"at '{member}' failed to satisfy constraint: " in message
@@ -230,9 +225,9 @@ def test_a_query_number_that_is_not_a_number(unvalidated_client: Any, member: st
 
 
 def test_nothing_is_written_when_validation_fails(unvalidated_client: Any) -> None:
-    put(unvalidated_client, {"a": "1"})
+    write(unvalidated_client, {"a": "1"})
     with raises_error("InvalidParameterException", 400):
-        push(unvalidated_client, [replace("a", "2", 1), {"Op": "rename", "Key": "b", "SyncCount": 0}])
+        write(unvalidated_client, [replace("a", "2", 1), {"Op": "rename", "Key": "b", "SyncCount": 0}])
     listed = unvalidated_client.list_records(**ids())
     assert listed["DatasetSyncCount"] == 1
     assert [(r["Key"], r["Value"]) for r in listed["Records"]] == [("a", "1")]
@@ -286,7 +281,7 @@ def test_a_value_of_256_characters_is_quoted_whole(unvalidated_client: Any) -> N
 def test_at_most_ten_violations_are_listed_then_counted(unvalidated_client: Any) -> None:
     patches = [{"Op": "swap", "Key": f"k{i}", "Value": "1", "SyncCount": 0} for i in range(1, 13)]
     with raises_error("InvalidParameterException", 400) as info:
-        push(unvalidated_client, patches)
+        write(unvalidated_client, patches)
     listed = "; ".join(
         f"Value 'swap' at 'recordPatches.{i}.member.op' failed to satisfy constraint: "
         "Member must satisfy enum value set: [replace, remove]"
@@ -326,7 +321,7 @@ def test_error_wire_shape(unvalidated_client: Any, wire: list[dict[str, Any]]) -
     ("call", "code", "status"),
     [
         (lambda c: c.describe_dataset(**ids()), "ResourceNotFoundException", 404),
-        (lambda c: update(c, [replace("a", "1", 7)]), "ResourceConflictException", 409),
+        (lambda c: write(c, [replace("a", "1", 7)]), "ResourceConflictException", 409),
         (lambda c: c.list_records(**ids(), LastSyncCount=9), "InvalidParameterException", 400),
     ],
     ids=["not found", "conflict", "invalid"],
@@ -348,14 +343,14 @@ def test_error_statuses_and_headers(
 def test_limit_exceeded_is_400_on_the_wire() -> None:
     with mock_cognito_sync(limits={"records_per_dataset": 1}):
         client = make_client()
-        put(client, {"a": "1"})
+        write(client, {"a": "1"})
         with raises_error("LimitExceededException", 400):
-            put(client, {"b": "1"})
+            write(client, {"b": "1"})
 
 
 def test_success_wire_shape(unvalidated_client: Any, wire: list[dict[str, Any]]) -> None:
     with freeze_time("2024-01-02 03:04:05.678"):
-        update(unvalidated_client, [replace("a", "1"), remove("b", 0)])
+        write(unvalidated_client, [replace("a", "1"), remove("b", 0)])
     unvalidated_client.list_records(**ids())
 
     listing = wire[-1]
@@ -387,7 +382,7 @@ def test_missing_dataset_answer_leaves_out_absent_members(unvalidated_client: An
 
 
 def test_timestamps_in_requests_may_be_integers(unvalidated_client: Any) -> None:
-    written = push(unvalidated_client, [replace("a", "1", DeviceLastModifiedDate=1700000000)])
+    written = write(unvalidated_client, [replace("a", "1", DeviceLastModifiedDate=1700000000)])
     assert written["Records"][0]["DeviceLastModifiedDate"].timestamp() == 1700000000
 
 

@@ -19,7 +19,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoCredentialsError
-from helpers import APP_ARN, DATASET, IDENTITY, POOL, ROLE_ARN, STREAM, raises_error, replace
+from helpers import APP_ARN, DATASET, IDENTITY, POOL, ROLE_ARN, STREAM, raises_error, write
 from moto import mock_aws
 
 from cognito_sync_mock import mock_cognito_sync
@@ -72,15 +72,6 @@ def sync_ids(pool: str, identity: str, dataset: str | None = DATASET) -> dict[st
     if dataset is not None:
         out["DatasetName"] = dataset
     return out
-
-
-def write(sync: Any, pool: str, identity: str, values: dict[str, str], dataset: str = DATASET) -> dict[str, Any]:
-    listed = sync.list_records(**sync_ids(pool, identity, dataset))
-    counts = {r["Key"]: r["SyncCount"] for r in listed["Records"]}
-    patches = [replace(key, value, counts.get(key, 0)) for key, value in values.items()]
-    return sync.update_records(
-        **sync_ids(pool, identity, dataset), SyncSessionToken=listed["SyncSessionToken"], RecordPatches=patches
-    )
 
 
 class Activations:
@@ -162,7 +153,7 @@ def check_answers(steps: Activations, counter: list[int]) -> None:
     sync = client("cognito-sync")
     if ours_active:
         calls_before = len(steps.ours.calls)
-        written = write(sync, POOL, IDENTITY, {"step": str(n)}, dataset=f"step-{n}")
+        written = write(sync, {"step": str(n)}, dataset=f"step-{n}")
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("step", str(n), 1)]
         assert [c.operation for c in steps.ours.calls[calls_before:]] == ["ListRecords", "UpdateRecords"]
     if moto_active:
@@ -203,7 +194,7 @@ def test_with_statements_in_both_nesting_orders(moto_outside: bool) -> None:
     ours = mock_cognito_sync()
     outer, inner = (mock_aws(), ours) if moto_outside else (ours, mock_aws())
     with outer, inner:
-        written = write(client("cognito-sync"), POOL, IDENTITY, {"k": "v"})
+        written = write(client("cognito-sync"), {"k": "v"})
         assert [(r["Key"], r["SyncCount"]) for r in written["Records"]] == [("k", 1)]
         assert client("sqs").create_queue(QueueName="q")["QueueUrl"].endswith("/123456789012/q")
         assert [c.operation for c in ours.calls] == ["ListRecords", "UpdateRecords"]
@@ -212,7 +203,7 @@ def test_with_statements_in_both_nesting_orders(moto_outside: bool) -> None:
 @pytest.mark.parametrize("moto_outside", [True, False], ids=["mock_aws-on-top", "mock_cognito_sync-on-top"])
 def test_stacked_decorators_in_both_orders(moto_outside: bool) -> None:
     def body() -> tuple[int, str]:
-        written = write(client("cognito-sync"), POOL, IDENTITY, {"k": "v"})
+        written = write(client("cognito-sync"), {"k": "v"})
         client("s3").create_bucket(Bucket="decorated-bucket")
         return written["Records"][0]["SyncCount"], client("s3").list_buckets()["Buckets"][0]["Name"]
 
@@ -289,7 +280,7 @@ def test_moto_pools_and_identities_exist_in_strict_mode(order: str) -> None:
         sync = client("cognito-sync")
 
         assert sync.list_records(**sync_ids(pool, identity))["DatasetExists"] is False
-        assert write(sync, pool, identity, {"a": "1"})["Records"][0]["SyncCount"] == 1
+        assert write(sync, {"a": "1"}, pool=pool, identity=identity)["Records"][0]["SyncCount"] == 1
         assert sync.describe_identity_pool_usage(IdentityPoolId=pool)["IdentityPoolUsage"]["DataStorage"] == 2
         stranger = "us-east-1:00000000-0000-4000-8000-00000000abcd"
         with raises_error("NotAuthorizedException", 403):
@@ -336,7 +327,7 @@ def test_reads_answer_from_what_moto_knows_and_store_nothing(strict: bool) -> No
         assert sync.list_datasets(**sync_ids(pool, identity, None))["Datasets"] == []
         assert sync.get_cognito_events(IdentityPoolId=pool)["Events"] == {}
         assert mock.backend().pools == {}  # every read answered; nothing was stored
-        write(sync, pool, identity, {"a": "1"})  # a write makes them known here
+        write(sync, {"a": "1"}, pool=pool, identity=identity)  # a write makes them known here
         assert list(mock.backend().pools[pool].identities) == [identity]
 
 
@@ -384,7 +375,7 @@ def test_get_credentials_for_identity_keys_act_as_that_identity(order: str) -> N
         own = client_with(keys)
 
         # Its own data: allowed, also the identity-only operations.
-        written = write(own, pool, mine, {"level": "3"})
+        written = write(own, {"level": "3"}, pool=pool, identity=mine)
         assert [(r["Key"], r["Value"], r["SyncCount"], r["LastModifiedBy"]) for r in written["Records"]] == [
             ("level", "3", 1, mine)
         ]
@@ -453,8 +444,8 @@ def test_stream_records_reach_moto_kinesis_in_every_order(order: str) -> None:
             IdentityPoolId=pool,
             CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
         )
-        write(sync, pool, identity, {"a": "1"})
-        write(sync, pool, identity, {"a": "2", "b": "3"})
+        write(sync, {"a": "1"}, pool=pool, identity=identity)
+        write(sync, {"a": "2", "b": "3"}, pool=pool, identity=identity)
         sync.delete_dataset(**sync_ids(pool, identity))
 
         got = read_kinesis(kinesis, STREAM)
@@ -482,7 +473,7 @@ def test_kinesis_keeps_the_records_after_this_mock_stops_inside_moto() -> None:
                 IdentityPoolId=POOL,
                 CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
             )
-            write(sync, POOL, IDENTITY, {"a": "1"})
+            write(sync, {"a": "1"})
         kinesis.put_record(StreamName=STREAM, Data=b"after", PartitionKey="moto")
         got = read_kinesis(kinesis, STREAM)
         assert [r["PartitionKey"] for r in got] == [IDENTITY, "moto"]
