@@ -16,20 +16,7 @@ from helpers import IDENTITY, POOL, dataset_names, ids, make_client, write
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 
-
-@pytest.fixture(autouse=True)
-def _guard(network_guard: Any) -> Any:
-    """Every test here runs with the network refused; no mock is open before or after."""
-    assert not mock_is_active(), "a mock was left active before this test"
-    network_guard.attempts.clear()  # the probe's own refused lookup
-    yield network_guard
-    assert not mock_is_active(), "a mock was left active after this test"
-
-
-@pytest.fixture(scope="module")
-def client() -> Any:
-    """One cognito-sync client, made before any mock starts (default endpoint, us-east-1)."""
-    return make_client()
+pytestmark = pytest.mark.usefixtures("offline_and_no_mock_left")  # the network refused; no mock open before or after
 
 
 def describe(mock: mock_cognito_sync, dataset: str = "game", **backend_args: Any) -> dict[str, Any]:
@@ -43,11 +30,11 @@ def describe(mock: mock_cognito_sync, dataset: str = "game", **backend_args: Any
 # -- decorator on functions ----------------------------------------------------------------
 
 
-def test_bare_decorator_on_plain_function(client: Any) -> None:
+def test_bare_decorator_on_plain_function(plain_client: Any) -> None:
     @mock_cognito_sync
     def body(x: int, *, y: int) -> tuple[int, bool, list[str]]:
-        write(client, {"k": "v"})
-        return x + y, mock_is_active(), dataset_names(client)
+        write(plain_client, {"k": "v"})
+        return x + y, mock_is_active(), dataset_names(plain_client)
 
     assert body.__name__ == "body"
     assert not mock_is_active()
@@ -55,22 +42,22 @@ def test_bare_decorator_on_plain_function(client: Any) -> None:
     assert not mock_is_active()
 
 
-def test_each_decorated_call_starts_with_empty_state(client: Any) -> None:
+def test_each_decorated_call_starts_with_empty_state(plain_client: Any) -> None:
     @mock_cognito_sync
     def body() -> tuple[list[str], bool]:
-        before = dataset_names(client)
-        exists = client.list_records(**ids())["DatasetExists"]
-        write(client, {"k": "v"})
+        before = dataset_names(plain_client)
+        exists = plain_client.list_records(**ids())["DatasetExists"]
+        write(plain_client, {"k": "v"})
         return before, exists
 
     assert body() == ([], False)
     assert body() == ([], False)
 
 
-def test_decorated_function_that_raises_turns_mock_off(client: Any) -> None:
+def test_decorated_function_that_raises_turns_mock_off(plain_client: Any) -> None:
     @mock_cognito_sync
     def body() -> None:
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         raise KeyError("boom")
 
     with pytest.raises(KeyError):
@@ -78,12 +65,12 @@ def test_decorated_function_that_raises_turns_mock_off(client: Any) -> None:
     assert not mock_is_active()
 
 
-def test_decorator_with_account_id(client: Any) -> None:
+def test_decorator_with_account_id(plain_client: Any) -> None:
     deco = mock_cognito_sync(account_id="111122223333")
 
     @deco
     def body() -> tuple[int, int]:
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         mine = describe(deco)["NumRecords"]
         explicit = describe(deco, account_id="111122223333")["NumRecords"]
         with pytest.raises(CognitoSyncError) as info:
@@ -94,21 +81,21 @@ def test_decorator_with_account_id(client: Any) -> None:
     assert body() == (1, 1)
 
 
-def test_account_comes_from_moto_account_id_then_default(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_account_comes_from_moto_account_id_then_default(plain_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")
     with mock_cognito_sync() as mock:
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         assert describe(mock, account_id="444455556666")["DatasetName"] == "game"
         with pytest.raises(CognitoSyncError):
             describe(mock, account_id="123456789012")
     with mock_cognito_sync(account_id="111122223333") as mock:  # the option beats the variable
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         assert describe(mock, account_id="111122223333")["DatasetName"] == "game"
         with pytest.raises(CognitoSyncError):
             describe(mock, account_id="444455556666")
     monkeypatch.delenv("MOTO_ACCOUNT_ID")
     with mock_cognito_sync() as mock:
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         assert describe(mock, account_id="123456789012")["DatasetName"] == "game"
 
 
@@ -133,22 +120,22 @@ def test_decorator_with_strict() -> None:
         assert strict_client.list_records(**ids())["DatasetExists"] is False
 
 
-def test_decorator_with_limits(client: Any) -> None:
+def test_decorator_with_limits(plain_client: Any) -> None:
     @mock_cognito_sync(limits={"datasets_per_identity": 1})
     def body() -> str:
-        write(client, {"k": "v"}, dataset="one")
-        with pytest.raises(client.exceptions.LimitExceededException):
-            write(client, {"k": "v"}, dataset="two")
-        return ",".join(dataset_names(client))
+        write(plain_client, {"k": "v"}, dataset="one")
+        with pytest.raises(plain_client.exceptions.LimitExceededException):
+            write(plain_client, {"k": "v"}, dataset="two")
+        return ",".join(dataset_names(plain_client))
 
     assert body() == "one"
 
     @mock_cognito_sync(limits={"records_per_dataset": 2})
     def records() -> list[str]:
-        write(client, {"a": "1", "b": "2"})
-        with pytest.raises(client.exceptions.LimitExceededException):
-            write(client, {"c": "3"})
-        return sorted(r["Key"] for r in client.list_records(**ids())["Records"])
+        write(plain_client, {"a": "1", "b": "2"})
+        with pytest.raises(plain_client.exceptions.LimitExceededException):
+            write(plain_client, {"c": "3"})
+        return sorted(r["Key"] for r in plain_client.list_records(**ids())["Records"])
 
     assert records() == ["a", "b"]
 
@@ -168,19 +155,19 @@ def test_unknown_limit_raises_value_error_at_construction() -> None:
 # -- coroutine functions -------------------------------------------------------------------
 
 
-def test_decorator_on_coroutine_function(client: Any) -> None:
+def test_decorator_on_coroutine_function(plain_client: Any) -> None:
     @mock_cognito_sync
     async def body() -> tuple[bool, list[str]]:
-        first = client.list_records(**ids())
+        first = plain_client.list_records(**ids())
         await asyncio.sleep(0)
         assert mock_is_active()
-        client.update_records(
+        plain_client.update_records(
             **ids(),
             SyncSessionToken=first["SyncSessionToken"],
             RecordPatches=[{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}],
         )
         await asyncio.sleep(0)
-        listed = client.list_records(**ids())
+        listed = plain_client.list_records(**ids())
         return first["DatasetExists"], [r["Value"] for r in listed["Records"]]
 
     assert inspect.iscoroutinefunction(body)
@@ -190,7 +177,7 @@ def test_decorator_on_coroutine_function(client: Any) -> None:
     assert asyncio.run(body()) == (False, ["v"])  # a fresh state again
 
 
-def test_overlapping_coroutines_keep_the_mock_on_until_both_end(client: Any) -> None:
+def test_overlapping_coroutines_keep_the_mock_on_until_both_end(plain_client: Any) -> None:
     deco = mock_cognito_sync()
 
     async def main() -> list[str]:
@@ -198,7 +185,7 @@ def test_overlapping_coroutines_keep_the_mock_on_until_both_end(client: Any) -> 
 
         @deco
         async def short() -> None:
-            write(client, {"k": "v"}, dataset="short")
+            write(plain_client, {"k": "v"}, dataset="short")
             await asyncio.sleep(0)
 
         @deco
@@ -206,7 +193,7 @@ def test_overlapping_coroutines_keep_the_mock_on_until_both_end(client: Any) -> 
             await asyncio.sleep(0)
             await done.wait()
             await asyncio.sleep(0)
-            return dataset_names(client)  # still answered: this activation is open
+            return dataset_names(plain_client)  # still answered: this activation is open
 
         async def run_short() -> None:
             await short()
@@ -221,22 +208,22 @@ def test_overlapping_coroutines_keep_the_mock_on_until_both_end(client: Any) -> 
 # -- classes -------------------------------------------------------------------------------
 
 
-def test_decorator_on_plain_class(client: Any) -> None:
+def test_decorator_on_plain_class(plain_client: Any) -> None:
     @mock_cognito_sync
     class Suite:
         def test_write(self) -> list[str]:
-            write(client, {"k": "v"})
-            return dataset_names(client)
+            write(plain_client, {"k": "v"})
+            return dataset_names(plain_client)
 
         def test_read(self) -> list[str]:
-            return dataset_names(client)
+            return dataset_names(plain_client)
 
         async def test_async(self) -> list[str]:
             await asyncio.sleep(0)
-            names = dataset_names(client)
-            write(client, {"k": "v"}, dataset="async")
+            names = dataset_names(plain_client)
+            write(plain_client, {"k": "v"}, dataset="async")
             await asyncio.sleep(0)
-            return names + dataset_names(client)
+            return names + dataset_names(plain_client)
 
     suite = Suite()
     assert suite.test_write() == ["game"]
@@ -247,13 +234,13 @@ def test_decorator_on_plain_class(client: Any) -> None:
     assert not mock_is_active()
 
 
-def test_decorator_on_class_with_options(client: Any) -> None:
+def test_decorator_on_class_with_options(plain_client: Any) -> None:
     deco = mock_cognito_sync(account_id="111122223333")
 
     @deco
     class Suite:
         def test_write(self) -> int:
-            write(client, {"k": "v"})
+            write(plain_client, {"k": "v"})
             return int(describe(deco, account_id="111122223333")["NumRecords"])
 
     assert Suite().test_write() == 1
@@ -277,15 +264,15 @@ def _run_case(case: type[unittest.TestCase]) -> unittest.TestResult:
     return result
 
 
-def test_decorator_on_unittest_testcase(client: Any) -> None:
+def test_decorator_on_unittest_testcase(plain_client: Any) -> None:
     log: list[tuple[str, Any]] = []
 
     @mock_cognito_sync
     class Case(unittest.TestCase):
         @classmethod
         def setUpClass(cls) -> None:
-            write(client, {"k": "v"}, dataset="shared")
-            log.append(("setUpClass", dataset_names(client)))
+            write(plain_client, {"k": "v"}, dataset="shared")
+            log.append(("setUpClass", dataset_names(plain_client)))
 
         @classmethod
         def tearDownClass(cls) -> None:
@@ -298,14 +285,14 @@ def test_decorator_on_unittest_testcase(client: Any) -> None:
             log.append(("tearDown", mock_is_active()))
 
         def test_one(self) -> None:
-            log.append(("test_one", dataset_names(client)))
-            write(client, {"k": "v"}, dataset="one")
-            self.assertEqual(dataset_names(client), ["one", "shared"])
+            log.append(("test_one", dataset_names(plain_client)))
+            write(plain_client, {"k": "v"}, dataset="one")
+            self.assertEqual(dataset_names(plain_client), ["one", "shared"])
 
         def test_two(self) -> None:
-            log.append(("test_two", dataset_names(client)))
-            write(client, {"k": "v"}, dataset="two")
-            self.assertEqual(dataset_names(client), ["shared", "two"])
+            log.append(("test_two", dataset_names(plain_client)))
+            write(plain_client, {"k": "v"}, dataset="two")
+            self.assertEqual(dataset_names(plain_client), ["shared", "two"])
 
     result = _run_case(Case)
     assert (result.testsRun, result.errors, result.failures) == (2, [], [])
@@ -328,30 +315,30 @@ def test_decorator_on_unittest_testcase(client: Any) -> None:
     assert log[0] == ("setUpClass", ["shared"])
 
 
-def test_decorator_on_unittest_testcase_without_class_fixtures(client: Any) -> None:
+def test_decorator_on_unittest_testcase_without_class_fixtures(plain_client: Any) -> None:
     seen: list[list[str]] = []
 
     @mock_cognito_sync
     class Case(unittest.TestCase):
         def test_a(self) -> None:
-            seen.append(dataset_names(client))
-            write(client, {"k": "v"}, dataset="a")
+            seen.append(dataset_names(plain_client))
+            write(plain_client, {"k": "v"}, dataset="a")
 
         def test_b(self) -> None:
-            seen.append(dataset_names(client))
-            write(client, {"k": "v"}, dataset="b")
+            seen.append(dataset_names(plain_client))
+            write(plain_client, {"k": "v"}, dataset="b")
 
     result = _run_case(Case)
     assert (result.testsRun, result.errors, result.failures) == (2, [], [])
     assert seen == [[], []]
 
 
-def test_unittest_testcase_whose_setupclass_raises_leaves_mock_off(client: Any) -> None:
+def test_unittest_testcase_whose_setupclass_raises_leaves_mock_off(plain_client: Any) -> None:
     @mock_cognito_sync
     class Case(unittest.TestCase):
         @classmethod
         def setUpClass(cls) -> None:
-            write(client, {"k": "v"})
+            write(plain_client, {"k": "v"})
             raise RuntimeError("set-up failed")
 
         def test_never(self) -> None:  # pragma: no cover - skipped by unittest
@@ -363,27 +350,27 @@ def test_unittest_testcase_whose_setupclass_raises_leaves_mock_off(client: Any) 
     assert not mock_is_active()
 
 
-def test_decorator_on_isolated_asyncio_testcase(client: Any) -> None:
+def test_decorator_on_isolated_asyncio_testcase(plain_client: Any) -> None:
     seen: list[tuple[str, Any]] = []
 
     @mock_cognito_sync
     class Case(unittest.IsolatedAsyncioTestCase):
         @classmethod
         def setUpClass(cls) -> None:
-            write(client, {"k": "v"}, dataset="shared")
+            write(plain_client, {"k": "v"}, dataset="shared")
 
         async def asyncSetUp(self) -> None:
             seen.append(("asyncSetUp", mock_is_active()))
 
         async def test_one(self) -> None:
             await asyncio.sleep(0)
-            seen.append(("test_one", dataset_names(client)))
-            write(client, {"k": "v"}, dataset="one")
+            seen.append(("test_one", dataset_names(plain_client)))
+            write(plain_client, {"k": "v"}, dataset="one")
 
         async def test_two(self) -> None:
             await asyncio.sleep(0)
-            seen.append(("test_two", dataset_names(client)))
-            write(client, {"k": "v"}, dataset="two")
+            seen.append(("test_two", dataset_names(plain_client)))
+            write(plain_client, {"k": "v"}, dataset="two")
 
     result = _run_case(Case)
     assert (result.testsRun, result.errors, result.failures) == (2, [], [])
@@ -398,29 +385,29 @@ def test_decorator_on_isolated_asyncio_testcase(client: Any) -> None:
 # -- context manager, start/stop -------------------------------------------------------
 
 
-def test_context_manager(client: Any) -> None:
+def test_context_manager(plain_client: Any) -> None:
     with mock_cognito_sync() as mock:
         assert isinstance(mock, mock_cognito_sync)
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         assert describe(mock)["NumRecords"] == 1
         assert [call.operation for call in mock.calls] == ["ListRecords", "UpdateRecords"]
     assert not mock_is_active()
     with mock_cognito_sync():  # a fresh state
-        assert dataset_names(client) == []
+        assert dataset_names(plain_client) == []
 
 
-def test_start_and_stop(client: Any) -> None:
+def test_start_and_stop(plain_client: Any) -> None:
     mock = mock_cognito_sync()
     mock.start()
     try:
-        write(client, {"k": "v"})
-        assert dataset_names(client) == ["game"]
+        write(plain_client, {"k": "v"})
+        assert dataset_names(plain_client) == ["game"]
     finally:
         mock.stop()
     assert not mock_is_active()
     mock.start()
     try:
-        assert dataset_names(client) == []  # restarting begins with an empty state
+        assert dataset_names(plain_client) == []  # restarting begins with an empty state
     finally:
         mock.stop()
     assert not mock_is_active()
@@ -440,80 +427,80 @@ def test_stop_without_start_raises_runtime_error() -> None:
 # -- nesting ---------------------------------------------------------------------------
 
 
-def test_nested_activations_share_state(client: Any) -> None:
+def test_nested_activations_share_state(plain_client: Any) -> None:
     with mock_cognito_sync() as outer:
-        write(client, {"k": "v"}, dataset="outer")
+        write(plain_client, {"k": "v"}, dataset="outer")
         with mock_cognito_sync() as inner:
-            assert dataset_names(client) == ["outer"]
+            assert dataset_names(plain_client) == ["outer"]
             assert describe(inner, "outer")["NumRecords"] == 1
-            write(client, {"k": "v"}, dataset="inner")
+            write(plain_client, {"k": "v"}, dataset="inner")
         assert mock_is_active()
-        assert dataset_names(client) == ["inner", "outer"]
+        assert dataset_names(plain_client) == ["inner", "outer"]
         assert describe(outer, "inner")["NumRecords"] == 1
     assert not mock_is_active()
 
 
-def test_decorated_function_inside_with_shares_the_outer_state(client: Any) -> None:
+def test_decorated_function_inside_with_shares_the_outer_state(plain_client: Any) -> None:
     @mock_cognito_sync
     def inner() -> list[str]:
-        names = dataset_names(client)
-        write(client, {"k": "v"}, dataset="inner")
+        names = dataset_names(plain_client)
+        write(plain_client, {"k": "v"}, dataset="inner")
         return names
 
     with mock_cognito_sync():
-        write(client, {"k": "v"}, dataset="outer")
+        write(plain_client, {"k": "v"}, dataset="outer")
         assert inner() == ["outer"]
         assert mock_is_active()
-        assert dataset_names(client) == ["inner", "outer"]
+        assert dataset_names(plain_client) == ["inner", "outer"]
     assert not mock_is_active()
 
 
-def test_same_object_nested(client: Any) -> None:
+def test_same_object_nested(plain_client: Any) -> None:
     mock = mock_cognito_sync()
     with mock:
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         with mock:
-            assert dataset_names(client) == ["game"]
+            assert dataset_names(plain_client) == ["game"]
         assert mock_is_active()
-        assert dataset_names(client) == ["game"]
+        assert dataset_names(plain_client) == ["game"]
     assert not mock_is_active()
 
 
-def test_inner_body_raising_keeps_outer_active(client: Any) -> None:
+def test_inner_body_raising_keeps_outer_active(plain_client: Any) -> None:
     with mock_cognito_sync():
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         with pytest.raises(ZeroDivisionError):
             with mock_cognito_sync():
-                write(client, {"k": "v"}, dataset="inner")
+                write(plain_client, {"k": "v"}, dataset="inner")
                 1 / 0  # noqa: B018
         assert mock_is_active()
-        assert dataset_names(client) == ["game", "inner"]
+        assert dataset_names(plain_client) == ["game", "inner"]
     assert not mock_is_active()
 
 
-def test_outer_body_raising_turns_mock_off(client: Any) -> None:
+def test_outer_body_raising_turns_mock_off(plain_client: Any) -> None:
     with pytest.raises(KeyError):
         with mock_cognito_sync():
             with mock_cognito_sync():
-                write(client, {"k": "v"})
+                write(plain_client, {"k": "v"})
             raise KeyError("outer")
     assert not mock_is_active()
 
 
-def test_stopping_out_of_order(client: Any) -> None:
+def test_stopping_out_of_order(plain_client: Any) -> None:
     first = mock_cognito_sync()
     second = mock_cognito_sync()
     first.start()
     second.start()
-    write(client, {"k": "v"})
+    write(plain_client, {"k": "v"})
     first.stop()  # not the latest: the mock stays on, with its state
     assert mock_is_active()
-    assert dataset_names(client) == ["game"]
+    assert dataset_names(plain_client) == ["game"]
     third = mock_cognito_sync().start()
     assert describe(third)["NumRecords"] == 1
     second.stop()
     assert mock_is_active()
-    assert dataset_names(client) == ["game"]
+    assert dataset_names(plain_client) == ["game"]
     third.stop()
     assert not mock_is_active()
 
@@ -521,20 +508,20 @@ def test_stopping_out_of_order(client: Any) -> None:
 # -- calls and reset -------------------------------------------------------------------
 
 
-def test_calls_record_operations_params_and_errors_in_order(client: Any) -> None:
+def test_calls_record_operations_params_and_errors_in_order(plain_client: Any) -> None:
     with mock_cognito_sync() as mock:
-        listed = client.list_records(**ids())
+        listed = plain_client.list_records(**ids())
         token = listed["SyncSessionToken"]
         patch = {"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}
         stale = {**patch, "SyncCount": 1}
-        with pytest.raises(client.exceptions.ResourceConflictException):
-            client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[stale])
-        client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[patch])
-        with pytest.raises(client.exceptions.InvalidParameterException):
-            client.describe_dataset(**ids(dataset="bad name"))
-        with pytest.raises(client.exceptions.ResourceNotFoundException):
-            client.describe_dataset(**ids(dataset="missing"))
-        client.list_records(**ids(), LastSyncCount=1)
+        with pytest.raises(plain_client.exceptions.ResourceConflictException):
+            plain_client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[stale])
+        plain_client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[patch])
+        with pytest.raises(plain_client.exceptions.InvalidParameterException):
+            plain_client.describe_dataset(**ids(dataset="bad name"))
+        with pytest.raises(plain_client.exceptions.ResourceNotFoundException):
+            plain_client.describe_dataset(**ids(dataset="missing"))
+        plain_client.list_records(**ids(), LastSyncCount=1)
 
         calls = mock.calls
         assert [(c.operation, c.error) for c in calls] == [
@@ -552,24 +539,24 @@ def test_calls_record_operations_params_and_errors_in_order(client: Any) -> None
         assert calls[5].params == {**ids(), "LastSyncCount": 1}
 
 
-def test_calls_keep_params_of_a_request_that_failed_validation(client: Any) -> None:
+def test_calls_keep_params_of_a_request_that_failed_validation(plain_client: Any) -> None:
     with mock_cognito_sync() as mock:
-        with pytest.raises(client.exceptions.InvalidParameterException):
-            client.describe_dataset(**ids(dataset="bad name"))
+        with pytest.raises(plain_client.exceptions.InvalidParameterException):
+            plain_client.describe_dataset(**ids(dataset="bad name"))
         (call,) = mock.calls
         assert (call.operation, call.error) == ("DescribeDataset", "InvalidParameterException")
         assert call.params == ids(dataset="bad name")
 
 
-def test_reset_empties_state_and_calls(client: Any) -> None:
+def test_reset_empties_state_and_calls(plain_client: Any) -> None:
     with mock_cognito_sync() as mock:
-        write(client, {"k": "v"})
+        write(plain_client, {"k": "v"})
         assert len(mock.calls) == 2
         mock.reset()
         assert mock.calls == []
-        with pytest.raises(client.exceptions.ResourceNotFoundException):
-            client.describe_dataset(**ids())
-        assert dataset_names(client) == []
+        with pytest.raises(plain_client.exceptions.ResourceNotFoundException):
+            plain_client.describe_dataset(**ids())
+        assert dataset_names(plain_client) == []
         assert [(c.operation, c.error) for c in mock.calls] == [
             ("DescribeDataset", "ResourceNotFoundException"),
             ("ListDatasets", None),
@@ -660,11 +647,11 @@ def test_threads_hammering_one_dataset_lose_no_update() -> None:
 
 
 @mock_cognito_sync
-def test_decorated_test_function_gets_its_fixtures(client: Any, tmp_path: Any) -> None:
+def test_decorated_test_function_gets_its_fixtures(plain_client: Any, tmp_path: Any) -> None:
     assert tmp_path.is_dir()
-    assert dataset_names(client) == []
-    write(client, {"k": "v"})
-    assert dataset_names(client) == ["game"]
+    assert dataset_names(plain_client) == []
+    write(plain_client, {"k": "v"})
+    assert dataset_names(plain_client) == ["game"]
 
 
 @mock_cognito_sync
@@ -675,6 +662,6 @@ async def _decorated_coroutine(client: Any) -> list[str]:
     return dataset_names(client)
 
 
-def test_module_level_decorated_coroutine(client: Any) -> None:
-    assert asyncio.run(_decorated_coroutine(client)) == ["game"]
-    assert asyncio.run(_decorated_coroutine(client)) == ["game"]
+def test_module_level_decorated_coroutine(plain_client: Any) -> None:
+    assert asyncio.run(_decorated_coroutine(plain_client)) == ["game"]
+    assert asyncio.run(_decorated_coroutine(plain_client)) == ["game"]

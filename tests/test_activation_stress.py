@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import sys
 import threading
 import time
@@ -25,6 +24,7 @@ import botocore.credentials
 import botocore.endpoint
 import botocore.session
 import pytest
+from activation_support import mock_is_active
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from botocore.hooks import HierarchicalEmitter
@@ -48,39 +48,14 @@ CYCLES = 1000
 RACE_SECONDS = 5.0
 
 
+pytestmark = pytest.mark.usefixtures("offline_and_no_mock_left")  # the network refused; no mock open before or after
+
+
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Nothing leaves the machine: an unanswered cognito-sync call fails at once."""
-    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(host) not in ("127.0.0.1", "localhost", "::1"):
-            raise socket.gaierror(socket.EAI_NONAME, f"no network in this test: {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(sock: socket.socket, address: Any) -> Any:
-        if isinstance(address, tuple) and str(address[0]) not in ("127.0.0.1", "::1"):
-            raise ConnectionRefusedError(f"no network in this test: {address!r}")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    assert not answered(PROBE), "a mock was left active before this test"
+def _botocore_restored() -> Iterator[None]:
+    """After each test, every botocore method the mock patches is botocore's own again."""
     yield
-    assert not answered(PROBE), "a mock was left active after this test"
     assert_botocore_restored()
-
-
-PROBE = make_client()
-
-
-def answered(client: Any) -> bool:
-    """Whether a cognito-sync call is answered in-process (a read: it changes nothing)."""
-    try:
-        client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
-    except EndpointConnectionError:
-        return False
-    return True
 
 
 def assert_botocore_restored() -> None:
@@ -131,12 +106,12 @@ def test_any_order_of_starts_and_stops_over_several_objects(steps: list[tuple[st
                 else:  # nested: the state of the stretch
                     assert mock.state is current_state and pool_known(mock)
             assert [m.active for m in mocks] == [n > 0 for n in open_count]
-            assert answered(PROBE) is (sum(open_count) > 0)
+            assert mock_is_active() is (sum(open_count) > 0)
     finally:
         for index, mock in enumerate(mocks):
             for _ in range(open_count[index]):
                 mock.stop()
-    assert not answered(PROBE)
+    assert not mock_is_active()
 
 
 @settings(max_examples=60, deadline=None, database=None)
@@ -163,7 +138,7 @@ def test_an_exception_at_any_depth_of_nested_with_blocks(
         except Boom:
             if n != catch_at:
                 raise
-            after_catch.append(answered(PROBE))
+            after_catch.append(mock_is_active())
 
     if catch_at == 0 or catch_at > raise_at:
         with pytest.raises(Boom):
@@ -172,7 +147,7 @@ def test_an_exception_at_any_depth_of_nested_with_blocks(
     else:
         level(1)
         assert after_catch == [catch_at > 1]  # on iff an enclosing block is still open
-    assert not answered(PROBE)
+    assert not mock_is_active()
 
 
 # -- an exception always stops the mock ------------------------------------------------
@@ -188,7 +163,7 @@ EXCEPTIONS = [ValueError, AssertionError, KeyboardInterrupt, SystemExit, Generat
 def decorated(exc: type[BaseException]) -> Callable[[], None]:
     @mock_cognito_sync
     def body() -> None:
-        assert answered(PROBE)
+        assert mock_is_active()
         raise exc("from a decorated function")
 
     return body
@@ -198,7 +173,7 @@ def decorated_coroutine(exc: type[BaseException]) -> Callable[[], None]:
     @mock_cognito_sync
     async def body() -> None:
         await asyncio.sleep(0)
-        assert answered(PROBE)
+        assert mock_is_active()
         raise exc("from a decorated coroutine")
 
     return lambda: asyncio.run(body())
@@ -207,7 +182,7 @@ def decorated_coroutine(exc: type[BaseException]) -> Callable[[], None]:
 def with_block(exc: type[BaseException]) -> Callable[[], None]:
     def body() -> None:
         with mock_cognito_sync():
-            assert answered(PROBE)
+            assert mock_is_active()
             raise exc("from a with block")
 
     return body
@@ -216,7 +191,7 @@ def with_block(exc: type[BaseException]) -> Callable[[], None]:
 def nested_with_blocks(exc: type[BaseException]) -> Callable[[], None]:
     def body() -> None:
         with mock_cognito_sync(), mock_cognito_sync() as inner, inner:
-            assert answered(PROBE)
+            assert mock_is_active()
             raise exc("from three nested with blocks")
 
     return body
@@ -226,7 +201,7 @@ def decorated_class_method(exc: type[BaseException]) -> Callable[[], None]:
     @mock_cognito_sync
     class Tests:
         def test_raises(self) -> None:
-            assert answered(PROBE)
+            assert mock_is_active()
             raise exc("from a method of a decorated class")
 
     return lambda: Tests().test_raises()
@@ -237,7 +212,7 @@ def started_and_stopped_in_finally(exc: type[BaseException]) -> Callable[[], Non
         mock = mock_cognito_sync()
         mock.start()
         try:
-            assert answered(PROBE)
+            assert mock_is_active()
             raise exc("between start() and stop()")
         finally:
             mock.stop()
@@ -264,7 +239,7 @@ def test_an_exception_stops_the_mock(
         exc = CustomBaseException  # asyncio.run turns a GeneratorExit inside a task into something else
     with pytest.raises(exc):
         way(exc)()
-    assert not answered(PROBE)
+    assert not mock_is_active()
     with mock_cognito_sync() as again:  # and the next activation starts clean
         assert not pool_known(again)
 
@@ -275,16 +250,16 @@ def test_a_failing_unittest_test_leaves_the_class_active_and_stops_after_it() ->
     @mock_cognito_sync
     class Case(unittest.TestCase):
         def test_a_fails(self) -> None:
-            seen.append(answered(PROBE))
+            seen.append(mock_is_active())
             raise ValueError("boom")
 
         def test_b_passes(self) -> None:
-            seen.append(answered(PROBE))
+            seen.append(mock_is_active())
 
     result = unittest.TestResult()
     unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
     assert (len(result.errors), result.testsRun, seen) == (1, 2, [True, True])
-    assert not answered(PROBE)
+    assert not mock_is_active()
 
 
 # -- many threads ----------------------------------------------------------------------
@@ -329,7 +304,7 @@ def test_many_threads_starting_and_stopping_in_random_nestings_leave_it_off() ->
     raised = run_threads([churn(seed) for seed in range(THREADS)])
     assert raised == []
     assert not shared.active
-    assert not answered(PROBE)
+    assert not mock_is_active()
     assert_botocore_restored()
     with mock_cognito_sync() as fresh:
         assert fresh.calls == [] and not pool_known(fresh)
@@ -377,7 +352,7 @@ def test_a_holder_keeps_one_state_while_other_threads_churn() -> None:
     assert raised == []
     assert answers and all(answers)
     assert len(states) == THREADS * CYCLES and all(s is holder.state for s in states)
-    assert not answered(PROBE)
+    assert not mock_is_active()
 
 
 def test_calls_and_new_clients_racing_start_and_stop_never_raise() -> None:

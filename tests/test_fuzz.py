@@ -27,7 +27,6 @@ import json
 import logging
 import socket
 import traceback
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -758,27 +757,21 @@ def raw_requests(draw: Any) -> tuple[str, bytes, bool]:
     return method, request_bytes(method, path + query, headers, body if length is not None else b"", length), truncated
 
 
-@pytest.fixture
-def server() -> Iterator[CognitoSyncServer]:
-    with CognitoSyncServer() as running:
-        yield running
-
-
-def test_raw_http_fuzz_never_gets_a_500(server: CognitoSyncServer) -> None:
+def test_raw_http_fuzz_never_gets_a_500(cognito_sync_server: CognitoSyncServer) -> None:
     seen: set[int] = set()
 
     @fuzz_settings(RAW_EXAMPLES)
     @given(request=raw_requests())
     def fuzz(request: tuple[str, bytes, bool]) -> None:
         method, data, truncated = request
-        before = len(server.calls)
-        status, headers, body = raw_request(server, data, method, half_close=truncated)
-        check_raw_answer(server, before, status, headers, body, method)
+        before = len(cognito_sync_server.calls)
+        status, headers, body = raw_request(cognito_sync_server, data, method, half_close=truncated)
+        check_raw_answer(cognito_sync_server, before, status, headers, body, method)
         seen.add(status)
-        server_still_answers(server)
+        server_still_answers(cognito_sync_server)
 
     fuzz()
-    server_still_answers(server)
+    server_still_answers(cognito_sync_server)
     assert {200, 400, 404} <= seen
 
 
@@ -862,24 +855,32 @@ MALFORMED = [
 
 @pytest.mark.parametrize(("method", "path", "headers", "body", "status", "code"), MALFORMED)
 def test_malformed_requests_get_their_error(
-    server: CognitoSyncServer, method: str, path: str, headers: dict[str, str], body: bytes, status: int, code: str
+    cognito_sync_server: CognitoSyncServer,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+    code: str,
 ) -> None:
-    got_status, got_headers, got_body = raw_request(server, request_bytes(method, path, headers, body, len(body)))
+    got_status, got_headers, got_body = raw_request(
+        cognito_sync_server, request_bytes(method, path, headers, body, len(body))
+    )
     assert (got_status, got_headers["x-amzn-errortype"]) == (status, f"{code}:")
     assert isinstance(json.loads(got_body)["message"], str)
-    server_still_answers(server)
+    server_still_answers(cognito_sync_server)
 
 
-def test_a_truncated_body_is_refused_and_the_connection_closed(server: CognitoSyncServer) -> None:
+def test_a_truncated_body_is_refused_and_the_connection_closed(cognito_sync_server: CognitoSyncServer) -> None:
     body = b'{"Events": {"SyncTrigger": "arn"}}'
     data = request_bytes(
         "POST", f"/identitypools/{quote(POOL)}/events", {"Content-Type": "application/json"}, body[:10], len(body)
     )
-    status, headers, answer = raw_request(server, data, "POST", half_close=True)
+    status, headers, answer = raw_request(cognito_sync_server, data, "POST", half_close=True)
     assert (status, headers["x-amzn-errortype"], headers["connection"]) == (400, "InvalidParameterException:", "close")
     assert json.loads(answer) == {"message": f"The request body ended after 10 of {len(body)} bytes"}
-    assert server.calls == []  # nothing reached the API
-    server_still_answers(server)
+    assert cognito_sync_server.calls == []  # nothing reached the API
+    server_still_answers(cognito_sync_server)
 
 
 # -- bugs the fuzzing found, kept as plain tests -------------------------------------------
@@ -926,19 +927,19 @@ def test_device_date_just_below_year_10000_stays_readable(cognito_sync: Any) -> 
     assert listed["Records"][0]["DeviceLastModifiedDate"].year == 9999
 
 
-def test_deeply_nested_json_body_is_an_invalid_parameter_not_a_500(server: CognitoSyncServer) -> None:
+def test_deeply_nested_json_body_is_an_invalid_parameter_not_a_500(cognito_sync_server: CognitoSyncServer) -> None:
     """Found by part 2: json.loads raised RecursionError, which the protocol answered as a 500."""
     body = b'{"Events": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     data = request_bytes(
         "POST", f"/identitypools/{quote(POOL)}/events", {"Content-Type": "application/json"}, body, len(body)
     )
-    status, headers, answer = raw_request(server, data, "POST")
+    status, headers, answer = raw_request(cognito_sync_server, data, "POST")
     assert (status, headers["x-amzn-errortype"]) == (400, "InvalidParameterException:")
     assert isinstance(json.loads(answer)["message"], str)
-    assert [c.error for c in server.calls] == ["InvalidParameterException"]
+    assert [c.error for c in cognito_sync_server.calls] == ["InvalidParameterException"]
 
 
-def test_control_endpoints_survive_a_lone_surrogate_in_a_request(server: CognitoSyncServer) -> None:
+def test_control_endpoints_survive_a_lone_surrogate_in_a_request(cognito_sync_server: CognitoSyncServer) -> None:
     """Found by part 2: /_mock/calls and /_mock/state encoded a recorded "\\ud800" as UTF-8 and answered 500.
 
     The call is recorded with its parameters whether it succeeds or fails validation,
@@ -948,12 +949,12 @@ def test_control_endpoints_survive_a_lone_surrogate_in_a_request(server: Cognito
     data = request_bytes(
         "POST", f"/identitypools/{quote(POOL)}/events", {"Content-Type": "application/json"}, body, len(body)
     )
-    raw_request(server, data, "POST")
-    status, _, answer = raw_request(server, request_bytes("GET", "/_mock/calls", {}, b""))
+    raw_request(cognito_sync_server, data, "POST")
+    status, _, answer = raw_request(cognito_sync_server, request_bytes("GET", "/_mock/calls", {}, b""))
     assert status == 200
     assert [(c["operation"], c["params"]["Events"]) for c in json.loads(answer)] == [
         ("SetCognitoEvents", {"SyncTrigger": "\ud800"})
     ]
-    status, _, answer = raw_request(server, request_bytes("GET", "/_mock/state", {}, b""))
+    status, _, answer = raw_request(cognito_sync_server, request_bytes("GET", "/_mock/state", {}, b""))
     assert status == 200
     assert json.loads(answer)["account_id"] == DEFAULT_ACCOUNT

@@ -18,13 +18,7 @@ from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client
 
 from cognito_sync_mock import mock_cognito_sync
 
-
-@pytest.fixture(autouse=True)
-def _guard(network_guard: Any) -> Any:
-    assert not mock_is_active(), "a mock was left active before this test"
-    network_guard.attempts.clear()  # the probe's own refused lookup
-    yield network_guard
-    assert not mock_is_active(), "a mock was left active after this test"
+pytestmark = pytest.mark.usefixtures("offline_and_no_mock_left")  # the network refused; no mock open before or after
 
 
 def describe_in(mock: mock_cognito_sync, region: str, dataset: str = "game") -> int:

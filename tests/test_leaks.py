@@ -77,12 +77,6 @@ def socket_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SocketGuard]:
     yield guard
 
 
-@pytest.fixture
-def server() -> Iterator[CognitoSyncServer]:
-    with CognitoSyncServer() as running:  # started before the guard: binding is not connecting
-        yield running
-
-
 def closed_port() -> int:
     """A loopback port nothing listens on."""
     with socket.socket() as sock:
@@ -170,13 +164,13 @@ def every_operation(mock: mock_cognito_sync, client: Any, pool: str) -> Counter[
 
 
 def test_no_operation_opens_a_connection_while_the_mock_is_active(
-    server: CognitoSyncServer, socket_guard: SocketGuard
+    cognito_sync_server: CognitoSyncServer, socket_guard: SocketGuard
 ) -> None:
     clients = {
         "default endpoint": make_client(),
         "another region": make_client("eu-west-1"),
         "closed loopback port": make_client(endpoint_url=f"http://127.0.0.1:{closed_port()}"),
-        "live server on 127.0.0.1": make_client(endpoint_url=server.url),
+        "live server on 127.0.0.1": make_client(endpoint_url=cognito_sync_server.url),
     }
     with mock_cognito_sync() as mock:
         expected: Counter[str] = Counter({"success": 17, "InvalidParameterException": 17})  # + one injected each
@@ -187,22 +181,24 @@ def test_no_operation_opens_a_connection_while_the_mock_is_active(
             assert every_operation(mock, client, pool) == expected, name
         assert {c.error for c in mock.calls} == {None} | {shape.name for shape in MODEL.error_shapes}
     assert socket_guard.attempts == []
-    assert server.calls == []
+    assert cognito_sync_server.calls == []
 
 
-def test_after_stop_a_new_client_reaches_the_server(server: CognitoSyncServer, socket_guard: SocketGuard) -> None:
-    during = make_client(endpoint_url=server.url)
+def test_after_stop_a_new_client_reaches_the_server(
+    cognito_sync_server: CognitoSyncServer, socket_guard: SocketGuard
+) -> None:
+    during = make_client(endpoint_url=cognito_sync_server.url)
     with mock_cognito_sync() as mock:
         invoke(during, *successes(POOL)[5], device=[])  # UpdateRecords, answered in-process
         assert [c.operation for c in mock.calls] == ["ListRecords", "UpdateRecords"]
-    assert server.calls == [] and socket_guard.attempts == []
+    assert cognito_sync_server.calls == [] and socket_guard.attempts == []
 
-    after = make_client(endpoint_url=server.url)
+    after = make_client(endpoint_url=cognito_sync_server.url)
     for client in (after, during):
         assert (
             client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)["Datasets"] == []
         )  # the server's own state
-    assert [(c.operation, c.error) for c in server.calls] == [("ListDatasets", None)] * 2
+    assert [(c.operation, c.error) for c in cognito_sync_server.calls] == [("ListDatasets", None)] * 2
     # One connection per client (each has its own pool), both to the server's loopback address.
     assert socket_guard.attempts == [("getaddrinfo", "127.0.0.1"), ("connect", "127.0.0.1")] * 2
     assert [c.operation for c in mock.calls] == ["ListRecords", "UpdateRecords"]  # the stopped mock saw nothing more
@@ -260,10 +256,10 @@ def test_each_test_starts_empty_with_the_decorator(run: int) -> None:
         write_everything(inner, client)
 
 
-def test_a_server_and_the_mock_share_nothing(server: CognitoSyncServer) -> None:
+def test_a_server_and_the_mock_share_nothing(cognito_sync_server: CognitoSyncServer) -> None:
     with mock_cognito_sync() as mock:
         write_everything(mock, make_client())
-    server_client = make_client(endpoint_url=server.url)
+    server_client = make_client(endpoint_url=cognito_sync_server.url)
     assert_sees_nothing(server_client)
     with CognitoSyncServer() as other:
         write_everything(other, make_client(endpoint_url=other.url))

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 import time_machine
 from freezegun import freeze_time
-from helpers import ids, make_client, write
+from helpers import ids, write
 
 from cognito_sync_mock import mock_cognito_sync
 
@@ -64,45 +64,40 @@ CASES = pytest.mark.parametrize(
 )
 
 
-@pytest.fixture(scope="module")
-def client() -> Any:
-    return make_client()
-
-
 @CASES
-def test_dates_are_the_controlled_time(tool: str, clock_first: bool, client: Any) -> None:
+def test_dates_are_the_controlled_time(tool: str, clock_first: bool, plain_client: Any) -> None:
     with clock_and_mock(tool, clock_first) as clock:
-        first = write(client, {"k": "v"})["Records"][0]
+        first = write(plain_client, {"k": "v"})["Records"][0]
         assert first["LastModifiedDate"] == START_MS
         assert first["DeviceLastModifiedDate"] == START_MS
 
         clock.forward(3600)
-        second = write(client, {"k": "v2"})["Records"][0]
+        second = write(plain_client, {"k": "v2"})["Records"][0]
         assert second["LastModifiedDate"] == START_MS + HOUR
 
-        dataset = client.describe_dataset(**ids())["Dataset"]
+        dataset = plain_client.describe_dataset(**ids())["Dataset"]
         assert dataset["CreationDate"] == START_MS
         assert dataset["LastModifiedDate"] == START_MS + HOUR
 
-        listed = client.list_records(**ids())["Records"]
+        listed = plain_client.list_records(**ids())["Records"]
         assert [(r["Key"], r["LastModifiedDate"]) for r in listed] == [("k", START_MS + HOUR)]
 
-        usage = client.describe_identity_usage(**ids(dataset=None))["IdentityUsage"]
+        usage = plain_client.describe_identity_usage(**ids(dataset=None))["IdentityUsage"]
         assert usage["LastModifiedDate"] == START_MS + HOUR
 
-        (summary,) = client.list_datasets(**ids(dataset=None))["Datasets"]
+        (summary,) = plain_client.list_datasets(**ids(dataset=None))["Datasets"]
         assert (summary["CreationDate"], summary["LastModifiedDate"]) == (START_MS, START_MS + HOUR)
 
 
 @CASES
 def test_sync_session_token_lives_300_seconds_on_the_controlled_clock(
-    tool: str, clock_first: bool, client: Any
+    tool: str, clock_first: bool, plain_client: Any
 ) -> None:
     with clock_and_mock(tool, clock_first) as clock:
-        token = client.list_records(**ids())["SyncSessionToken"]
+        token = plain_client.list_records(**ids())["SyncSessionToken"]
 
         clock.forward(299)  # still valid
-        written = client.update_records(
+        written = plain_client.update_records(
             **ids(),
             SyncSessionToken=token,
             RecordPatches=[{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}],
@@ -112,8 +107,8 @@ def test_sync_session_token_lives_300_seconds_on_the_controlled_clock(
         ]
 
         clock.forward(2)  # 301 s after issue
-        with pytest.raises(client.exceptions.InvalidParameterException) as info:
-            client.update_records(
+        with pytest.raises(plain_client.exceptions.InvalidParameterException) as info:
+            plain_client.update_records(
                 **ids(),
                 SyncSessionToken=token,
                 RecordPatches=[{"Op": "replace", "Key": "k", "Value": "v2", "SyncCount": 1}],
@@ -122,10 +117,10 @@ def test_sync_session_token_lives_300_seconds_on_the_controlled_clock(
         assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
         # Nothing was written, and a token issued now is good for another 300 s.
-        fresh = client.list_records(**ids())
+        fresh = plain_client.list_records(**ids())
         assert [(r["Value"], r["SyncCount"]) for r in fresh["Records"]] == [("v", 1)]
         clock.forward(299)
-        rewritten = client.update_records(
+        rewritten = plain_client.update_records(
             **ids(),
             SyncSessionToken=fresh["SyncSessionToken"],
             RecordPatches=[{"Op": "replace", "Key": "k", "Value": "v2", "SyncCount": 1}],
@@ -133,13 +128,13 @@ def test_sync_session_token_lives_300_seconds_on_the_controlled_clock(
         assert [(r["Value"], r["SyncCount"]) for r in rewritten["Records"]] == [("v2", 2)]
 
 
-def test_token_issued_without_a_controlled_clock_expires_when_time_jumps(client: Any) -> None:
+def test_token_issued_without_a_controlled_clock_expires_when_time_jumps(plain_client: Any) -> None:
     """A token made on the real clock expires once time-machine moves past its 300 s."""
     with mock_cognito_sync():
-        token = client.list_records(**ids())["SyncSessionToken"]
+        token = plain_client.list_records(**ids())["SyncSessionToken"]
         with time_machine.travel(_dt.datetime.now(UTC) + _dt.timedelta(seconds=301), tick=False):
-            with pytest.raises(client.exceptions.InvalidParameterException) as info:
-                client.update_records(
+            with pytest.raises(plain_client.exceptions.InvalidParameterException) as info:
+                plain_client.update_records(
                     **ids(),
                     SyncSessionToken=token,
                     RecordPatches=[{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}],

@@ -45,7 +45,7 @@ _loader = _session._session.get_component("data_loader")
 _clients: dict[tuple[str, str], Any] = {}
 
 
-def client(service: str, region: str = "us-east-1") -> Any:
+def moto_client(service: str, region: str = "us-east-1") -> Any:
     """A client with dummy developer keys, one attempt per call (made once: clients hold no state)."""
     made = _clients.get((service, region))
     if made is None:
@@ -117,7 +117,7 @@ def both_active(order: str, **options: Any) -> Iterator[mock_cognito_sync]:
 
 
 def new_identity_pool(region: str = "us-east-1", name: str = "players") -> tuple[str, Any]:
-    identity = client("cognito-identity", region)
+    identity = moto_client("cognito-identity", region)
     pool = identity.create_identity_pool(IdentityPoolName=name, AllowUnauthenticatedIdentities=True)
     return pool["IdentityPoolId"], identity
 
@@ -150,20 +150,20 @@ def check_answers(steps: Activations, counter: list[int]) -> None:
     ours_active, moto_active = "ours" in steps.active, "moto" in steps.active
     counter[0] += 1
     n = counter[0]
-    sync = client("cognito-sync")
+    sync = moto_client("cognito-sync")
     if ours_active:
         calls_before = len(steps.ours.calls)
         written = write(sync, {"step": str(n)}, dataset=f"step-{n}")
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("step", str(n), 1)]
         assert [c.operation for c in steps.ours.calls[calls_before:]] == ["ListRecords", "UpdateRecords"]
     if moto_active:
-        s3 = client("s3")
+        s3 = moto_client("s3")
         s3.create_bucket(Bucket=f"beside-cognito-sync-{n}")
         steps.buckets.append(f"beside-cognito-sync-{n}")
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == steps.buckets
-        queue = client("sqs").create_queue(QueueName=f"beside-cognito-sync-{n}")["QueueUrl"]
+        queue = moto_client("sqs").create_queue(QueueName=f"beside-cognito-sync-{n}")["QueueUrl"]
         assert queue == f"https://sqs.us-east-1.amazonaws.com/123456789012/beside-cognito-sync-{n}"
-        assert client("lambda").list_functions()["Functions"] == []
+        assert moto_client("lambda").list_functions()["Functions"] == []
     if moto_active and not ours_active:
         # cognito-sync is no longer this mock's: moto answers it, and moto has no Cognito Sync.
         calls_before = steps.calls_answered()
@@ -194,18 +194,18 @@ def test_with_statements_in_both_nesting_orders(moto_outside: bool) -> None:
     ours = mock_cognito_sync()
     outer, inner = (mock_aws(), ours) if moto_outside else (ours, mock_aws())
     with outer, inner:
-        written = write(client("cognito-sync"), {"k": "v"})
+        written = write(moto_client("cognito-sync"), {"k": "v"})
         assert [(r["Key"], r["SyncCount"]) for r in written["Records"]] == [("k", 1)]
-        assert client("sqs").create_queue(QueueName="q")["QueueUrl"].endswith("/123456789012/q")
+        assert moto_client("sqs").create_queue(QueueName="q")["QueueUrl"].endswith("/123456789012/q")
         assert [c.operation for c in ours.calls] == ["ListRecords", "UpdateRecords"]
 
 
 @pytest.mark.parametrize("moto_outside", [True, False], ids=["mock_aws-on-top", "mock_cognito_sync-on-top"])
 def test_stacked_decorators_in_both_orders(moto_outside: bool) -> None:
     def body() -> tuple[int, str]:
-        written = write(client("cognito-sync"), {"k": "v"})
-        client("s3").create_bucket(Bucket="decorated-bucket")
-        return written["Records"][0]["SyncCount"], client("s3").list_buckets()["Buckets"][0]["Name"]
+        written = write(moto_client("cognito-sync"), {"k": "v"})
+        moto_client("s3").create_bucket(Bucket="decorated-bucket")
+        return written["Records"][0]["SyncCount"], moto_client("s3").list_buckets()["Buckets"][0]["Name"]
 
     decorated: Callable[[], tuple[int, str]]
     if moto_outside:
@@ -259,7 +259,7 @@ def test_moto_pools_and_identities_are_listed_in_default_mode(order: str) -> Non
         pool, identity_client = new_identity_pool()
         identity = identity_client.get_id(IdentityPoolId=pool)["IdentityId"]
         west_pool, _ = new_identity_pool("eu-west-1", "west-players")
-        sync = client("cognito-sync")
+        sync = moto_client("cognito-sync")
 
         usages = sync.list_identity_pool_usage()
         listed = [(u["IdentityPoolId"], u["SyncSessionsCount"], u["DataStorage"]) for u in usages["IdentityPoolUsages"]]
@@ -268,7 +268,7 @@ def test_moto_pools_and_identities_are_listed_in_default_mode(order: str) -> Non
         assert sync.describe_identity_pool_usage(IdentityPoolId=pool)["IdentityPoolUsage"]["IdentityPoolId"] == pool
         usage = sync.describe_identity_usage(**sync_ids(pool, identity, None))["IdentityUsage"]
         assert (usage["IdentityId"], usage["IdentityPoolId"], usage["DatasetCount"]) == (identity, pool, 0)
-        west = client("cognito-sync", "eu-west-1").list_identity_pool_usage()["IdentityPoolUsages"]
+        west = moto_client("cognito-sync", "eu-west-1").list_identity_pool_usage()["IdentityPoolUsages"]
         assert [u["IdentityPoolId"] for u in west] == [west_pool]
 
 
@@ -277,7 +277,7 @@ def test_moto_pools_and_identities_exist_in_strict_mode(order: str) -> None:
     with both_active(order, strict=True):
         pool, identity_client = new_identity_pool()
         identity = identity_client.get_id(IdentityPoolId=pool)["IdentityId"]
-        sync = client("cognito-sync")
+        sync = moto_client("cognito-sync")
 
         assert sync.list_records(**sync_ids(pool, identity))["DatasetExists"] is False
         assert write(sync, {"a": "1"}, pool=pool, identity=identity)["Records"][0]["SyncCount"] == 1
@@ -289,7 +289,7 @@ def test_moto_pools_and_identities_exist_in_strict_mode(order: str) -> None:
             sync.describe_identity_usage(**sync_ids(pool, stranger, None))
         # moto's pool lives in us-east-1 only.
         with raises_error("NotAuthorizedException", 403):
-            client("cognito-sync", "eu-west-1").list_records(**sync_ids(pool, identity))
+            moto_client("cognito-sync", "eu-west-1").list_records(**sync_ids(pool, identity))
 
 
 def test_a_pool_made_before_this_mock_started_is_known() -> None:
@@ -297,7 +297,7 @@ def test_a_pool_made_before_this_mock_started_is_known() -> None:
         pool, identity_client = new_identity_pool()
         identity = identity_client.get_id(IdentityPoolId=pool)["IdentityId"]
         with mock_cognito_sync(strict=True):
-            listed = client("cognito-sync").list_records(**sync_ids(pool, identity))
+            listed = moto_client("cognito-sync").list_records(**sync_ids(pool, identity))
             assert (listed["DatasetExists"], listed["Count"]) == (False, 0)
 
 
@@ -307,7 +307,7 @@ def test_what_was_adopted_stays_known_after_moto_stops() -> None:
         steps.step("start ours")
         pool, identity_client = new_identity_pool()
         seen, unseen = (identity_client.get_id(IdentityPoolId=pool)["IdentityId"] for _ in range(2))
-        sync = client("cognito-sync")
+        sync = moto_client("cognito-sync")
         assert sync.list_records(**sync_ids(pool, seen))["DatasetExists"] is False  # adopted here
         steps.step("stop moto")  # moto forgets its pools and identities
         assert sync.list_records(**sync_ids(pool, seen))["DatasetExists"] is False
@@ -320,7 +320,7 @@ def test_reads_answer_from_what_moto_knows_and_store_nothing(strict: bool) -> No
     with mock_aws(), mock_cognito_sync(strict=strict) as mock:
         pool, identity_client = new_identity_pool()
         identity = identity_client.get_id(IdentityPoolId=pool)["IdentityId"]
-        sync = client("cognito-sync")
+        sync = moto_client("cognito-sync")
         assert [u["IdentityPoolId"] for u in sync.list_identity_pool_usage()["IdentityPoolUsages"]] == [pool]
         assert sync.describe_identity_pool_usage(IdentityPoolId=pool)["IdentityPoolUsage"]["DataStorage"] == 0
         assert sync.describe_identity_usage(**sync_ids(pool, identity, None))["IdentityUsage"]["DatasetCount"] == 0
@@ -336,8 +336,8 @@ def test_moto_pools_of_another_account_are_not_known() -> None:
         pool, identity_client = new_identity_pool()  # in moto's account, 123456789012
         identity = identity_client.get_id(IdentityPoolId=pool)["IdentityId"]
         with raises_error("NotAuthorizedException", 403):
-            client("cognito-sync").list_records(**sync_ids(pool, identity))
-        assert client("cognito-sync").list_identity_pool_usage()["IdentityPoolUsages"] == []
+            moto_client("cognito-sync").list_records(**sync_ids(pool, identity))
+        assert moto_client("cognito-sync").list_identity_pool_usage()["IdentityPoolUsages"] == []
 
 
 # -- GetCredentialsForIdentity --------------------------------------------------------------------
@@ -368,7 +368,7 @@ def test_get_credentials_for_identity_keys_act_as_that_identity(order: str) -> N
         keys, their_keys = identity_keys(identity_client, mine), identity_keys(identity_client, theirs)
         assert MINTED_KEY.fullmatch(keys["aws_access_key_id"])
         assert keys["aws_access_key_id"] != their_keys["aws_access_key_id"]
-        developer = client("cognito-sync")
+        developer = moto_client("cognito-sync")
         developer.set_identity_pool_configuration(
             IdentityPoolId=pool, PushSync={"ApplicationArns": [APP_ARN], "RoleArn": ROLE_ARN}
         )
@@ -435,11 +435,11 @@ def read_kinesis(kinesis: Any, stream: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("order", list(ORDERS))
 def test_stream_records_reach_moto_kinesis_in_every_order(order: str) -> None:
     with both_active(order) as mock:
-        kinesis = client("kinesis")
+        kinesis = moto_client("kinesis")
         kinesis.create_stream(StreamName=STREAM, ShardCount=1)
         pool, identity_client = new_identity_pool()
         identity = identity_client.get_id(IdentityPoolId=pool)["IdentityId"]
-        sync = client("cognito-sync")
+        sync = moto_client("cognito-sync")
         sync.set_identity_pool_configuration(
             IdentityPoolId=pool,
             CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
@@ -465,10 +465,10 @@ def test_stream_records_reach_moto_kinesis_in_every_order(order: str) -> None:
 
 def test_kinesis_keeps_the_records_after_this_mock_stops_inside_moto() -> None:
     with mock_aws():
-        kinesis = client("kinesis")
+        kinesis = moto_client("kinesis")
         kinesis.create_stream(StreamName=STREAM, ShardCount=1)
         with mock_cognito_sync():
-            sync = client("cognito-sync")
+            sync = moto_client("cognito-sync")
             sync.set_identity_pool_configuration(
                 IdentityPoolId=POOL,
                 CognitoStreams={"StreamName": STREAM, "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
