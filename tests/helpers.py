@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import re
 import socket
 import threading
-from typing import Any, Iterator, Mapping, Sequence, Union
+import time
+from typing import Any, Callable, Iterator, Mapping, Sequence, Union
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -34,6 +37,8 @@ IDENTITY = "us-east-1:00000000-0000-4000-8000-0000000000b1"
 OTHER_IDENTITY = "us-east-1:00000000-0000-4000-8000-0000000000b2"
 DATASET = "game"
 DEFAULT_ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "999999999999"
+DEVELOPER = DEFAULT_ACCOUNT  # what a write signed with developer keys is signed by: the account
 
 # -- the side channels' ARNs -----------------------------------------------------------
 
@@ -45,6 +50,28 @@ STREAM = "sync-stream"
 
 APP_ARN_PATTERN = r"arn:aws:sns:[-0-9a-z]+:\d+:app/[A-Z_]+/[a-zA-Z0-9_.-]+"
 ROLE_ARN_PATTERN = r"arn:aws:iam::\d+:role/.*"
+
+# -- what the service says -------------------------------------------------------------
+
+INVALID = "InvalidParameterException"
+NOT_VALID = "These credentials are not valid for accessing this resource"
+SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
+MINTED_KEY = re.compile(r"ASIA[A-Z0-9]{16}")  # an access key Cognito Identity hands out
+
+
+def conflict(key: str, server: int, patch: int) -> str:
+    """The message of a ResourceConflictException for a patch at a stale SyncCount."""
+    return f"Current SyncCount for: {key} is: {server} not: {patch}"
+
+
+def utf8(text: str) -> int:
+    """The size of ``text`` as the service counts it: UTF-8 bytes."""
+    return len(text.encode("utf-8"))
+
+
+# The service model botocore has of Cognito Sync, and its operations' names.
+MODEL = botocore.session.get_session().get_service_model("cognito-sync")
+OPERATIONS = sorted(MODEL.operation_names)
 
 # -- clients ---------------------------------------------------------------------------
 
@@ -122,46 +149,32 @@ def _patches(changes: Changes, listed: Mapping[str, Any]) -> Any:
     return [replace(key, value, counts.get(key, 0)) for key, value in changes.items()]
 
 
-def _listing(pool: str, identity: str, dataset: str, last_sync_count: int | None) -> dict[str, Any]:
-    listing: dict[str, Any] = ids(pool, identity, dataset)
-    if last_sync_count is not None:
-        listing["LastSyncCount"] = last_sync_count
-    return listing
-
-
 def token_for(client: Any, pool: str = POOL, identity: str = IDENTITY, dataset: str = DATASET) -> str:
     """A fresh SyncSessionToken from ListRecords."""
     return str(client.list_records(**ids(pool, identity, dataset))["SyncSessionToken"])
 
 
-def write(
-    client: Any,
-    changes: Changes,
-    *,
-    pool: str = POOL,
-    identity: str = IDENTITY,
-    dataset: str = DATASET,
-    last_sync_count: int | None = None,
-    **members: Any,
-) -> dict[str, Any]:
+def write(client: Any, changes: Changes, **options: Any) -> dict[str, Any]:
     """ListRecords for a sync session token, then one UpdateRecords with it; its answer.
 
     ``changes`` is key -> value (each a replace at the key's current SyncCount, 0 for a new
-    key) or the record patches. ``last_sync_count`` goes to the ListRecords, any other
-    member (``DeviceId``, ``ClientContext``...) to the UpdateRecords.
+    key) or the record patches. The options are ``pool``, ``identity`` and ``dataset`` (the
+    defaults' IDs), ``last_sync_count`` for the ListRecords, and any other UpdateRecords
+    member (``DeviceId=...``).
     """
-    listed = client.list_records(**_listing(pool, identity, dataset, last_sync_count))
-    result: dict[str, Any] = client.update_records(
-        **ids(pool, identity, dataset),
-        SyncSessionToken=listed["SyncSessionToken"],
-        RecordPatches=_patches(changes, listed),
-        **members,
-    )
+    listing, update = _requests(changes, **options)
+    result: dict[str, Any] = client.update_records(**update(client.list_records(**listing)))
     return result
 
 
-async def write_async(
-    client: Any,
+async def write_async(client: Any, changes: Changes, **options: Any) -> dict[str, Any]:
+    """``write`` for an aiobotocore client (the same options; its calls are awaited)."""
+    listing, update = _requests(changes, **options)
+    result: dict[str, Any] = await client.update_records(**update(await client.list_records(**listing)))
+    return result
+
+
+def _requests(
     changes: Changes,
     *,
     pool: str = POOL,
@@ -169,16 +182,16 @@ async def write_async(
     dataset: str = DATASET,
     last_sync_count: int | None = None,
     **members: Any,
-) -> dict[str, Any]:
-    """``write`` for an aiobotocore client (its calls are awaited)."""
-    listed = await client.list_records(**_listing(pool, identity, dataset, last_sync_count))
-    result: dict[str, Any] = await client.update_records(
-        **ids(pool, identity, dataset),
-        SyncSessionToken=listed["SyncSessionToken"],
-        RecordPatches=_patches(changes, listed),
-        **members,
-    )
-    return result
+) -> tuple[dict[str, Any], Callable[[Mapping[str, Any]], dict[str, Any]]]:
+    """The ListRecords arguments of a write, and its UpdateRecords arguments from the listing."""
+    where = ids(pool, identity, dataset)
+    listing = where if last_sync_count is None else {**where, "LastSyncCount": last_sync_count}
+
+    def update(listed: Mapping[str, Any]) -> dict[str, Any]:
+        token, patches = listed["SyncSessionToken"], _patches(changes, listed)
+        return {**where, "SyncSessionToken": token, "RecordPatches": patches, **members}
+
+    return listing, update
 
 
 def seed(
@@ -227,6 +240,76 @@ def body(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
+# -- a whole state ---------------------------------------------------------------------
+
+
+def observe(client: Any, identities: tuple[str, ...] = (IDENTITY, OTHER_IDENTITY)) -> dict[str, Any]:
+    """Every answer a user could read, minus request IDs and fresh session tokens."""
+
+    def clean(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k not in ("ResponseMetadata", "SyncSessionToken")}
+
+    seen: dict[str, Any] = {"pools": clean(client.list_identity_pool_usage())}
+    for identity in identities:
+        datasets = client.list_datasets(IdentityPoolId=POOL, IdentityId=identity)["Datasets"]
+        seen[identity] = {"datasets": datasets}
+        for name in [d["DatasetName"] for d in datasets] + ["gone", DATASET]:
+            seen[identity][name] = clean(client.list_records(**ids(identity=identity, dataset=name)))
+    seen["config"] = clean(client.get_identity_pool_configuration(IdentityPoolId=POOL))
+    seen["events"] = clean(client.get_cognito_events(IdentityPoolId=POOL))
+    seen["bulk"] = clean(client.get_bulk_publish_details(IdentityPoolId=POOL))
+    return seen
+
+
+def build_rich_state(mock: Any, client: Any) -> str:
+    """Records, a tombstone, a deleted and a recreated dataset, config, events, a device."""
+    client.set_identity_pool_configuration(
+        IdentityPoolId=POOL,
+        PushSync={"ApplicationArns": [APP_ARN], "RoleArn": ROLE_ARN},
+        CognitoStreams={"StreamName": "s", "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
+    )
+    client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"})
+    write(client, [replace("a", "1"), replace("b", "é")])
+    write(client, [remove("a", 1), replace("c", "3")])
+    write(client, [replace("x", "1")], dataset="gone")
+    client.delete_dataset(**ids(dataset="gone"))
+    write(client, [replace("k", "v")], dataset="again")
+    client.delete_dataset(**ids(dataset="again"))
+    write(client, [replace("k", "w")], dataset="again")
+    device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")["DeviceId"]
+    client.subscribe_to_dataset(**ids(), DeviceId=device)
+    client.bulk_publish(IdentityPoolId=POOL)
+    mock.backend().merge_identities(POOL, OTHER_IDENTITY, IDENTITY)
+    return str(device)
+
+
+# -- snapshot documents ----------------------------------------------------------------
+
+# A dataset as a full snapshot holds it: one record, all well formed.
+GOOD_DATASET = {
+    "creationDate": "2025-01-01T00:00:00+00:00",
+    "lastModifiedDate": "2025-01-01T00:00:00+00:00",
+    "lastModifiedBy": IDENTITY,
+    "syncCount": 1,
+    "records": {"k": {"value": "v", "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}},
+}
+
+
+def full_snapshot(
+    dataset: dict[str, Any], pool: str = POOL, identity: str = IDENTITY, account: str = DEFAULT_ACCOUNT
+) -> dict[str, Any]:
+    """A full snapshot document (version 1) holding one dataset, ``game``, in us-east-1."""
+    pool_body = {
+        "lastModifiedDate": "2025-01-01T00:00:00+00:00",
+        "identities": {identity: {"lastModifiedDate": "2025-01-01T00:00:00+00:00", "datasets": {"game": dataset}}},
+    }
+    return {"version": 1, "accounts": {account: {"us-east-1": {"pools": {pool: pool_body}}}}}
+
+
+# Where full_snapshot puts its dataset, as an error about it names the place.
+PLACE = f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools.{POOL}.identities.{IDENTITY}.datasets.game"
+
+
 # -- the side channels -----------------------------------------------------------------
 
 
@@ -245,6 +328,14 @@ def enable_streams(client: Any, pool: str = POOL, stream: str = STREAM) -> None:
 
 def set_trigger(client: Any, arn: str = TRIGGER_ARN, pool: str = POOL) -> None:
     client.set_cognito_events(IdentityPoolId=pool, Events={"SyncTrigger": arn})
+
+
+def read_kinesis(kinesis: Any, stream: str) -> list[dict[str, Any]]:
+    """Every record of the first shard of a Kinesis stream, from its start."""
+    shard = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records: list[dict[str, Any]] = kinesis.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return records
 
 
 # -- errors ----------------------------------------------------------------------------
@@ -284,7 +375,7 @@ def ms(moment: _dt.datetime) -> int:
     return round(moment.timestamp() * 1000)
 
 
-# -- ports -----------------------------------------------------------------------------
+# -- ports and threads -----------------------------------------------------------------
 
 
 def closed_port() -> int:
@@ -299,3 +390,26 @@ def closed_port() -> int:
 
 _closed: list[socket.socket] = []
 _closed_lock = threading.Lock()
+
+
+def run_threads(workers: list[Callable[[], None]], seconds: float = 120.0) -> list[BaseException]:
+    """Start every worker together, join them all within ``seconds``; return what they raised."""
+    barrier = threading.Barrier(len(workers))
+    raised: list[BaseException] = []
+
+    def run(work: Callable[[], None]) -> None:
+        try:
+            barrier.wait(30)
+            work()
+        except BaseException as exc:  # reported by the test, not lost in a thread
+            raised.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in workers]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    alive = [t.name for t in threads if t.is_alive()]
+    assert alive == [], f"threads still running after {seconds}s (deadlock?): {alive}"
+    return raised

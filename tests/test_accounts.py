@@ -9,6 +9,7 @@ from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
     IDENTITY,
+    OTHER_ACCOUNT,
     POOL,
     ids,
     list_all,
@@ -74,7 +75,7 @@ def test_the_option_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_another_accounts_data_is_invisible(cognito_sync: Any, client: Any) -> None:
-    seed(cognito_sync.backend("us-east-1", account_id="999999999999"), {"secret": "x"})
+    seed(cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT), {"secret": "x"})
 
     listed = list_all(client)
     assert (listed["DatasetExists"], listed["Records"]) == (False, [])
@@ -90,13 +91,13 @@ def test_another_accounts_data_is_invisible(cognito_sync: Any, client: Any) -> N
 
 def test_writes_in_one_account_do_not_reach_another(cognito_sync: Any, client: Any) -> None:
     write(client, {"a": "1"})
-    other = cognito_sync.backend("us-east-1", account_id="999999999999")
+    other = cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT)
     assert not holds_dataset(other)
     assert other.list_identity_pool_usage()["IdentityPoolUsages"] == []
 
 
 def test_a_session_token_of_another_account_is_not_valid(cognito_sync: Any, client: Any) -> None:
-    other = cognito_sync.backend("us-east-1", account_id="999999999999")
+    other = cognito_sync.backend("us-east-1", account_id=OTHER_ACCOUNT)
     token = other.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=DATASET)["SyncSessionToken"]
     with raises_error("InvalidParameterException", 400, "SyncSessionToken not valid for these inputs"):
         client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "1")])

@@ -25,10 +25,9 @@ import botocore.endpoint
 import botocore.session
 import pytest
 from activation_support import mock_is_active
-from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from botocore.hooks import HierarchicalEmitter
-from helpers import IDENTITY, POOL, make_client
+from helpers import IDENTITY, NO_RETRIES, POOL, make_client, run_threads
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -265,26 +264,6 @@ def test_a_failing_unittest_test_leaves_the_class_active_and_stops_after_it() ->
 # -- many threads ----------------------------------------------------------------------
 
 
-def run_threads(workers: list[Callable[[], None]], timeout: float = 120.0) -> list[BaseException]:
-    barrier = threading.Barrier(len(workers))
-    raised: list[BaseException] = []
-
-    def body(work: Callable[[], None]) -> None:
-        try:
-            barrier.wait(30)
-            work()
-        except BaseException as exc:  # reported by the test
-            raised.append(exc)
-
-    threads = [threading.Thread(target=body, args=(w,), daemon=True) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert [t.name for t in threads if t.is_alive()] == [], "deadlock"
-    return raised
-
-
 def test_many_threads_starting_and_stopping_in_random_nestings_leave_it_off() -> None:
     shared = mock_cognito_sync()  # one object used by every thread, beside each thread's own
 
@@ -395,7 +374,7 @@ def test_calls_and_new_clients_racing_start_and_stop_never_raise() -> None:
                         region_name="us-east-1",
                         aws_access_key_id="a",
                         aws_secret_access_key="b",
-                        config=Config(retries={"total_max_attempts": 1}),
+                        config=NO_RETRIES,
                     )
                     count("created")
                 except Exception as exc:  # what this test looks for

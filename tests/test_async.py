@@ -27,7 +27,10 @@ from botocore.exceptions import ClientError, NoCredentialsError
 from helpers import (
     APP_ARN,
     DATASET,
+    DEVELOPER,
     IDENTITY,
+    NO_RETRIES,
+    NOT_VALID,
     OTHER_IDENTITY,
     POOL,
     ROLE_ARN,
@@ -41,10 +44,7 @@ from install_support import python_venv
 
 from cognito_sync_mock import mock_cognito_sync
 
-NOT_VALID = "These credentials are not valid for accessing this resource"
 DUMMY = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
-DEVELOPER = "123456789012"  # what a write signed with developer keys is signed by
 _session = get_session()
 
 

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import botocore
 import pytest
 from botocore.exceptions import ClientError
-from helpers import IDENTITY, OTHER_IDENTITY, POOL, REGION, ids, make_client, remove, replace
+from helpers import IDENTITY, OTHER_IDENTITY, POOL, REGION, ids, make_client, remove, replace, run_threads, utf8
 
 from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
 
@@ -64,29 +64,6 @@ def backoff(rnd: random.Random, streak: int) -> None:
     time.sleep(rnd.uniform(0, min(0.05, 0.002 * 2**streak)))
 
 
-def run_threads(workers: list[Callable[[], None]]) -> list[BaseException]:
-    """Start every worker together, join them with a timeout; return what they raised."""
-    barrier = threading.Barrier(len(workers))
-    raised: list[BaseException] = []
-
-    def body(work: Callable[[], None]) -> None:
-        try:
-            barrier.wait(30)
-            work()
-        except BaseException as exc:  # reported by the test, not lost in a thread
-            raised.append(exc)
-
-    threads = [threading.Thread(target=body, args=(w,), daemon=True) for w in workers]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + JOIN_SECONDS
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    alive = [t.name for t in threads if t.is_alive()]
-    assert alive == [], f"threads still running after {JOIN_SECONDS}s (deadlock?): {alive}"
-    return raised
-
-
 def full_listing(client: Any, identity: str, dataset: str, last_sync_count: int = 0) -> dict[str, Any]:
     """Every page of a ListRecords pass, merged (records in page order)."""
     args: dict[str, Any] = {**ids(identity=identity, dataset=dataset), "LastSyncCount": last_sync_count}
@@ -96,10 +73,6 @@ def full_listing(client: Any, identity: str, dataset: str, last_sync_count: int 
         page = client.list_records(**args, NextToken=page["NextToken"])
         records.extend(page["Records"])
     return {**page, "Records": records}
-
-
-def utf8(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 # -- 1. a counter incremented from eight threads ---------------------------------------
@@ -140,7 +113,7 @@ def test_eight_threads_incrementing_one_counter_lose_no_update(target: Target) -
 
         return work
 
-    raised = run_threads([incrementer(i) for i in range(THREADS)])
+    raised = run_threads([incrementer(i) for i in range(THREADS)], JOIN_SECONDS)
     assert raised == []
 
     total = THREADS * INCREMENTS
@@ -342,7 +315,7 @@ def test_mixed_traffic_keeps_every_figure_consistent(target: Target) -> None:
     workers = [writer(c, i, journal) for i, c in enumerate(writer_clients)]
     workers += [reader(c, i, journal) for i, c in enumerate(reader_clients)]
     workers.append(deleter(deleter_client, journal))
-    raised = run_threads(workers)
+    raised = run_threads(workers, JOIN_SECONDS)
     assert raised == []
     assert journal.pass_problems == []
     assert journal.passes == READERS * PASSES_PER_READER

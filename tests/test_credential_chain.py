@@ -18,13 +18,11 @@ import boto3
 import botocore.session
 import pytest
 from activation_support import CONTAINER_KEY, NOTHING_ASKED, Machine
-from botocore.config import Config
 from botocore.exceptions import NoCredentialsError
-from helpers import IDENTITY, POOL, write
+from helpers import IDENTITY, NO_RETRIES, POOL, write
 
 from cognito_sync_mock import mock_cognito_sync
 
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
 USER_KEY = "AKIAUSERCONFIGURED01"
 USER_ACCOUNT = "222233334444"
 

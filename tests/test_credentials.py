@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import re
 import unittest
 import uuid
 from dataclasses import dataclass
@@ -28,6 +27,10 @@ from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
     IDENTITY,
+    MINTED_KEY,
+    NO_RETRIES,
+    NOT_VALID,
+    OTHER_ACCOUNT,
     OTHER_IDENTITY,
     OTHER_POOL,
     POOL,
@@ -46,12 +49,9 @@ from helpers import (
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 
-NOT_VALID = "These credentials are not valid for accessing this resource"
-OTHER_ACCOUNT = "999999999999"
 THIRD_ACCOUNT = "555566667777"
 MAPPED_KEY = "AKIAMAPPEDDEVELOPER1"
 WEST = "eu-west-1"
-MINTED_KEY = re.compile(r"ASIA[A-Z0-9]{16}")
 
 DEVELOPER_ONLY = {
     "BulkPublish",
@@ -680,7 +680,7 @@ def test_identity_client_is_signed_as_its_identity(cognito_sync: Any) -> None:
 
 def test_identity_client_in_strict_mode_may_touch_only_its_identity() -> None:
     with mock_cognito_sync(strict=True) as mock:
-        client = mock.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
+        client = mock.identity_client(POOL, IDENTITY, config=NO_RETRIES)
         assert write(client, {"a": "1"})["Records"][0]["SyncCount"] == 1
         with raises_error("NotAuthorizedException", 403, NOT_VALID):
             client.list_records(**ids(identity=OTHER_IDENTITY))

@@ -30,19 +30,30 @@ import traceback
 from typing import Any
 from urllib.parse import quote
 
-import botocore.session
 import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
-from helpers import DEFAULT_ACCOUNT, IDENTITY, OTHER_IDENTITY, OTHER_POOL, POOL, REGION, make_client, write
+from helpers import (
+    APP_ARN,
+    DEFAULT_ACCOUNT,
+    IDENTITY,
+    MODEL,
+    OPERATIONS,
+    OTHER_IDENTITY,
+    OTHER_POOL,
+    POOL,
+    REGION,
+    ROLE_ARN,
+    make_client,
+    utf8,
+    write,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cognito_sync_mock import CognitoSyncServer, LambdaThrottled, mock_cognito_sync
 from cognito_sync_mock.views import state_view
 
-MODEL = botocore.session.get_session().get_service_model("cognito-sync")
-OPERATIONS = sorted(MODEL.operation_names)
 STATUS = {shape.name: shape.metadata["error"]["httpStatusCode"] for shape in MODEL.error_shapes}
 EXAMPLES = {"UpdateRecords": 250, "ListRecords": 100}
 DEFAULT_EXAMPLES = 60
@@ -60,8 +71,6 @@ def fuzz_settings(max_examples: int) -> settings:
     )
 
 
-APP_ARN = "arn:aws:sns:us-east-1:123456789012:app/GCM/fuzz-app"
-ROLE_ARN = "arn:aws:iam::123456789012:role/FuzzRole"
 TRIGGER_OK = "arn:aws:lambda:us-east-1:123456789012:function:keep"
 TRIGGER_RAISES = "arn:aws:lambda:us-east-1:123456789012:function:raises"
 TRIGGER_THROTTLED = "arn:aws:lambda:us-east-1:123456789012:function:throttled"
@@ -420,10 +429,6 @@ def call(world: World, operation: str, params: dict[str, Any]) -> None:
 
 
 # -- invariants ------------------------------------------------------------------------
-
-
-def utf8(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 def check_invariants(mock: mock_cognito_sync) -> None:

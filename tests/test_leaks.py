@@ -17,18 +17,25 @@ from typing import Any, Callable
 import boto3
 import botocore.session
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
-from helpers import DEFAULT_ACCOUNT, IDENTITY, OTHER_IDENTITY, POOL, make_client
+from helpers import (
+    APP_ARN,
+    DEFAULT_ACCOUNT,
+    IDENTITY,
+    MODEL,
+    NO_RETRIES,
+    OPERATIONS,
+    OTHER_ACCOUNT,
+    OTHER_IDENTITY,
+    POOL,
+    ROLE_ARN,
+    closed_port,
+    make_client,
+)
 
 from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
 
-MODEL = botocore.session.get_session().get_service_model("cognito-sync")
-OPERATIONS = sorted(MODEL.operation_names)
-APP_ARN = "arn:aws:sns:us-east-1:123456789012:app/GCM/leak-app"
-ROLE_ARN = "arn:aws:iam::123456789012:role/LeakRole"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-OTHER_ACCOUNT = "210987654321"
 
 
 class SocketGuard:
@@ -75,13 +82,6 @@ def socket_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SocketGuard]:
     monkeypatch.setattr(socket, "create_connection", create_connection)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     yield guard
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- every operation, successes and errors ---------------------------------------------
@@ -279,7 +279,7 @@ def test_state_never_crosses_accounts(cognito_sync: Any) -> None:
         region_name="us-east-1",
         aws_access_key_id="other-account-key",
         aws_secret_access_key="x",
-        config=Config(retries={"total_max_attempts": 1}),
+        config=NO_RETRIES,
     )
     write_everything(cognito_sync, here)
     published_here = cognito_sync.stream_records()

@@ -29,17 +29,22 @@ from botocore.exceptions import BotoCoreError, ClientError
 from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
+    GOOD_DATASET,
     IDENTITY,
+    INVALID,
     OTHER_IDENTITY,
     OTHER_POOL,
+    PLACE,
     POOL,
+    build_rich_state,
+    full_snapshot,
     ids,
     make_client,
+    observe,
     raises_error,
     replace,
     write,
 )
-from test_snapshot import build_rich_state, observe
 
 from cognito_sync_mock import CognitoSyncServer, persist
 from cognito_sync_mock.backend.operations import READS
@@ -48,7 +53,6 @@ from cognito_sync_mock.persist import StateFile
 from cognito_sync_mock.snapshot import SnapshotError
 from cognito_sync_mock.state import State
 
-INVALID = "InvalidParameterException"
 SERVE = [sys.executable, "-m", "cognito_sync_mock", "serve", "--port", "0", "--state"]
 RECORDS = ("accounts", DEFAULT_ACCOUNT, "us-east-1", "pools", POOL, "identities", IDENTITY, "datasets")
 
@@ -535,34 +539,8 @@ def test_a_clean_restart_answers_everything_the_same(tmp_path: Path) -> None:
 
 # -- bad input -----------------------------------------------------------------------
 
-PLACE = f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools.{POOL}.identities.{IDENTITY}.datasets.game"
-BAD_DATASET = {
-    "creationDate": "2025-01-01T00:00:00+00:00",
-    "lastModifiedDate": "2025-01-01T00:00:00+00:00",
-    "lastModifiedBy": IDENTITY,
-    "syncCount": 0,
-    "records": {"k": {"value": "v", "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}},
-}
-BAD_FULL = {
-    "version": 1,
-    "accounts": {
-        DEFAULT_ACCOUNT: {
-            "us-east-1": {
-                "pools": {
-                    POOL: {
-                        "lastModifiedDate": "2025-01-01T00:00:00+00:00",
-                        "identities": {
-                            IDENTITY: {
-                                "lastModifiedDate": "2025-01-01T00:00:00+00:00",
-                                "datasets": {"game": BAD_DATASET},
-                            }
-                        },
-                    }
-                }
-            }
-        }
-    },
-}
+BAD_DATASET = {**GOOD_DATASET, "syncCount": 0}  # its record is at syncCount 1
+BAD_FULL = full_snapshot(BAD_DATASET)
 BAD_DOCUMENTS = [
     pytest.param(BAD_FULL, f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0", id="deep-place"),
     pytest.param({"version": 2, "accounts": {}}, "version: unknown version 2; this mock reads version 1", id="version"),

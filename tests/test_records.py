@@ -13,6 +13,8 @@ from helpers import (
     OTHER_IDENTITY,
     OTHER_POOL,
     POOL,
+    SESSION_USED,
+    conflict,
     ids,
     list_all,
     live_values,
@@ -27,11 +29,6 @@ from helpers import (
 )
 
 from cognito_sync_mock import mock_cognito_sync
-
-
-def conflict(key: str, server: int, patch: int) -> str:
-    return f"Current SyncCount for: {key} is: {server} not: {patch}"
-
 
 # -- sync counts -------------------------------------------------------------------------
 
@@ -561,9 +558,6 @@ def test_a_session_token_expires_300_seconds_after_issue(client: Any) -> None:
         with raises_error("InvalidParameterException", 400, "SyncSessionToken expired"):
             client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("a", "2", 1)])
     assert live_values(list_all(client)) == {"a": "1"}
-
-
-SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
 
 
 def test_a_session_token_is_used_up_by_a_successful_update(client: Any) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import time_machine
 from botocore.exceptions import ClientError
-from helpers import IDENTITY, OTHER_IDENTITY, POOL, make_client
+from helpers import DEVELOPER, IDENTITY, OTHER_IDENTITY, POOL, SESSION_USED, conflict, make_client, utf8
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule
@@ -37,8 +37,6 @@ VALUES = ("", "x", "\u00e9", "\u20ac\u20ac", "\U0001f600", "xyz", "a-value-of-tw
 DATASET_LIMIT, RECORD_LIMIT, BYTE_LIMIT = 2, 3, 40
 LIMITS = {"datasets_per_identity": DATASET_LIMIT, "records_per_dataset": RECORD_LIMIT, "dataset_bytes": BYTE_LIMIT}
 SESSION_SECONDS = 300
-AUTHOR = "123456789012"  # the clients sign with developer keys: writes are signed by the account
-SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
 START = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
 CLIENTS = {region: make_client(region) for region in REGIONS}  # made once: making a client is slow
 
@@ -49,10 +47,6 @@ WHERE = st.tuples(
     st.sampled_from([IDENTITIES[0], IDENTITIES[0], IDENTITIES[1]]),
     st.sampled_from(["a", "a", "a", "b", "c"]),
 )
-
-
-def utf8(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 # -- the model ---------------------------------------------------------------------------
@@ -134,10 +128,6 @@ class Refused(Exception):
         self.code, self.message = code, message
 
 
-def conflict(key: str, server: int, patch: int) -> Refused:
-    return Refused("ResourceConflictException", f"Current SyncCount for: {key} is: {server} not: {patch}")
-
-
 # -- the machine -------------------------------------------------------------------------
 
 
@@ -196,7 +186,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
             "DatasetName": name,
             "CreationDate": d.created,
             "LastModifiedDate": d.modified,
-            "LastModifiedBy": AUTHOR,
+            "LastModifiedBy": DEVELOPER,
             "DataStorage": d.storage(),
             "NumRecords": len(d.live()),
         }
@@ -229,7 +219,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
             assert (record["LastModifiedDate"], record["DeviceLastModifiedDate"], record["LastModifiedBy"]) == (
                 modified,
                 modified,
-                AUTHOR,
+                DEVELOPER,
             )
         assert answer["Count"] == len(expected)
         assert ("NextToken" in answer) is more
@@ -238,7 +228,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
         assert answer["DatasetDeletedAfterRequestedSyncCount"] is (
             d.deleted_at is not None and 0 < last <= d.deleted_at
         )
-        assert answer.get("LastModifiedBy") == (AUTHOR if d.exists else None)
+        assert answer.get("LastModifiedBy") == (DEVELOPER if d.exists else None)
         assert "MergedDatasetNames" not in answer
         self.sessions[region] += 1
 
@@ -344,7 +334,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
         for p in patches:
             current = stored[p["Key"]].sync_count if p["Key"] in stored else 0
             if p["SyncCount"] != current:
-                raise conflict(p["Key"], current, p["SyncCount"])
+                raise Refused("ResourceConflictException", conflict(p["Key"], current, p["SyncCount"]))
         if not patches and d.exists:
             return
         if not d.exists and len(self.live_names(region, identity)) >= DATASET_LIMIT:
@@ -428,7 +418,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
             d.modified = self.now
             for p in wire:
                 d.records[p["Key"]] = RecordModel(p.get("Value"), d.sync_count, self.now)
-        expected = [(p["Key"], p.get("Value"), d.sync_count, self.now, AUTHOR, self.now) for p in wire]
+        expected = [(p["Key"], p.get("Value"), d.sync_count, self.now, DEVELOPER, self.now) for p in wire]
         got = [
             (
                 r["Key"],

@@ -22,12 +22,13 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.endpoint import Endpoint
 from botocore.exceptions import EndpointConnectionError
 from helpers import (
     DATASET,
     IDENTITY,
+    INVALID,
+    NO_RETRIES,
     OTHER_IDENTITY,
     POOL,
     ROLE_ARN,
@@ -49,7 +50,6 @@ from cognito_sync_mock.cli import parser as cli_parser
 
 URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
 PATTERN = r"[\w-]+:[0-9a-f-]+"
-INVALID = "InvalidParameterException"
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -73,7 +73,7 @@ def keyed_client(server: CognitoSyncServer, **credentials: str) -> Any:
         "cognito-sync",
         region_name="us-east-1",
         endpoint_url=server.url,
-        config=Config(retries={"total_max_attempts": 1}),
+        config=NO_RETRIES,
         **credentials,
     )
 

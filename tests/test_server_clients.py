@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import DATASET, IDENTITY, POOL
+from helpers import DATASET, DEVELOPER, IDENTITY, POOL
 from install_support import _run_install, installing, python_venv, require
 
 from cognito_sync_mock import CognitoSyncServer
@@ -26,7 +26,6 @@ from cognito_sync_mock import CognitoSyncServer
 JS = Path(__file__).parent / "js"
 AWSCLI = "awscli==1.46.3"
 RUN_TIMEOUT = 120
-DEVELOPER = "123456789012"  # these clients sign with developer keys: their writes are signed by the account
 ID_ARGS = ("--identity-pool-id", POOL, "--identity-id", IDENTITY)
 CONFLICT_MESSAGE = "Current SyncCount for: level is: 1 not: 0"
 

@@ -11,11 +11,16 @@ from freezegun import freeze_time
 from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
+    GOOD_DATASET,
     IDENTITY,
     OTHER_IDENTITY,
+    PLACE,
     POOL,
+    build_rich_state,
+    full_snapshot,
     ids,
     make_client,
+    observe,
     raises_error,
     remove,
     replace,
@@ -26,49 +31,6 @@ from hypothesis import strategies as st
 
 from cognito_sync_mock import mock_cognito_sync
 from cognito_sync_mock.snapshot import SnapshotError
-
-SNS_ARN = "arn:aws:sns:us-east-1:123456789012:app/GCM/game"
-ROLE_ARN = "arn:aws:iam::123456789012:role/cognito"
-
-
-def observe(client: Any, identities: tuple[str, ...] = (IDENTITY, OTHER_IDENTITY)) -> dict[str, Any]:
-    """Every answer a user could read, minus request IDs and fresh session tokens."""
-
-    def clean(answer: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in answer.items() if k not in ("ResponseMetadata", "SyncSessionToken")}
-
-    seen: dict[str, Any] = {"pools": clean(client.list_identity_pool_usage())}
-    for identity in identities:
-        datasets = client.list_datasets(IdentityPoolId=POOL, IdentityId=identity)["Datasets"]
-        seen[identity] = {"datasets": datasets}
-        for name in [d["DatasetName"] for d in datasets] + ["gone", DATASET]:
-            seen[identity][name] = clean(client.list_records(**ids(identity=identity, dataset=name)))
-    seen["config"] = clean(client.get_identity_pool_configuration(IdentityPoolId=POOL))
-    seen["events"] = clean(client.get_cognito_events(IdentityPoolId=POOL))
-    seen["bulk"] = clean(client.get_bulk_publish_details(IdentityPoolId=POOL))
-    return seen
-
-
-def build_rich_state(mock: Any, client: Any) -> str:
-    """Records, a tombstone, a deleted and a recreated dataset, config, events, a device."""
-    client.set_identity_pool_configuration(
-        IdentityPoolId=POOL,
-        PushSync={"ApplicationArns": [SNS_ARN], "RoleArn": ROLE_ARN},
-        CognitoStreams={"StreamName": "s", "RoleArn": ROLE_ARN, "StreamingStatus": "ENABLED"},
-    )
-    client.set_cognito_events(IdentityPoolId=POOL, Events={"SyncTrigger": "arn:aws:lambda:us-east-1:1:function:f"})
-    write(client, [replace("a", "1"), replace("b", "é")])
-    write(client, [remove("a", 1), replace("c", "3")])
-    write(client, [replace("x", "1")], dataset="gone")
-    client.delete_dataset(**ids(dataset="gone"))
-    write(client, [replace("k", "v")], dataset="again")
-    client.delete_dataset(**ids(dataset="again"))
-    write(client, [replace("k", "w")], dataset="again")
-    device = client.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform="GCM", Token="t")["DeviceId"]
-    client.subscribe_to_dataset(**ids(), DeviceId=device)
-    client.bulk_publish(IdentityPoolId=POOL)
-    mock.backend().merge_identities(POOL, OTHER_IDENTITY, IDENTITY)
-    return str(device)
 
 
 @freeze_time("2025-05-05 12:00:00.123456")
@@ -210,27 +172,6 @@ def test_a_full_snapshot_seeds_too(cognito_sync: Any) -> None:
 
 # -- bad documents -------------------------------------------------------------------------
 
-GOOD_DATASET = {
-    "creationDate": "2025-01-01T00:00:00+00:00",
-    "lastModifiedDate": "2025-01-01T00:00:00+00:00",
-    "lastModifiedBy": IDENTITY,
-    "syncCount": 1,
-    "records": {"k": {"value": "v", "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}},
-}
-
-
-def full(
-    dataset: dict[str, Any], pool: str = POOL, identity: str = IDENTITY, account: str = DEFAULT_ACCOUNT
-) -> dict[str, Any]:
-    pool_body = {
-        "lastModifiedDate": "2025-01-01T00:00:00+00:00",
-        "identities": {identity: {"lastModifiedDate": "2025-01-01T00:00:00+00:00", "datasets": {"game": dataset}}},
-    }
-    return {"version": 1, "accounts": {account: {"us-east-1": {"pools": {pool: pool_body}}}}}
-
-
-PLACE = f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools.{POOL}.identities.{IDENTITY}.datasets.game"
-
 
 @pytest.mark.parametrize(
     ("document", "message"),
@@ -240,17 +181,20 @@ PLACE = f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools.{POOL}.identities.{IDENTITY
         ({"version": 1}, "state: accounts is missing"),
         ({"version": 1, "accounts": {"12": {}}}, "accounts: account '12' is not valid"),
         (
-            full(GOOD_DATASET, pool="no-colon"),
+            full_snapshot(GOOD_DATASET, pool="no-colon"),
             f"accounts.{DEFAULT_ACCOUNT}.us-east-1.pools: identity pool ID 'no-colon' is not valid",
         ),
-        (full({**GOOD_DATASET, "syncCount": "1"}), f"{PLACE}.syncCount: must be a whole number"),
-        (full({**GOOD_DATASET, "syncCount": 0}), f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0"),
+        (full_snapshot({**GOOD_DATASET, "syncCount": "1"}), f"{PLACE}.syncCount: must be a whole number"),
         (
-            full({**GOOD_DATASET, "lastModifiedDate": "yesterday"}),
+            full_snapshot({**GOOD_DATASET, "syncCount": 0}),
+            f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0",
+        ),
+        (
+            full_snapshot({**GOOD_DATASET, "lastModifiedDate": "yesterday"}),
             f"{PLACE}.lastModifiedDate: 'yesterday' is not an ISO 8601 date",
         ),
         (
-            full(
+            full_snapshot(
                 {
                     **GOOD_DATASET,
                     "records": {"k": {"value": 5, "syncCount": 1, "lastModifiedDate": "2025-01-01T00:00:00+00:00"}},
@@ -323,7 +267,7 @@ def test_a_seed_file_that_is_not_json_is_refused_at_construction(tmp_path: Path)
 
 
 def test_the_good_example_document_loads(cognito_sync: Any) -> None:
-    cognito_sync.restore(full(GOOD_DATASET))
+    cognito_sync.restore(full_snapshot(GOOD_DATASET))
     listed = make_client().list_records(**ids(dataset="game"))
     assert [(r["Key"], r["Value"]) for r in listed["Records"]] == [("k", "v")]
     with raises_error("ResourceConflictException", 409):

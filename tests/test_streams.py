@@ -27,6 +27,7 @@ from helpers import (
     make_client,
     ms,
     raises_error,
+    read_kinesis,
     remove,
     replace,
     utc,
@@ -214,20 +215,16 @@ def test_streamed_records_follow_a_sync_trigger_output(cognito_sync: Any, client
     assert [(r["key"], r["value"]) for r in record["kinesisSyncRecords"]] == [("a", "1"), ("extra", "e")]
 
 
-def read_kinesis(kinesis: Any, stream: str) -> list[dict[str, Any]]:
-    shard = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
-        "ShardIterator"
-    ]
-    return kinesis.get_records(ShardIterator=iterator)["Records"]
+def moto_stream(name: str, region: str = "us-east-1") -> Any:
+    """A Kinesis client of moto's (under ``mock_aws``), with a stream of one shard made in its region."""
+    kinesis = boto3.client("kinesis", region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    return kinesis
 
 
 def test_records_reach_moto_kinesis_with_the_identity_as_partition_key() -> None:
     with mock_aws():
-        kinesis = boto3.client(
-            "kinesis", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
-        )
-        kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+        kinesis = moto_stream(STREAM)
         with mock_cognito_sync() as mock:
             client = make_client()
             enable_streams(client)
@@ -243,12 +240,8 @@ def test_records_reach_moto_kinesis_with_the_identity_as_partition_key() -> None
 
 def test_moto_kinesis_without_that_stream_gets_nothing_and_the_write_succeeds() -> None:
     with mock_aws():
-        kinesis = boto3.client(
-            "kinesis", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
-        )
-        kinesis.create_stream(StreamName="another-stream", ShardCount=1)
-        west = boto3.client("kinesis", region_name="us-west-2", aws_access_key_id="test", aws_secret_access_key="test")
-        west.create_stream(StreamName=STREAM, ShardCount=1)
+        kinesis = moto_stream("another-stream")
+        west = moto_stream(STREAM, "us-west-2")
         with mock_cognito_sync() as mock:
             client = make_client()
             enable_streams(client)
@@ -429,10 +422,7 @@ def test_stream_payload_refuses_urls_it_did_not_make_and_forgets_on_reset(cognit
 def test_under_moto_the_records_go_to_moto_s3_behind_a_presigned_url() -> None:
     value = value_at_the_limit() + "v"
     with mock_aws():
-        kinesis = boto3.client(
-            "kinesis", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
-        )
-        kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+        kinesis = moto_stream(STREAM)
         with mock_cognito_sync() as mock:
             client = make_client()
             enable_streams(client)

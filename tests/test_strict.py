@@ -9,6 +9,7 @@ import pytest
 from helpers import (
     DATASET,
     IDENTITY,
+    OTHER_ACCOUNT,
     OTHER_IDENTITY,
     POOL,
     ids,
@@ -151,7 +152,7 @@ def test_registration_is_per_region(strict: mock_cognito_sync) -> None:
 
 
 def test_registration_is_per_account(strict: mock_cognito_sync, strict_client: Any) -> None:
-    strict.backend("us-east-1", account_id="999999999999").register_identity(POOL, IDENTITY)
+    strict.backend("us-east-1", account_id=OTHER_ACCOUNT).register_identity(POOL, IDENTITY)
     with raises_error("NotAuthorizedException", 403):
         list_all(strict_client)
 

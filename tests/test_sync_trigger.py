@@ -7,10 +7,10 @@ import logging
 from typing import Any, Callable
 
 import pytest
-from botocore.config import Config
 from helpers import (
     DATASET,
     IDENTITY,
+    NO_RETRIES,
     POOL,
     TRIGGER_ARN,
     ids,
@@ -348,7 +348,7 @@ def test_lambda_throttled_without_a_message_names_the_function(cognito_sync: Any
 
 def test_trigger_output_is_held_to_the_dataset_limits() -> None:
     with mock_cognito_sync(limits={"records_per_dataset": 2}) as mock:
-        client = mock.identity_client(POOL, IDENTITY, config=Config(retries={"total_max_attempts": 1}))
+        client = mock.identity_client(POOL, IDENTITY, config=NO_RETRIES)
         write(client, {"a": "1"})
 
         def change(event: dict[str, Any]) -> dict[str, Any]:

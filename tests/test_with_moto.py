@@ -11,22 +11,30 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from typing import Any, Callable, Iterator
 
 import boto3
 import botocore.session
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, NoCredentialsError
-from helpers import APP_ARN, DATASET, IDENTITY, POOL, ROLE_ARN, STREAM, raises_error, write
+from helpers import (
+    APP_ARN,
+    DATASET,
+    IDENTITY,
+    MINTED_KEY,
+    NO_RETRIES,
+    NOT_VALID,
+    POOL,
+    ROLE_ARN,
+    STREAM,
+    raises_error,
+    read_kinesis,
+    write,
+)
 from moto import mock_aws
 
 from cognito_sync_mock import mock_cognito_sync
 
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
-NOT_VALID = "These credentials are not valid for accessing this resource"
-MINTED_KEY = re.compile(r"ASIA[A-Z0-9]{16}")
 MOTO_SHARED_KEY = "TESTACCESSKEY12345"
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
@@ -424,12 +432,6 @@ def test_keys_of_an_identity_moto_does_not_know_are_left_as_moto_gave_them() -> 
 
 
 # -- Cognito Streams into moto's Kinesis -------------------------------------------------------
-
-
-def read_kinesis(kinesis: Any, stream: str) -> list[dict[str, Any]]:
-    shard = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    return kinesis.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
 
 
 @pytest.mark.parametrize("order", list(ORDERS))
