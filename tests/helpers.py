@@ -96,7 +96,8 @@ def make_client(
             if not _shared_session:
                 _shared_session.append(boto3.session.Session())
             session = _shared_session[0]
-        return session.client(
+        maker: Any = session  # boto3-stubs type client() by a literal service name; this takes any name
+        return maker.client(
             service,
             region_name=region,
             endpoint_url=endpoint_url,
@@ -113,9 +114,9 @@ _session_lock = threading.RLock()
 # -- requests --------------------------------------------------------------------------
 
 
-def ids(pool: str = POOL, identity: str = IDENTITY, dataset: str | None = DATASET) -> dict[str, str]:
+def ids(pool: str = POOL, identity: str = IDENTITY, dataset: str | None = DATASET) -> dict[str, Any]:
     """The path members of a data operation as boto3 keyword arguments."""
-    out = {"IdentityPoolId": pool, "IdentityId": identity}
+    out: dict[str, Any] = {"IdentityPoolId": pool, "IdentityId": identity}
     if dataset is not None:
         out["DatasetName"] = dataset
     return out

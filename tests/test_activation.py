@@ -23,8 +23,8 @@ def describe(mock: mock_cognito_sync, dataset: str = "game", **backend_args: Any
     """DescribeDataset through the mock's Python API (no HTTP)."""
     result: dict[str, Any] = mock.backend(**backend_args).describe_dataset(
         identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=dataset
-    )
-    return result["Dataset"]
+    )["Dataset"]
+    return result
 
 
 # -- decorator on functions ----------------------------------------------------------------
@@ -104,7 +104,7 @@ def test_decorator_with_strict() -> None:
     strict_client = make_client()
 
     @deco
-    def body() -> bool:
+    def body() -> Any:
         # ListRecords does not model ResourceNotFoundException: NotAuthorizedException.
         with pytest.raises(strict_client.exceptions.NotAuthorizedException):
             strict_client.list_records(**ids())

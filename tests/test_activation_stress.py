@@ -440,7 +440,7 @@ def test_a_client_being_made_when_another_thread_stops_the_mock() -> None:
     """
     with mock_cognito_sync():
         init = botocore.endpoint.Endpoint.__init__  # what the client-making thread is running
-    endpoint = object.__new__(botocore.endpoint.Endpoint)
+    endpoint: Any = object.__new__(botocore.endpoint.Endpoint)  # Any: botocore-stubs know no _endpoint_prefix
     init(endpoint, "https://cognito-sync.us-east-1.amazonaws.com", "cognito-sync", HierarchicalEmitter())
     assert (endpoint.host, endpoint._endpoint_prefix) == (
         "https://cognito-sync.us-east-1.amazonaws.com",

@@ -17,7 +17,7 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, cast
 
 import pytest
 from activation_support import NOTHING_ASKED, Machine
@@ -192,7 +192,7 @@ def test_paging_with_next_token_from_aiobotocore() -> None:
             await write_async(client, [replace("d", "4"), replace("e", "5")], last_sync_count=1)
             pages, token = [], None
             while True:
-                extra = {"NextToken": token} if token else {}
+                extra: dict[str, Any] = {"NextToken": token} if token else {}
                 page = await client.list_records(**ids(), MaxResults=2, **extra)
                 assert (page["Count"], page["DatasetSyncCount"]) == (len(page["Records"]), 2)
                 pages.append(triples(page["Records"]))
@@ -421,7 +421,7 @@ def test_an_aiobotocore_client_under_moto_is_answered_by_this_mock() -> None:
 
     for outer, inner in ((mock_aws(), mock_cognito_sync()), (mock_cognito_sync(), mock_aws())):
         with outer, inner:
-            ours = outer if isinstance(outer, mock_cognito_sync) else inner
+            ours = cast(mock_cognito_sync, outer if isinstance(outer, mock_cognito_sync) else inner)
             assert asyncio.run(scenario()) is False
             assert [c.operation for c in ours.calls] == ["ListRecords"]
 

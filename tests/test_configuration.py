@@ -208,7 +208,8 @@ def test_enabled_streaming_needs_a_stream_name(client: Any) -> None:
 
 
 def get_events(client: Any, pool: str = POOL) -> dict[str, str]:
-    return client.get_cognito_events(IdentityPoolId=pool)["Events"]
+    events: dict[str, str] = client.get_cognito_events(IdentityPoolId=pool)["Events"]
+    return events
 
 
 def test_get_cognito_events_with_none_set_is_an_empty_map(client: Any) -> None:

@@ -91,7 +91,7 @@ def test_other_services_get_no_dummy_keys(machine: Machine) -> None:
     assert machine.requests() == NOTHING_ASKED
 
 
-def _configure(how: str, machine: Machine, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def _configure(how: str, machine: Machine, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Give botocore the user's key in one of the ways a user does; the client arguments it needs."""
     if how == "environment":
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY)

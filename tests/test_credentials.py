@@ -15,7 +15,7 @@ import logging
 import unittest
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import boto3
 import botocore.session
@@ -70,7 +70,7 @@ _session = boto3.session.Session()
 _clients: dict[tuple[Any, ...], Any] = {}
 
 
-def client_with(credentials: dict[str, str], region: str = "us-east-1", **config: Any) -> Any:
+def client_with(credentials: Mapping[str, Any], region: str = "us-east-1", **config: Any) -> Any:
     """A cognito-sync client signed with these credentials, one attempt per call.
 
     Clients hold no state of the mock, so those of the fixed developer keys are made once.

@@ -97,7 +97,7 @@ def test_dashboard_refreshes_itself(
     backend = cognito_sync_server.backend()
     seed(backend, {"level": "1"})
     polls: list[int] = []
-    real_view = server_module.state_view
+    real_view = server_module.state_view  # type: ignore[attr-defined]  # the server's own name, patched below
 
     def counting_view(state: Any) -> Any:
         polls.append(len(polls) + 1)

@@ -113,7 +113,7 @@ def _run_test(func: Callable[..., Any], options: dict[str, Any], instance: Any =
     unknown = set(parameters) - {"cognito_sync", "cognito_sync_server"}
     assert not unknown, f"{func.__qualname__} asks for fixtures the docs test does not provide: {sorted(unknown)}"
     with contextlib.ExitStack() as fixtures:
-        values = {}
+        values: dict[str, Any] = {}
         if "cognito_sync" in parameters:
             values["cognito_sync"] = fixtures.enter_context(cognito_sync_mock.mock_cognito_sync(**options))
         if "cognito_sync_server" in parameters:

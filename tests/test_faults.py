@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 import pytest
@@ -50,7 +50,7 @@ def test_times_fails_that_many_calls(cognito_sync: Any, client: Any) -> None:
 def test_each_modeled_code_comes_with_its_status(
     cognito_sync: Any, client: Any, operation: str, code: str, status: int
 ) -> None:
-    calls = {
+    calls: dict[str, Callable[[], Any]] = {
         "UpdateRecords": lambda: write(client, [replace("k", "v")]),
         "DescribeDataset": lambda: client.describe_dataset(**ids()),
         "ListRecords": lambda: client.list_records(**ids()),

@@ -702,17 +702,20 @@ BODIES = weighted(
 )
 
 
+def input_members(operation: str) -> dict[str, Any]:
+    """The members of an operation's input shape, by name (none for an operation without input)."""
+    shape = MODEL.operation_model(operation).input_shape
+    return dict(shape.members) if shape is not None else {}
+
+
 BODY_OPERATIONS = sorted(
-    op
-    for op in OPERATIONS
-    if any(not s.serialization.get("location") for s in MODEL.operation_model(op).input_shape.members.values())
+    op for op in OPERATIONS if any(not s.serialization.get("location") for s in input_members(op).values())
 )
 
 
 def _body_members(operation: str, params: dict[str, Any]) -> dict[str, Any]:
     """The members of ``params`` that travel in the JSON body (sentinels become plain text)."""
-    shape = MODEL.operation_model(operation).input_shape
-    located = {m for m, s in shape.members.items() if s.serialization.get("location")}
+    located = {m for m, s in input_members(operation).items() if s.serialization.get("location")}
     return {m: v for m, v in params.items() if m not in located}
 
 

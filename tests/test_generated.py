@@ -124,18 +124,16 @@ def test_first_calls_from_many_threads_on_fresh_tables_never_fail_in_the_mock(fa
 
 def node_shape() -> Shape:
     """A tree node: its children are nodes, and so is its next sibling."""
-    resolver = ShapeResolver(
-        {
-            "Node": {
-                "type": "structure",
-                "required": ["Name"],
-                "members": {"Name": {"shape": "Name"}, "Children": {"shape": "Nodes"}, "Next": {"shape": "Node"}},
-            },
-            "Nodes": {"type": "list", "member": {"shape": "Node"}},
-            "Name": {"type": "string", "min": 1},
-        }
-    )
-    return resolver.get_shape_by_name("Node")
+    shapes: dict[str, Any] = {
+        "Node": {
+            "type": "structure",
+            "required": ["Name"],
+            "members": {"Name": {"shape": "Name"}, "Children": {"shape": "Nodes"}, "Next": {"shape": "Node"}},
+        },
+        "Nodes": {"type": "list", "member": {"shape": "Node"}},
+        "Name": {"type": "string", "min": 1},
+    }
+    return ShapeResolver(shapes).get_shape_by_name("Node")
 
 
 def test_a_shape_containing_itself_is_validated_and_written_at_every_depth() -> None:

@@ -111,7 +111,8 @@ def test_store_keeps_the_order_whatever_the_counts() -> None:
 
 
 def record_shape() -> Any:
-    return protocol.service().operations["ListRecords"].model.output_shape.members["Records"].member
+    output: Any = protocol.service().operations["ListRecords"].model.output_shape
+    return output.members["Records"].member
 
 
 def test_a_record_is_written_as_json_dumps_would_with_or_without_every_member() -> None:

@@ -143,7 +143,7 @@ def error_code(call: Callable[..., Any], *args: Any) -> str:
     return str(info.value.response["Error"]["Code"])
 
 
-def every_operation(mock: mock_cognito_sync, client: Any, pool: str) -> Counter[str]:
+def every_operation(mock: mock_cognito_sync | CognitoSyncServer, client: Any, pool: str) -> Counter[str]:
     """Every operation: a success, a validation error, and each error it models (injected)."""
     answered: Counter[str] = Counter()
     device: list[str] = []
@@ -233,7 +233,7 @@ def assert_sees_nothing(client: Any, pool: str = POOL, identity: str = IDENTITY)
     assert "PushSync" not in configuration and "CognitoStreams" not in configuration
 
 
-def write_everything(mock: mock_cognito_sync, client: Any) -> None:
+def write_everything(mock: mock_cognito_sync | CognitoSyncServer, client: Any) -> None:
     every_operation(mock, client, POOL)
     invoke(client, *successes(POOL)[5], device=[])  # leave a dataset behind
 

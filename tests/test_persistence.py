@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
@@ -194,8 +194,8 @@ def test_a_save_writes_a_temporary_file_fsyncs_renames_then_fsyncs_the_directory
         assert json.loads(Path(source).read_bytes()) == {"saved": 1}  # complete before the rename
         real_replace(source, target)
 
-    monkeypatch.setattr(persist.os, "fsync", fsync)
-    monkeypatch.setattr(persist.os, "replace", rename)
+    monkeypatch.setattr(persist.os, "fsync", fsync)  # type: ignore[attr-defined]  # what persist calls
+    monkeypatch.setattr(persist.os, "replace", rename)  # type: ignore[attr-defined]
     state_file.save({"saved": 1})
     file_inode, directory_inode = path.stat().st_ino, tmp_path.stat().st_ino  # the temporary file became FILE
     assert steps == [
@@ -213,7 +213,7 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path: Path, monk
     def no_space(source: Any, target: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(persist.os, "replace", no_space)
+    monkeypatch.setattr(persist.os, "replace", no_space)  # type: ignore[attr-defined]  # what persist calls
     with pytest.raises(OSError, match="No space left on device"):
         state_file.save({"generation": 2})
     assert read(path) == {"generation": 1}
@@ -323,7 +323,7 @@ def test_every_successful_change_is_in_the_file_before_the_answer(tmp_path: Path
     path = tmp_path / "state.json"
     with CognitoSyncServer(state_file=path) as server:
         client = make_client(endpoint_url=server.url)
-        steps = [
+        steps: list[Callable[[], Any]] = [
             lambda: client.list_records(**ids()),  # a sync session is counted
             lambda: write(client, {"n": "1"}),
             lambda: client.set_identity_pool_configuration(
@@ -353,7 +353,12 @@ def test_what_writes_the_file_and_what_does_not(tmp_path: Path, monkeypatch: pyt
     with CognitoSyncServer(state_file=path) as server:
         writes: list[int] = []
         real_write = StateFile._write
-        monkeypatch.setattr(StateFile, "_write", lambda self, data: (writes.append(1), real_write(self, data))[1])
+
+        def counted_write(self: StateFile, data: Any) -> Any:
+            writes.append(1)
+            return real_write(self, data)
+
+        monkeypatch.setattr(StateFile, "_write", counted_write)
         client = make_client(endpoint_url=server.url)
         url = server.url
 
@@ -405,7 +410,7 @@ def test_the_operations_that_skip_saving_change_nothing(tmp_path: Path) -> None:
         client = make_client(endpoint_url=server.url)
         build_rich_state(server, client)
         before = server.save()
-        reads = {
+        reads: dict[str, Callable[[], Any]] = {
             "DescribeDataset": lambda: client.describe_dataset(**ids()),
             "DescribeIdentityPoolUsage": lambda: client.describe_identity_pool_usage(IdentityPoolId=POOL),
             "DescribeIdentityUsage": lambda: client.describe_identity_usage(IdentityPoolId=POOL, IdentityId=IDENTITY),
@@ -472,7 +477,7 @@ def test_a_state_file_that_cannot_be_written_is_a_json_500_and_the_file_stays(
         def full_disk(source: Any, target: Any) -> None:
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(persist.os, "replace", full_disk)
+        monkeypatch.setattr(persist.os, "replace", full_disk)  # type: ignore[attr-defined]  # what persist calls
         message = f"The state changed but could not be saved to {path}: [Errno 28] No space left on device"
         with raises_error("InternalErrorException", 500, message):
             client.list_records(**ids())  # it counts a sync session: a change

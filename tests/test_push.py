@@ -23,18 +23,20 @@ from helpers import (
 
 
 def register(client: Any, token: str, platform: str = "GCM", identity: str = IDENTITY) -> str:
-    return client.register_device(IdentityPoolId=POOL, IdentityId=identity, Platform=platform, Token=token)["DeviceId"]
+    return str(
+        client.register_device(IdentityPoolId=POOL, IdentityId=identity, Platform=platform, Token=token)["DeviceId"]
+    )
 
 
-def subscribe(client: Any, device: str, dataset: str = DATASET, identity: str = IDENTITY) -> dict[str, Any]:
+def subscribe(client: Any, device: str, dataset: str = DATASET, identity: str = IDENTITY) -> Any:
     return client.subscribe_to_dataset(**ids(identity=identity, dataset=dataset), DeviceId=device)
 
 
-def unsubscribe(client: Any, device: str, dataset: str = DATASET, identity: str = IDENTITY) -> dict[str, Any]:
+def unsubscribe(client: Any, device: str, dataset: str = DATASET, identity: str = IDENTITY) -> Any:
     return client.unsubscribe_from_dataset(**ids(identity=identity, dataset=dataset), DeviceId=device)
 
 
-def payload(sync_count: int, dataset: str = DATASET, identity: str = IDENTITY) -> dict[str, Any]:
+def payload(sync_count: int, dataset: str = DATASET, identity: str = IDENTITY) -> Any:
     return {
         "source": "cognito-sync",
         "identityPoolId": POOL,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import time_machine
 from botocore.exceptions import ClientError
@@ -368,7 +368,7 @@ class CognitoSyncModel(RuleBasedStateMachine):
     @rule(where=WHERE, delta=st.booleans(), patches=PATCHES)
     def sync(self, where: Where, delta: bool, patches: list[Patch]) -> None:
         """What a client does: ListRecords (full or delta), then UpdateRecords with that token."""
-        token = self.list_records(where, "current" if delta else "zero", 0, 4)
+        token = cast(Token, self.list_records(where, "current" if delta else "zero", 0, 4))  # a rule: typed loosely
         self.update(token, where, patches)
 
     @rule(
@@ -400,8 +400,8 @@ class CognitoSyncModel(RuleBasedStateMachine):
         )
         try:
             self.predict_update(where, token, wire)
-        except Refused as expected:
-            self.same_error(error, expected)
+        except Refused as refused:
+            self.same_error(error, refused)
             return
         assert answer is not None, (error.code, error.message) if error else None
         self.spent.add(token.text)
@@ -416,8 +416,8 @@ class CognitoSyncModel(RuleBasedStateMachine):
         if wire:
             d.sync_count += 1
             d.modified = self.now
-            for p in wire:
-                d.records[p["Key"]] = RecordModel(p.get("Value"), d.sync_count, self.now)
+            for sent in wire:
+                d.records[sent["Key"]] = RecordModel(sent.get("Value"), d.sync_count, self.now)
         expected = [(p["Key"], p.get("Value"), d.sync_count, self.now, DEVELOPER, self.now) for p in wire]
         got = [
             (

@@ -67,7 +67,7 @@ def client_for(server: CognitoSyncServer, region: str = "us-east-1") -> Any:
     return make_client(region, endpoint_url=server.url)
 
 
-def keyed_client(server: CognitoSyncServer, **credentials: str) -> Any:
+def keyed_client(server: CognitoSyncServer, **credentials: Any) -> Any:
     """A client pointed at the server, signing with the given keys (one attempt)."""
     return boto3.client(
         "cognito-sync",
@@ -720,7 +720,7 @@ def test_state_shows_every_level(cognito_sync_server: CognitoSyncServer) -> None
     write(client_for(cognito_sync_server, "eu-west-1"), {"k": "v"}, identity=OTHER_IDENTITY)
 
     def epoch(moment: Any) -> float:
-        return round(moment.timestamp(), 3)
+        return round(float(moment.timestamp()), 3)
 
     level = written[0]
     view = request(cognito_sync_server, "GET", "/_mock/state").json

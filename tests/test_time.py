@@ -46,6 +46,7 @@ class Clock:
 def clock_and_mock(tool: str, clock_first: bool) -> Iterator[Clock]:
     """The clock and the mock, started in the order asked, stopped in reverse."""
     with contextlib.ExitStack() as stack:
+        handle: Any
         if not clock_first:
             stack.enter_context(mock_cognito_sync())
         if tool == "freezegun":

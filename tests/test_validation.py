@@ -398,7 +398,7 @@ def test_client_context_header_reaches_the_operation(cognito_sync: Any, client: 
 
 def test_validated_input_keeps_only_the_model_members_with_values() -> None:
     """Nulls and members the model lacks are dropped; timestamps become datetimes."""
-    shape = protocol.service().operations["UpdateRecords"].model.input_shape
+    shape: Any = protocol.service().operations["UpdateRecords"].model.input_shape
     patch = {"Op": "replace", "Key": "k", "Value": None, "SyncCount": 0, "Extra": 1, "DeviceLastModifiedDate": 1.5}
     plain = {"Op": "remove", "Key": "j", "SyncCount": 2}
     raw = {**ids(), "SyncSessionToken": "t", "RecordPatches": [patch, plain]}
@@ -414,7 +414,7 @@ def test_validated_input_keeps_only_the_model_members_with_values() -> None:
 
 
 def test_validation_reports_a_null_required_member_and_a_bad_nested_one() -> None:
-    shape = protocol.service().operations["UpdateRecords"].model.input_shape
+    shape: Any = protocol.service().operations["UpdateRecords"].model.input_shape
     raw = {**ids(), "SyncSessionToken": "t", "RecordPatches": [{"Op": "nope", "Key": None, "SyncCount": "x"}]}
     errors: list[str] = []
     validate(shape, raw, errors)

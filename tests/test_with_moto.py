@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import boto3
 import botocore.session
@@ -48,7 +48,7 @@ ORDERS = {
 
 
 # Made after moto was imported, so moto's handler is on every client of this session.
-_session = boto3.session.Session()
+_session: Any = boto3.session.Session()  # Any: boto3-stubs type client() by a literal service name
 _loader = _session._session.get_component("data_loader")
 _clients: dict[tuple[str, str], Any] = {}
 
@@ -63,7 +63,7 @@ def moto_client(service: str, region: str = "us-east-1") -> Any:
     return made
 
 
-def client_with(credentials: dict[str, str], region: str = "us-east-1") -> Any:
+def client_with(credentials: Mapping[str, Any], region: str = "us-east-1") -> Any:
     """A cognito-sync client signed with these credentials."""
     return _session.client("cognito-sync", region_name=region, config=NO_RETRIES, **credentials)
 
@@ -72,7 +72,8 @@ def credential_less_client(service: str = "cognito-sync") -> Any:
     """A client of a new session given no credentials: it finds what the environment offers now."""
     fresh = botocore.session.Session()
     fresh.register_component("data_loader", _loader)  # the models, without reading them again
-    return boto3.session.Session(botocore_session=fresh).client(service, region_name="us-east-1", config=NO_RETRIES)
+    session: Any = boto3.session.Session(botocore_session=fresh)
+    return session.client(service, region_name="us-east-1", config=NO_RETRIES)
 
 
 def sync_ids(pool: str, identity: str, dataset: str | None = DATASET) -> dict[str, str]:
