@@ -4,6 +4,7 @@ start/stop, nesting, isolation, options, ``calls``/``reset`` and threads (SPEC 1
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import threading
 import unittest
@@ -12,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from activation_support import mock_is_active
-from helpers import IDENTITY, POOL, dataset_names, ids, make_client, write
+from helpers import IDENTITY, POOL, dataset_names, ids, make_client, run_threads, write
 
 from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
 
@@ -599,39 +600,29 @@ def test_worker_threads_see_the_mock() -> None:
 def test_threads_hammering_one_dataset_lose_no_update() -> None:
     threads_count, increments = 4, 25
     clients = [make_client(session=boto3.session.Session()) for _ in range(threads_count)]
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
     conflicts = [0] * threads_count
 
     def worker(index: int) -> None:
         c = clients[index]
-        try:
-            barrier.wait(10)
-            done = 0
-            while done < increments:
-                listed = c.list_records(**ids(dataset="counter"))
-                record = {r["Key"]: r for r in listed["Records"]}.get("n")
-                value = int(record["Value"]) if record else 0
-                count = record["SyncCount"] if record else 0
-                try:
-                    c.update_records(
-                        **ids(dataset="counter"),
-                        SyncSessionToken=listed["SyncSessionToken"],
-                        RecordPatches=[{"Op": "replace", "Key": "n", "Value": str(value + 1), "SyncCount": count}],
-                    )
-                except c.exceptions.ResourceConflictException:
-                    conflicts[index] += 1
-                    continue
-                done += 1
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        done = 0
+        while done < increments:
+            listed = c.list_records(**ids(dataset="counter"))
+            record = {r["Key"]: r for r in listed["Records"]}.get("n")
+            value = int(record["Value"]) if record else 0
+            count = record["SyncCount"] if record else 0
+            try:
+                c.update_records(
+                    **ids(dataset="counter"),
+                    SyncSessionToken=listed["SyncSessionToken"],
+                    RecordPatches=[{"Op": "replace", "Key": "n", "Value": str(value + 1), "SyncCount": count}],
+                )
+            except c.exceptions.ResourceConflictException:
+                conflicts[index] += 1
+                continue
+            done += 1
 
     with mock_cognito_sync() as mock:
-        workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads_count)]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.join(60)
+        errors = run_threads([functools.partial(worker, i) for i in range(threads_count)])
         assert errors == []
         total = threads_count * increments
         final = clients[0].list_records(**ids(dataset="counter"))

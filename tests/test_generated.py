@@ -9,10 +9,10 @@ there were one, would show.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import sys
-import threading
 import traceback
 from collections.abc import Iterator
 from typing import Any, Callable
@@ -22,7 +22,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.model import Shape, ShapeResolver
-from helpers import POOL, ids, make_client, replace
+from helpers import POOL, ids, make_client, replace, run_threads
 
 from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
 from cognito_sync_mock.protocol.serialize import writer
@@ -87,20 +87,13 @@ def unmodeled(client: Any, answers: list[tuple[str, str]]) -> list[tuple[str, st
 
 def hammer(clients: list[Any]) -> list[tuple[str, str]]:
     """Every client makes its first calls, all released together; the unmodeled answers."""
-    barrier = threading.Barrier(len(clients))
     answers: list[list[tuple[str, str]]] = [[] for _ in clients]
 
     def work(index: int) -> None:
-        barrier.wait(30)
         answers[index] = first_calls(clients[index], index)
 
-    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_SECONDS)
-    assert not any(t.is_alive() for t in threads), "threads still running (deadlock?)"
-    assert all(len(a) == 5 for a in answers), "a thread failed outside its calls"
+    raised = run_threads([functools.partial(work, i) for i in range(len(clients))], JOIN_SECONDS)
+    assert all(len(a) == 5 for a in answers), f"a thread failed outside its calls: {raised}"
     return [bad for client, a in zip(clients, answers) for bad in unmodeled(client, a)]
 
 

@@ -6,6 +6,7 @@ raw sockets or ``http.client`` for what no SDK would send.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import os
@@ -15,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from helpers import (
     raises_error,
     remove,
     replace,
+    run_threads,
     write,
 )
 
@@ -345,24 +346,14 @@ def test_ipv6_loopback() -> None:
 def test_many_threads_at_once_lose_nothing(cognito_sync_server: CognitoSyncServer) -> None:
     threads_count, rounds = 8, 5
     clients = [client_for(cognito_sync_server) for _ in range(threads_count)]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(threads_count)
 
     def work(index: int) -> None:
-        try:
-            client = clients[index]
-            barrier.wait(timeout=10)
-            write(client, {f"key-{index}": str(index)}, dataset="shared")  # one dataset, a key each
-            for round_ in range(rounds):  # a dataset each, written again and again
-                write(client, {"round": str(round_)}, dataset=f"own-{index}")
-        except BaseException as error:  # reported below
-            errors.append(error)
+        client = clients[index]
+        write(client, {f"key-{index}": str(index)}, dataset="shared")  # one dataset, a key each
+        for round_ in range(rounds):  # a dataset each, written again and again
+            write(client, {"round": str(round_)}, dataset=f"own-{index}")
 
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads_count)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
+    errors = run_threads([functools.partial(work, i) for i in range(threads_count)])
     assert errors == []
     backend = cognito_sync_server.backend()
     shared = backend.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name="shared")
