@@ -13,7 +13,8 @@ from helpers import DATASET, IDENTITY, ids, raises_error, replace, token_for
 from cognito_sync_mock import protocol
 from cognito_sync_mock.backend import tokens
 from cognito_sync_mock.backend.models import Dataset, Record
-from cognito_sync_mock.protocol.serialize import FrozenDict, to_json, writer
+from cognito_sync_mock.frozen import FrozenDict
+from cognito_sync_mock.protocol.serialize import to_json, writer
 
 MOMENT = datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc)
 

@@ -13,13 +13,13 @@ from .rest_json import (
     Request,
     Response,
     Service,
-    epoch,
     handle,
     json_object,
     message_body,
     request_id,
     service,
 )
+from .serialize import epoch
 
 __all__ = [
     "DEFAULT_REGION",

@@ -21,7 +21,6 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from ..exceptions import CognitoSyncError, InternalError, InvalidParameterError
-from .serialize import epoch as epoch
 from .serialize import string_literal, to_json
 from .validation import summary, validate
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from botocore.model import Shape
 
-from ..frozen import FrozenDict as FrozenDict
+from ..frozen import FrozenDict
 from .shapes import PerShape, generated
 
 Writer = Callable[[Any], str]
