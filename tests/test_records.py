@@ -617,11 +617,11 @@ def test_spent_tokens_are_forgotten_once_expired(backend: Any) -> None:
         for count in range(1024):
             token = backend.list_records(**names)["SyncSessionToken"]
             backend.update_records(**names, sync_session_token=token, record_patches=[replace("a", "v", count)])
-        assert len(backend.spent_sessions) == 1024
+        assert len(backend.sessions.spent) == 1024
         clock.move_to("2024-01-01 12:05:01")  # every one of them expired
         token = backend.list_records(**names)["SyncSessionToken"]
         backend.update_records(**names, sync_session_token=token, record_patches=[replace("a", "v", 1024)])
-        assert list(backend.spent_sessions) == [token]
+        assert list(backend.sessions.spent) == [token]
 
 
 def test_list_records_accepts_its_own_valid_token(client: Any) -> None:

@@ -96,11 +96,6 @@ class Backend:
         self.__dict__.update(state)
         self.lock = forks.renewed(self, "lock", threading.RLock)
 
-    @property
-    def spent_sessions(self) -> dict[str, float]:
-        """The SyncSessionTokens used up by a successful UpdateRecords (token -> expiry), not yet dropped."""
-        return self.sessions.spent
-
     # -- the mock's own API (``control``) ----------------------------------------------
 
     def dataset(self, pool_id: str, identity_id: str, dataset_name: str) -> Dataset:
