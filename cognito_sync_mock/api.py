@@ -111,6 +111,8 @@ class StateAPI:
         """Make the next ``times`` calls of ``operation`` fail with ``code`` (a modeled error).
 
         botocore retries 429 and 500 answers, and each retry uses up one injected error.
+        ``ValueError`` for ``times`` outside 1 to 1,000, for more than 1,000 errors pending
+        for one operation in all, or for a message of more than 4,096 characters.
         """
         self.state.inject_error(operation, code, message, times)
 

@@ -15,6 +15,7 @@ import secrets
 import string
 import threading
 from collections import deque
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Mapping, NamedTuple
 
@@ -24,7 +25,7 @@ from .backend.operations import OPERATIONS
 from .backend.sync_trigger import RecordBounds
 from .channels import SideChannels
 from .channels.streams import Streams
-from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
+from .exceptions import NotAuthorizedError, error_for_code
 from .integrations import moto
 from .names import snake
 from .protocol import Request, Response
@@ -32,6 +33,8 @@ from .protocol import Request, Response
 DEFAULT_ACCOUNT_ID = "123456789012"
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 NOT_VALID_CREDENTIALS = "These credentials are not valid for accessing this resource"
+MAX_INJECTED_ERRORS = 1000  # per inject_error call, and pending for one operation in all
+MAX_INJECTED_MESSAGE = 4096  # characters of an injected error's message
 
 
 class IdentityKey(NamedTuple):
@@ -49,6 +52,15 @@ class Call(NamedTuple):
     operation: str
     params: dict[str, Any]
     error: str | None
+
+
+@dataclass
+class Fault:
+    """Errors injected by one ``inject_error`` call: code, message and how many calls they still fail."""
+
+    code: str
+    message: str
+    remaining: int
 
 
 @cache
@@ -71,7 +83,7 @@ class State:
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: list[Call] = []
         self.channels = SideChannels(streams=Streams(moto.STREAMS))
-        self.faults: dict[str, deque[CognitoSyncError]] = {}
+        self.faults: dict[str, deque[Fault]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
         self.account_keys: dict[str, str] = {}
 
@@ -180,25 +192,45 @@ class State:
         }
 
     def inject_error(self, operation: str, code: str, message: str | None, times: int) -> None:
-        """Make the next ``times`` calls of ``operation`` fail with ``code``, which it must model."""
+        """Make the next ``times`` calls of ``operation`` fail with ``code``, which it must model.
+
+        ``times`` is at most ``MAX_INJECTED_ERRORS``, and so are the errors pending for one
+        operation in all: an injection costs one entry, whatever its ``times``.
+        """
         model = protocol.service().operations.get(operation)
         if model is None:
             raise ValueError(f"Cognito Sync has no operation {operation!r}")
         if code not in model.errors:
             raise ValueError(f"{operation} does not model {code!r}; it models {sorted(model.errors)}")
-        if times < 1:
-            raise ValueError(f"times must be at least 1, not {times}")
-        text = message or f"Injected {code} for {operation}"
+        if isinstance(times, bool) or not isinstance(times, int):
+            raise ValueError(f"times must be a whole number, not {type(times).__name__}")
+        if not 1 <= times <= MAX_INJECTED_ERRORS:
+            raise ValueError(f"times must be between 1 and {MAX_INJECTED_ERRORS}, not {times}")
+        if message is not None and len(message) > MAX_INJECTED_MESSAGE:
+            raise ValueError(f"message must be at most {MAX_INJECTED_MESSAGE} characters, not {len(message)}")
+        fault = Fault(code, message or f"Injected {code} for {operation}", times)
         with self.lock:
-            self.faults.setdefault(operation, deque()).extend(error_for_code(code, text) for _ in range(times))
+            faults = self.faults.setdefault(operation, deque())
+            pending = sum(f.remaining for f in faults)
+            if pending + times > MAX_INJECTED_ERRORS:
+                raise ValueError(
+                    f"{operation} has {pending} injected errors pending; {times} more would pass "
+                    f"the limit of {MAX_INJECTED_ERRORS}"
+                )
+            faults.append(fault)
 
     def _injected_fault(self, operation: str) -> None:
-        faults = self.faults.get(operation)
-        if faults:
-            with self.lock:
-                error = faults.popleft() if faults else None
-            if error is not None:
-                raise error
+        if not self.faults.get(operation):
+            return
+        with self.lock:
+            faults = self.faults.get(operation)
+            if not faults:
+                return
+            fault = faults[0]
+            fault.remaining -= 1
+            if not fault.remaining:
+                faults.popleft()
+        raise error_for_code(fault.code, fault.message)
 
 
 def read_state(state: Mapping[str, Any] | str | os.PathLike[str] | None) -> Mapping[str, Any] | None:
