@@ -55,8 +55,12 @@ class StateAPI:
 
     @property
     def calls(self) -> list[Call]:
-        """The operations answered, in order: each with ``operation``, ``params``, ``error``."""
-        return CallList(self.state.calls)
+        """The operations answered, in order: each with ``operation``, ``params``, ``error``.
+
+        The last ``call_history`` of them (10,000 by default): older calls are dropped.
+        """
+        with self.state.lock:
+            return CallList(self.state.calls)
 
     def reset(self) -> None:
         """Empty every backend, the calls, the side channels' outboxes and injected faults."""

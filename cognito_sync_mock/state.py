@@ -35,6 +35,7 @@ _KEY_ALPHABET = string.ascii_uppercase + string.digits
 NOT_VALID_CREDENTIALS = "These credentials are not valid for accessing this resource"
 MAX_INJECTED_ERRORS = 1000  # per inject_error call, and pending for one operation in all
 MAX_INJECTED_MESSAGE = 4096  # characters of an injected error's message
+CALL_HISTORY = 10_000  # calls kept by default; older ones are dropped
 
 
 class IdentityKey(NamedTuple):
@@ -71,17 +72,23 @@ def record_bounds() -> RecordBounds:
 
 
 class State:
-    """Backends keyed by (account, region), the calls answered, and the options."""
+    """Backends keyed by (account, region), the last ``call_history`` calls answered, and the options."""
 
     def __init__(
-        self, account_id: str | None = None, strict: bool = False, limits: Mapping[str, int] | None = None
+        self,
+        account_id: str | None = None,
+        strict: bool = False,
+        limits: Mapping[str, int] | None = None,
+        call_history: int = CALL_HISTORY,
     ) -> None:
+        if isinstance(call_history, bool) or not isinstance(call_history, int) or call_history < 0:
+            raise ValueError(f"call_history must be a whole number of calls, 0 or more, not {call_history!r}")
         self.account_id = account_id or moto.account_id() or DEFAULT_ACCOUNT_ID
         self.strict = strict
         self.limits = Limits.from_mapping(limits)
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
-        self.calls: list[Call] = []
+        self.calls: deque[Call] = deque(maxlen=call_history)  # read and written under the lock
         self.channels = SideChannels(streams=Streams(moto.STREAMS))
         self.faults: dict[str, deque[Fault]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
@@ -106,7 +113,7 @@ class State:
         """Forget every backend, call, stream record, push notification and injected fault."""
         with self.lock:
             self.backends = {}
-            self.calls = []
+            self.calls = deque(maxlen=self.calls.maxlen)
             self.faults = {}
             self.identity_keys = {}
             self.account_keys = {}
@@ -135,10 +142,12 @@ class State:
             self.backends = backends
 
     def handle(self, request: Request) -> Response:
-        """Answer one HTTP request and record the call."""
+        """Answer one HTTP request and record the call (the oldest one kept drops out when the history is full)."""
         response = protocol.handle(request, self)
         if response.operation is not None:
-            self.calls.append(Call(response.operation, response.params or {}, response.error))
+            call = Call(response.operation, response.params or {}, response.error)
+            with self.lock:
+                self.calls.append(call)
         return response
 
     def authorize(self, operation: str, labels: dict[str, str], request: Request) -> None:
