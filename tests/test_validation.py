@@ -9,7 +9,18 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from helpers import DATASET, POOL, error_of, ids, make_client, raises_error, remove, replace, token_for, write
+from helpers import (
+    DATASET,
+    POOL,
+    error_of,
+    ids,
+    make_client,
+    raises_error,
+    remove,
+    replace,
+    token_for,
+    write,
+)
 
 from cognito_sync_mock import mock_cognito_sync, protocol
 from cognito_sync_mock.protocol.validation import validate
@@ -299,6 +310,70 @@ def test_a_rejected_map_is_quoted_cut_too(unvalidated_client: Any) -> None:
         f"Value '{shown[:256]}...' ({len(shown)} characters) at 'events' failed to satisfy constraint: "
         "Member must have length less than or equal to 1"
     )
+
+
+# -- bounded messages -------------------------------------------------------------------
+
+ENUM_ERROR = "Member must satisfy enum value set: [replace, remove]"
+MESSAGE_BOUND = 8_000  # characters: ten listed violations of at most about 750 each, and the count
+
+
+@pytest.fixture(params=["in-process", "server"])
+def any_client(request: pytest.FixtureRequest) -> Any:
+    """A client that sends whatever it is given, answered in-process or by a server over HTTP."""
+    if request.param == "server":
+        return make_client(endpoint_url=request.getfixturevalue("cognito_sync_server").url, parameter_validation=False)
+    request.getfixturevalue("cognito_sync")
+    return make_client(parameter_validation=False)
+
+
+def test_150_000_invalid_patches_get_a_short_message(any_client: Any) -> None:
+    patches = [{"Op": "swap", "Key": "k", "SyncCount": 0}] * 150_000
+    with raises_error("InvalidParameterException", 400) as info:
+        any_client.update_records(**ids(), SyncSessionToken="t", RecordPatches=patches)
+    listed = "; ".join(
+        f"Value 'swap' at 'recordPatches.{i}.member.op' failed to satisfy constraint: {ENUM_ERROR}"
+        for i in range(1, 11)
+    )
+    message = error_of(info)[2]
+    assert message == f"150000 validation errors detected: {listed}; and 149990 more"
+    assert len(message) == 1341
+
+
+def test_long_values_are_cut_in_every_violation_listed(unvalidated_client: Any) -> None:
+    patches = [replace(f"{i:02}" + "k" * 4998, "v") for i in range(1, 13)]
+    with raises_error("InvalidParameterException", 400) as info:
+        unvalidated_client.update_records(**ids(), SyncSessionToken="t", RecordPatches=patches)
+    listed = "; ".join(
+        f"Value '{i:02}{'k' * 254}...' (5000 characters) at 'recordPatches.{i}.member.key' failed to satisfy "
+        "constraint: Member must have length less than or equal to 1024"
+        for i in range(1, 11)
+    )
+    assert error_of(info)[2] == f"12 validation errors detected: {listed}; and 2 more"
+
+
+def test_a_long_map_key_is_cut_in_the_path_it_names(unvalidated_client: Any) -> None:
+    with raises_error("InvalidParameterException", 400) as info:
+        unvalidated_client.set_cognito_events(IdentityPoolId=POOL, Events={"k" * 2000: 5})
+    assert error_of(info)[2] == one_error(
+        f"Value '5' at 'events.{'k' * 256}....member' failed to satisfy constraint: Member must be a string"
+    )
+
+
+def test_the_longest_violations_still_make_a_short_message(any_client: Any) -> None:
+    events = {f"{i:02}" + "k" * 2000: ["x" * 2000] for i in range(12)}
+    with raises_error("InvalidParameterException", 400) as info:
+        any_client.set_cognito_events(IdentityPoolId=POOL, Events=events)
+    message = error_of(info)[2]
+    assert message.startswith("13 validation errors detected: Value '{00kkk")
+    assert message.endswith("; and 3 more")
+    assert len(message) < MESSAGE_BOUND
+
+
+def test_an_unknown_route_names_its_path_cut(cognito_sync: Any) -> None:
+    answer = cognito_sync.state.handle(protocol.Request("GET", "/" + "x" * 5000))
+    assert answer.status == 404
+    assert json.loads(answer.body) == {"message": f"No Cognito Sync operation matches GET /{'x' * 255}..."}
 
 
 # -- the wire ---------------------------------------------------------------------------

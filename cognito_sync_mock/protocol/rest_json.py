@@ -22,7 +22,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from ..exceptions import CognitoSyncError, InternalError, InvalidParameterError
 from .serialize import string_literal, to_json
-from .validation import summary, validate
+from .validation import Violations, cut, summary, validate
 
 SERVICE_NAME = "cognito-sync"
 logger = logging.getLogger("cognito_sync_mock")
@@ -196,7 +196,7 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
         return _error(svc, op.name, params, error)
     except Exception as exc:  # a bug in the mock must not leak a traceback to the client
         logger.exception("cognito_sync_mock failed on %s", op.name)
-        failure = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {exc}")
+        failure = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {cut(str(exc))}")
         return _error(svc, op.name, params, failure)
 
 
@@ -225,7 +225,7 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
     shape = op.model.input_shape
     if shape is None:
         return {}
-    errors: list[str] = []
+    errors = Violations()
     params: dict[str, Any] = validate(shape, raw, errors)
     if errors:
         raise InvalidParameterError(summary(errors))
@@ -287,5 +287,5 @@ def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoS
 def _unknown_route(request: Request) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = "UnknownOperationException:"
-    message = f"No Cognito Sync operation matches {request.method} {request.path}"
+    message = f"No Cognito Sync operation matches {cut(request.method)} {cut(request.path)}"
     return Response(404, headers, message_body(message), error="UnknownOperationException")
