@@ -23,6 +23,7 @@ from helpers import (
 )
 
 from cognito_sync_mock import mock_cognito_sync, protocol
+from cognito_sync_mock.exceptions import InvalidParameterError
 from cognito_sync_mock.protocol.validation import validate
 
 POOL_PATTERN = r"[\w-]+:[0-9a-f-]+"
@@ -374,6 +375,66 @@ def test_an_unknown_route_names_its_path_cut(cognito_sync: Any) -> None:
     answer = cognito_sync.state.handle(protocol.Request("GET", "/" + "x" * 5000))
     assert answer.status == 404
     assert json.loads(answer.body) == {"message": f"No Cognito Sync operation matches GET /{'x' * 255}..."}
+
+
+# -- JSON nesting -----------------------------------------------------------------------
+
+TOO_DEEP = "The request body is nested more than 32 levels deep"
+
+
+def nested(depth: int, opener: str = "[") -> bytes:
+    """A body whose SyncSessionToken is ``depth - 1`` containers deep, so the body nests ``depth`` levels."""
+    inner = "[" * (depth - 1) + "]" * (depth - 1) if opener == "[" else '{"a": ' * (depth - 1) + "1" + "}" * (depth - 1)
+    return ('{"SyncSessionToken": ' + inner + "}").encode()
+
+
+def test_a_body_nested_32_levels_is_read_and_33_is_refused() -> None:
+    assert protocol.MAX_JSON_DEPTH == 32
+    for opener in "[{":
+        assert list(protocol.json_object(nested(32, opener))) == ["SyncSessionToken"]
+        with pytest.raises(InvalidParameterError) as info:
+            protocol.json_object(nested(33, opener))
+        assert info.value.message == TOO_DEEP
+
+
+@pytest.mark.parametrize("depth", [33, 328, 980, 100_000])
+def test_any_nesting_too_deep_is_refused_by_the_protocol(depth: int) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        protocol.json_object(nested(depth))
+    assert info.value.message == TOO_DEEP
+
+
+@pytest.mark.parametrize(
+    ("depth", "message"),
+    [(32, "The request body must be a JSON object"), (33, TOO_DEEP), (980, TOO_DEEP), (100_000, TOO_DEEP)],
+)
+def test_a_body_that_is_no_object_is_refused_for_its_nesting_first(depth: int, message: str) -> None:
+    """Also deeper than Python's decoder goes (its RecursionError)."""
+    with pytest.raises(InvalidParameterError) as info:
+        protocol.json_object(b"[" * depth + b"]" * depth)
+    assert info.value.message == message
+
+
+@pytest.mark.parametrize("depth", [33, 328, 980, 100_000])
+def test_a_request_nested_too_deep_is_an_invalid_parameter_never_a_500(any_client: Any, depth: int) -> None:
+    """328 to 980 levels were a RecursionError (a 500) in the validation message's quoting of the value."""
+
+    def send_nested(params: dict[str, Any], **_: Any) -> None:
+        params["body"] = nested(depth)
+
+    any_client.meta.events.register("before-call.cognito-sync.UpdateRecords", send_nested)
+    with raises_error("InvalidParameterException", 400, TOO_DEEP):
+        any_client.update_records(**ids(), SyncSessionToken="t", RecordPatches=[])
+    assert any_client.list_records(**ids())["DatasetExists"] is False
+
+
+def test_a_member_nested_too_deep_through_boto3_is_refused(unvalidated_client: Any, cognito_sync: Any) -> None:
+    token: Any = []
+    for _ in range(40):
+        token = [token]
+    with raises_error("InvalidParameterException", 400, TOO_DEEP):
+        unvalidated_client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[])
+    assert [(c.operation, c.error) for c in cognito_sync.calls] == [("UpdateRecords", "InvalidParameterException")]
 
 
 # -- the wire ---------------------------------------------------------------------------

@@ -241,15 +241,42 @@ def _from_query(shape: Shape, value: str) -> Any:
         return value  # left a string: validation reports it as not a whole number
 
 
+MAX_JSON_DEPTH = 32  # containers a request body may nest, itself included (the model's inputs nest 3)
+_TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep"
+
+
 def json_object(body: bytes) -> dict[str, Any]:
-    """A request body as a JSON object, or InvalidParameterException saying what is wrong."""
+    """A request body as a JSON object, or InvalidParameterException saying what is wrong.
+
+    Nesting is bounded, so that nothing that walks the parsed value (messages, copies,
+    the call history's readers) can run out of stack.
+    """
     try:
         document = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python can decode
+    except RecursionError:  # nested deeper than Python's decoder goes
+        raise InvalidParameterError(_TOO_DEEP) from None
+    except ValueError:
         raise InvalidParameterError("The request body is not valid JSON") from None
+    if not _nests_at_most(document, MAX_JSON_DEPTH):
+        raise InvalidParameterError(_TOO_DEEP)
     if not isinstance(document, dict):
         raise InvalidParameterError("The request body must be a JSON object")
     return document
+
+
+def _nests_at_most(document: Any, depth: int) -> bool:
+    """Whether no container in ``document`` lies more than ``depth`` levels deep (walked level by level)."""
+    level: list[Any] = [document] if type(document) is dict or type(document) is list else []
+    for _ in range(depth):
+        if not level:
+            return True
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) is dict or type(child) is list
+        ]
+    return not level
 
 
 def _headers() -> dict[str, str]:
