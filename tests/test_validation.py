@@ -11,6 +11,8 @@ import pytest
 from freezegun import freeze_time
 from helpers import (
     DATASET,
+    IDENTITY,
+    INVALID,
     POOL,
     error_of,
     ids,
@@ -435,6 +437,62 @@ def test_a_member_nested_too_deep_through_boto3_is_refused(unvalidated_client: A
     with raises_error("InvalidParameterException", 400, TOO_DEEP):
         unvalidated_client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[])
     assert [(c.operation, c.error) for c in cognito_sync.calls] == [("UpdateRecords", "InvalidParameterException")]
+
+
+# -- integers in the query --------------------------------------------------------------
+
+NOT_WHOLE = "Member must be a whole number"
+
+
+@pytest.mark.parametrize(
+    "text", ["1_0", " 1 ", "1 ", "+1", "1.0", "0x1", "1e3", "\u0661", "\uff11", "", "-", "--1", "1-"]
+)  # \u0661 ARABIC-INDIC DIGIT ONE and \uff11 FULLWIDTH DIGIT ONE, which int() reads as 1
+@pytest.mark.parametrize(("member", "wire_name"), [("MaxResults", "maxResults"), ("LastSyncCount", "lastSyncCount")])
+def test_a_query_integer_is_ascii_digits_only(unvalidated_client: Any, text: str, member: str, wire_name: str) -> None:
+    message = one_error(f"Value '{text}' at '{wire_name}' failed to satisfy constraint: {NOT_WHOLE}")
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.list_records(**ids(), **{member: text})
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("maxResults=1_0", "1_0"),
+        ("maxResults=%201%20", " 1 "),
+        ("maxResults=+1", " 1"),
+        ("maxResults=%2B1", "+1"),
+        ("maxResults=%D9%A1", "\u0661"),  # ARABIC-INDIC DIGIT ONE, which int() reads as 1
+        ("maxResults=", ""),
+        ("maxResults=1.0", "1.0"),
+        ("maxResults=0x1", "0x1"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/identitypools", f"/identitypools/{POOL}/identities/{IDENTITY}/datasets"])
+def test_raw_query_integers_are_read_strictly(cognito_sync: Any, query: str, shown: str, path: str) -> None:
+    """A raw ``+`` in a query is a space (form encoding), so ``maxResults=+1`` is " 1"."""
+    answer = cognito_sync.state.handle(protocol.Request("GET", path, query=query))
+    message = one_error(f"Value '{shown}' at 'maxResults' failed to satisfy constraint: {NOT_WHOLE}")
+    assert (answer.status, answer.error, json.loads(answer.body)) == (400, INVALID, {"message": message})
+
+
+def test_a_query_integer_of_more_digits_than_int_reads_is_refused(cognito_sync: Any) -> None:
+    digits = "9" * 5000
+    path = f"/identitypools/{POOL}/identities/{IDENTITY}/datasets/{DATASET}/records"
+    answer = cognito_sync.state.handle(protocol.Request("GET", path, query=f"lastSyncCount={digits}"))
+    message = one_error(
+        f"Value '{'9' * 256}...' (5000 characters) at 'lastSyncCount' failed to satisfy constraint: {NOT_WHOLE}"
+    )
+    assert (answer.status, json.loads(answer.body)) == (400, {"message": message})
+
+
+@pytest.mark.parametrize(("text", "count"), [("2", 2), ("002", 2), ("-0", None), ("-3", None)])
+def test_ascii_digits_with_a_leading_minus_are_integers(unvalidated_client: Any, text: str, count: int | None) -> None:
+    write(unvalidated_client, {"a": "1", "b": "2", "c": "3"})
+    if count is None:  # read as the integer it is, then refused as below the minimum
+        with raises_error("InvalidParameterException", 400):
+            unvalidated_client.list_records(**ids(), MaxResults=text)
+        return
+    assert unvalidated_client.list_records(**ids(), MaxResults=text)["Count"] == count
 
 
 # -- the wire ---------------------------------------------------------------------------

@@ -232,13 +232,17 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+_INTEGER = re.compile("-?[0-9]+")  # an integer on the wire: ASCII digits, maybe a minus; no "+1", "1_0", " 1 "
+
+
 def _from_query(shape: Shape, value: str) -> Any:
-    if shape.type_name not in ("integer", "long"):
-        return value
+    """A query value as its member's type: an integer only when it is written as one, never guessed by int()."""
+    if shape.type_name not in ("integer", "long") or _INTEGER.fullmatch(value) is None:
+        return value  # left a string: validation reports it as not a whole number
     try:
         return int(value)
-    except ValueError:
-        return value  # left a string: validation reports it as not a whole number
+    except ValueError:  # more digits than int() reads (4,300): no integer member's range reaches that far
+        return value
 
 
 MAX_JSON_DEPTH = 32  # containers a request body may nest, itself included (the model's inputs nest 3)
