@@ -232,12 +232,13 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-_INTEGER = re.compile("-?[0-9]+")  # an integer on the wire: ASCII digits, maybe a minus; no "+1", "1_0", " 1 "
-
-
 def _from_query(shape: Shape, value: str) -> Any:
-    """A query value as its member's type: an integer only when it is written as one, never guessed by int()."""
-    if shape.type_name not in ("integer", "long") or _INTEGER.fullmatch(value) is None:
+    """A query value as its member's type: an integer only when written as one (ASCII digits, maybe
+    a leading minus), never guessed by int(), which also reads "+1", "1_0", " 1 " and other scripts' digits."""
+    if shape.type_name not in ("integer", "long"):
+        return value
+    digits = value[1:] if value[:1] == "-" else value
+    if not (digits.isascii() and digits.isdigit()):
         return value  # left a string: validation reports it as not a whole number
     try:
         return int(value)
@@ -261,7 +262,8 @@ def json_object(body: bytes) -> dict[str, Any]:
         raise InvalidParameterError(_TOO_DEEP) from None
     except ValueError:
         raise InvalidParameterError("The request body is not valid JSON") from None
-    if not _nests_at_most(document, MAX_JSON_DEPTH):
+    brackets = body.count(b"[") + body.count(b"{")  # at least the containers: few means none too deep
+    if brackets > MAX_JSON_DEPTH and not _nests_at_most(document, MAX_JSON_DEPTH):
         raise InvalidParameterError(_TOO_DEEP)
     if not isinstance(document, dict):
         raise InvalidParameterError("The request body must be a JSON object")
