@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from freezegun import freeze_time
@@ -29,6 +29,7 @@ from cognito_sync_mock.exceptions import InvalidParameterError
 from cognito_sync_mock.protocol.validation import validate
 
 POOL_PATTERN = r"[\w-]+:[0-9a-f-]+"
+MESSAGE_BOUND = 8_000  # characters of a validation message: ten violations of at most about 750 each, and a count
 NAME_PATTERN = "[a-zA-Z0-9_.:-]+"
 
 
@@ -52,6 +53,15 @@ def wire(unvalidated_client: Any) -> list[dict[str, Any]]:
 
     unvalidated_client.meta.events.register("response-received.cognito-sync", record)
     return seen
+
+
+@pytest.fixture(params=["in-process", "server"])
+def any_client(request: pytest.FixtureRequest) -> Any:
+    """A client that sends whatever it is given, answered in-process or by a server over HTTP."""
+    if request.param == "server":
+        return make_client(endpoint_url=request.getfixturevalue("cognito_sync_server").url, parameter_validation=False)
+    request.getfixturevalue("cognito_sync")
+    return make_client(parameter_validation=False)
 
 
 # -- patterns ---------------------------------------------------------------------------
@@ -292,16 +302,30 @@ def test_a_value_of_256_characters_is_quoted_whole(unvalidated_client: Any) -> N
     ).replace("1 validation error", "2 validation errors")
 
 
-def test_at_most_ten_violations_are_listed_then_counted(unvalidated_client: Any) -> None:
-    patches = [{"Op": "swap", "Key": f"k{i}", "Value": "1", "SyncCount": 0} for i in range(1, 13)]
+def patch_violations(client: Any, patches: list[dict[str, Any]]) -> str:
+    """The message of the InvalidParameterException an UpdateRecords of these patches gets."""
     with raises_error("InvalidParameterException", 400) as info:
-        write(unvalidated_client, patches)
-    listed = "; ".join(
-        f"Value 'swap' at 'recordPatches.{i}.member.op' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [replace, remove]"
-        for i in range(1, 11)
+        client.update_records(**ids(), SyncSessionToken="t", RecordPatches=patches)
+    return error_of(info)[2]
+
+
+def first_ten(violation: Callable[[int], str]) -> str:
+    """The ten violations a message lists, ``violation(i)`` for patches 1 to 10, as it joins them."""
+    return "; ".join(violation(i) for i in range(1, 11))
+
+
+@pytest.mark.parametrize("count", [12, 150_000])
+def test_at_most_ten_violations_are_listed_then_counted(any_client: Any, count: int) -> None:
+    patches = [{"Op": "swap", "Key": f"k{i}", "SyncCount": 0} for i in range(1, count + 1)]
+    message = patch_violations(any_client, patches)
+    listed = first_ten(
+        lambda i: (
+            f"Value 'swap' at 'recordPatches.{i}.member.op' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [replace, remove]"
+        )
     )
-    assert error_of(info)[2] == f"12 validation errors detected: {listed}; and 2 more"
+    assert message == f"{count} validation errors detected: {listed}; and {count - 10} more"
+    assert len(message) < MESSAGE_BOUND  # 1,341 characters for 150,000 bad patches
 
 
 def test_a_rejected_map_is_quoted_cut_too(unvalidated_client: Any) -> None:
@@ -317,42 +341,16 @@ def test_a_rejected_map_is_quoted_cut_too(unvalidated_client: Any) -> None:
 
 # -- bounded messages -------------------------------------------------------------------
 
-ENUM_ERROR = "Member must satisfy enum value set: [replace, remove]"
-MESSAGE_BOUND = 8_000  # characters: ten listed violations of at most about 750 each, and the count
-
-
-@pytest.fixture(params=["in-process", "server"])
-def any_client(request: pytest.FixtureRequest) -> Any:
-    """A client that sends whatever it is given, answered in-process or by a server over HTTP."""
-    if request.param == "server":
-        return make_client(endpoint_url=request.getfixturevalue("cognito_sync_server").url, parameter_validation=False)
-    request.getfixturevalue("cognito_sync")
-    return make_client(parameter_validation=False)
-
-
-def test_150_000_invalid_patches_get_a_short_message(any_client: Any) -> None:
-    patches = [{"Op": "swap", "Key": "k", "SyncCount": 0}] * 150_000
-    with raises_error("InvalidParameterException", 400) as info:
-        any_client.update_records(**ids(), SyncSessionToken="t", RecordPatches=patches)
-    listed = "; ".join(
-        f"Value 'swap' at 'recordPatches.{i}.member.op' failed to satisfy constraint: {ENUM_ERROR}"
-        for i in range(1, 11)
-    )
-    message = error_of(info)[2]
-    assert message == f"150000 validation errors detected: {listed}; and 149990 more"
-    assert len(message) == 1341
-
 
 def test_long_values_are_cut_in_every_violation_listed(unvalidated_client: Any) -> None:
     patches = [replace(f"{i:02}" + "k" * 4998, "v") for i in range(1, 13)]
-    with raises_error("InvalidParameterException", 400) as info:
-        unvalidated_client.update_records(**ids(), SyncSessionToken="t", RecordPatches=patches)
-    listed = "; ".join(
-        f"Value '{i:02}{'k' * 254}...' (5000 characters) at 'recordPatches.{i}.member.key' failed to satisfy "
-        "constraint: Member must have length less than or equal to 1024"
-        for i in range(1, 11)
+    listed = first_ten(
+        lambda i: (
+            f"Value '{i:02}{'k' * 254}...' (5000 characters) at 'recordPatches.{i}.member.key' failed to "
+            "satisfy constraint: Member must have length less than or equal to 1024"
+        )
     )
-    assert error_of(info)[2] == f"12 validation errors detected: {listed}; and 2 more"
+    assert patch_violations(unvalidated_client, patches) == f"12 validation errors detected: {listed}; and 2 more"
 
 
 def test_a_long_map_key_is_cut_in_the_path_it_names(unvalidated_client: Any) -> None:
