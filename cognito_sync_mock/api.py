@@ -55,8 +55,12 @@ class StateAPI:
 
     @property
     def calls(self) -> list[Call]:
-        """The operations answered, in order: each with ``operation``, ``params``, ``error``."""
-        return CallList(self.state.calls)
+        """The operations answered, in order: each with ``operation``, ``params``, ``error``.
+
+        The last ``call_history`` of them (10,000 by default): older calls are dropped.
+        """
+        with self.state.lock:
+            return CallList(self.state.calls)
 
     def reset(self) -> None:
         """Empty every backend, the calls, the side channels' outboxes and injected faults."""
@@ -111,6 +115,8 @@ class StateAPI:
         """Make the next ``times`` calls of ``operation`` fail with ``code`` (a modeled error).
 
         botocore retries 429 and 500 answers, and each retry uses up one injected error.
+        ``ValueError`` for ``times`` outside 1 to 1,000, for more than 1,000 errors pending
+        for one operation in all, or for a message of more than 4,096 characters.
         """
         self.state.inject_error(operation, code, message, times)
 

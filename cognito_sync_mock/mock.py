@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, ove
 
 from . import forks, interception
 from .api import StateAPI
-from .state import State, read_state
+from .state import CALL_HISTORY, State, read_state
 
 if TYPE_CHECKING:
     from unittest import TestCase
@@ -46,14 +46,15 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
     Use it bare or with options as a decorator (functions, coroutine functions, classes),
     as a context manager, or through ``start()`` / ``stop()``. Options: ``account_id``
     (default: ``$MOTO_ACCOUNT_ID``, else 123456789012), ``strict``, ``limits`` (numbers by
-    ``Limits`` field name) and ``state`` (a seed: a snapshot, its short form or the path of
-    a JSON file).
+    ``Limits`` field name), ``state`` (a seed: a snapshot, its short form or the path of
+    a JSON file) and ``call_history`` (how many calls ``calls`` keeps, 10,000 by default).
     """
 
     _seed: Mapping[str, Any] | None
     _account_id: str | None
     _strict: bool
     _limits: Mapping[str, int] | None
+    _call_history: int
     _entries: list[Activation]
     _state: State | None
 
@@ -70,6 +71,7 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         strict: bool = False,
         limits: Mapping[str, int] | None = None,
         state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        call_history: int = CALL_HISTORY,
     ) -> mock_cognito_sync: ...
 
     def __new__(
@@ -81,13 +83,15 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         strict: bool = False,
         limits: Mapping[str, int] | None = None,
         state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        call_history: int = CALL_HISTORY,
     ) -> Any:
         # Options are taken here, with no __init__, so that type checkers read this
         # signature, overloads and all: bare, @mock_cognito_sync returns what it decorates.
         self = super().__new__(cls)
         self._seed = read_state(state)
-        State(account_id, strict, limits).restore(self._seed or {})  # fail now, not at start
+        State(account_id, strict, limits, call_history).restore(self._seed or {})  # fail now, not at start
         self._account_id, self._strict, self._limits = account_id, strict, limits
+        self._call_history = call_history
         self._entries, self._state = [], None
         return self if func is None else self(func)
 
@@ -98,7 +102,7 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         global _shared
         with _lock:
             if _shared is None:
-                _shared = State(self._account_id, self._strict, self._limits)
+                _shared = State(self._account_id, self._strict, self._limits, self._call_history)
                 if self._seed is not None:
                     _shared.restore(self._seed)
                 interception.install(_shared)

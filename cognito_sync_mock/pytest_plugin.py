@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .server import CognitoSyncServer
 
 MARKER = "cognito_sync"
-OPTIONS = ("state", "strict", "account_id", "limits")
+OPTIONS = ("state", "strict", "account_id", "limits", "call_history")
 
 _OPEN_BEFORE = pytest.StashKey[frozenset[Activation]]()  # on an item: open when its set-up began
 _WIDE = pytest.StashKey[set[Activation]]()  # on the config: opened by fixtures wider than a test
@@ -37,8 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker, so that ``--strict-markers`` accepts it and ``pytest --markers`` lists it."""
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(state=None, strict=False, account_id=None, limits=None): options of the cognito_sync and "
-        "cognito_sync_server fixtures; state is a snapshot, its short form or the path of a JSON file",
+        f"{MARKER}(state=None, strict=False, account_id=None, limits=None, call_history=10000): options of "
+        "the cognito_sync and cognito_sync_server fixtures; state is a snapshot, its short form or the path of "
+        "a JSON file",
     )
 
 

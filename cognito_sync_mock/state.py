@@ -15,6 +15,7 @@ import secrets
 import string
 import threading
 from collections import deque
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Mapping, NamedTuple
 
@@ -24,7 +25,7 @@ from .backend.operations import OPERATIONS
 from .backend.sync_trigger import RecordBounds
 from .channels import SideChannels
 from .channels.streams import Streams
-from .exceptions import CognitoSyncError, NotAuthorizedError, error_for_code
+from .exceptions import NotAuthorizedError, error_for_code
 from .integrations import moto
 from .names import snake
 from .protocol import Request, Response
@@ -32,6 +33,9 @@ from .protocol import Request, Response
 DEFAULT_ACCOUNT_ID = "123456789012"
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 NOT_VALID_CREDENTIALS = "These credentials are not valid for accessing this resource"
+MAX_INJECTED_ERRORS = 1000  # per inject_error call, and pending for one operation in all
+MAX_INJECTED_MESSAGE = 4096  # characters of an injected error's message
+CALL_HISTORY = 10_000  # calls kept by default; older ones are dropped
 
 
 class IdentityKey(NamedTuple):
@@ -51,6 +55,15 @@ class Call(NamedTuple):
     error: str | None
 
 
+@dataclass
+class Fault:
+    """Errors injected by one ``inject_error`` call: code, message and how many calls they still fail."""
+
+    code: str
+    message: str
+    remaining: int
+
+
 @cache
 def record_bounds() -> RecordBounds:
     """A record's key and value lengths, from the service model's Record shape (read at first use)."""
@@ -59,19 +72,25 @@ def record_bounds() -> RecordBounds:
 
 
 class State:
-    """Backends keyed by (account, region), the calls answered, and the options."""
+    """Backends keyed by (account, region), the last ``call_history`` calls answered, and the options."""
 
     def __init__(
-        self, account_id: str | None = None, strict: bool = False, limits: Mapping[str, int] | None = None
+        self,
+        account_id: str | None = None,
+        strict: bool = False,
+        limits: Mapping[str, int] | None = None,
+        call_history: int = CALL_HISTORY,
     ) -> None:
+        if isinstance(call_history, bool) or not isinstance(call_history, int) or call_history < 0:
+            raise ValueError(f"call_history must be a whole number of calls, 0 or more, not {call_history!r}")
         self.account_id = account_id or moto.account_id() or DEFAULT_ACCOUNT_ID
         self.strict = strict
         self.limits = Limits.from_mapping(limits)
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
-        self.calls: list[Call] = []
+        self.calls: deque[Call] = deque(maxlen=call_history)  # read and written under the lock
         self.channels = SideChannels(streams=Streams(moto.STREAMS))
-        self.faults: dict[str, deque[CognitoSyncError]] = {}
+        self.faults: dict[str, deque[Fault]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
         self.account_keys: dict[str, str] = {}
 
@@ -94,7 +113,7 @@ class State:
         """Forget every backend, call, stream record, push notification and injected fault."""
         with self.lock:
             self.backends = {}
-            self.calls = []
+            self.calls = deque(maxlen=self.calls.maxlen)
             self.faults = {}
             self.identity_keys = {}
             self.account_keys = {}
@@ -123,10 +142,12 @@ class State:
             self.backends = backends
 
     def handle(self, request: Request) -> Response:
-        """Answer one HTTP request and record the call."""
+        """Answer one HTTP request and record the call (the oldest one kept drops out when the history is full)."""
         response = protocol.handle(request, self)
         if response.operation is not None:
-            self.calls.append(Call(response.operation, response.params or {}, response.error))
+            call = Call(response.operation, response.params or {}, response.error)
+            with self.lock:
+                self.calls.append(call)
         return response
 
     def authorize(self, operation: str, labels: dict[str, str], request: Request) -> None:
@@ -180,25 +201,45 @@ class State:
         }
 
     def inject_error(self, operation: str, code: str, message: str | None, times: int) -> None:
-        """Make the next ``times`` calls of ``operation`` fail with ``code``, which it must model."""
+        """Make the next ``times`` calls of ``operation`` fail with ``code``, which it must model.
+
+        ``times`` is at most ``MAX_INJECTED_ERRORS``, and so are the errors pending for one
+        operation in all: an injection costs one entry, whatever its ``times``.
+        """
         model = protocol.service().operations.get(operation)
         if model is None:
             raise ValueError(f"Cognito Sync has no operation {operation!r}")
         if code not in model.errors:
             raise ValueError(f"{operation} does not model {code!r}; it models {sorted(model.errors)}")
-        if times < 1:
-            raise ValueError(f"times must be at least 1, not {times}")
-        text = message or f"Injected {code} for {operation}"
+        if isinstance(times, bool) or not isinstance(times, int):
+            raise ValueError(f"times must be a whole number, not {type(times).__name__}")
+        if not 1 <= times <= MAX_INJECTED_ERRORS:
+            raise ValueError(f"times must be between 1 and {MAX_INJECTED_ERRORS}, not {times}")
+        if message is not None and len(message) > MAX_INJECTED_MESSAGE:
+            raise ValueError(f"message must be at most {MAX_INJECTED_MESSAGE} characters, not {len(message)}")
+        fault = Fault(code, message or f"Injected {code} for {operation}", times)
         with self.lock:
-            self.faults.setdefault(operation, deque()).extend(error_for_code(code, text) for _ in range(times))
+            faults = self.faults.setdefault(operation, deque())
+            pending = sum(f.remaining for f in faults)
+            if pending + times > MAX_INJECTED_ERRORS:
+                raise ValueError(
+                    f"{operation} has {pending} injected errors pending; {times} more would pass "
+                    f"the limit of {MAX_INJECTED_ERRORS}"
+                )
+            faults.append(fault)
 
     def _injected_fault(self, operation: str) -> None:
-        faults = self.faults.get(operation)
-        if faults:
-            with self.lock:
-                error = faults.popleft() if faults else None
-            if error is not None:
-                raise error
+        if not self.faults.get(operation):
+            return
+        with self.lock:
+            faults = self.faults.get(operation)
+            if not faults:
+                return
+            fault = faults[0]
+            fault.remaining -= 1
+            if not fault.remaining:
+                faults.popleft()
+        raise error_for_code(fault.code, fault.message)
 
 
 def read_state(state: Mapping[str, Any] | str | os.PathLike[str] | None) -> Mapping[str, Any] | None:

@@ -15,7 +15,7 @@ import pytest
 from activation_support import mock_is_active
 from helpers import IDENTITY, POOL, dataset_names, ids, make_client, run_threads, write
 
-from cognito_sync_mock import CognitoSyncError, mock_cognito_sync
+from cognito_sync_mock import CognitoSyncError, mock_cognito_sync, protocol
 
 pytestmark = pytest.mark.usefixtures("offline_and_no_mock_left")  # the network refused; no mock open before or after
 
@@ -563,6 +563,48 @@ def test_reset_empties_state_and_calls(plain_client: Any) -> None:
             ("ListDatasets", None),
         ]
         assert mock_is_active()
+
+
+def describe_missing(mock: mock_cognito_sync, count: int, start: int = 0) -> None:
+    """``count`` DescribeDataset calls of missing datasets d<start>, d<start+1>..., straight through the protocol."""
+    for n in range(start, start + count):
+        path = f"/identitypools/{POOL}/identities/{IDENTITY}/datasets/d{n}"
+        mock.state.handle(protocol.Request("GET", path))
+
+
+def test_calls_keep_the_last_call_history_calls(plain_client: Any) -> None:
+    with mock_cognito_sync(call_history=3) as mock:
+        for n in range(5):
+            with pytest.raises(plain_client.exceptions.ResourceNotFoundException):
+                plain_client.describe_dataset(**ids(dataset=f"d{n}"))
+        assert [c.params["DatasetName"] for c in mock.calls] == ["d2", "d3", "d4"]
+        mock.reset()
+        describe_missing(mock, 4, start=10)
+        assert [c.params["DatasetName"] for c in mock.calls] == ["d11", "d12", "d13"]  # reset keeps the size
+
+
+def test_calls_keep_10_000_by_default() -> None:
+    with mock_cognito_sync() as mock:
+        describe_missing(mock, 10_005)
+        calls = mock.calls
+        assert len(calls) == 10_000
+        assert (calls[0].params["DatasetName"], calls[-1].params["DatasetName"]) == ("d5", "d10004")
+        assert {(c.operation, c.error) for c in calls} == {("DescribeDataset", "ResourceNotFoundException")}
+
+
+def test_a_call_history_of_0_keeps_no_call(plain_client: Any) -> None:
+    with mock_cognito_sync(call_history=0) as mock:
+        write(plain_client, {"k": "v"})
+        assert mock.calls == []
+        assert dataset_names(plain_client) == ["game"]
+
+
+@pytest.mark.parametrize("size", [-1, True, 2.5, "10", None])
+def test_a_call_history_that_is_not_a_count_is_refused_when_the_mock_is_made(size: Any) -> None:
+    with pytest.raises(ValueError) as info:
+        mock_cognito_sync(call_history=size)
+    assert str(info.value) == f"call_history must be a whole number of calls, 0 or more, not {size!r}"
+    assert not mock_is_active()
 
 
 # -- threads ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -32,6 +32,7 @@ THREADS = 8
 INCREMENTS = 200
 JOIN_SECONDS = 150.0
 COUNTER = "counter"
+CALL_HISTORY = 1_000_000
 
 
 @dataclass
@@ -47,11 +48,13 @@ class Target:
 
 @pytest.fixture(params=["in-process", "http-server"])
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The tests count every call they made: the call history keeps all of them (more than the default)."""
     if request.param == "in-process":
-        with mock_cognito_sync() as mock:
+        with mock_cognito_sync(call_history=CALL_HISTORY) as mock:
             yield Target(mock, None)
     else:
         with CognitoSyncServer() as server:
+            server.state.calls = deque(maxlen=CALL_HISTORY)  # the server takes no call_history option yet
             yield Target(server, server.url)
 
 

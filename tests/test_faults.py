@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import tracemalloc
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from helpers import DATASET, IDENTITY, POOL, enable_streams, ids, list_all, raises_error, replace, token_for, write
+from helpers import (
+    DATASET,
+    IDENTITY,
+    INVALID,
+    POOL,
+    enable_streams,
+    ids,
+    list_all,
+    raises_error,
+    replace,
+    token_for,
+    write,
+)
+
+from cognito_sync_mock import protocol
+from cognito_sync_mock.state import MAX_INJECTED_ERRORS, MAX_INJECTED_MESSAGE
 
 
 def calls_of(mock: Any, operation: str) -> list[str | None]:
@@ -149,3 +168,99 @@ def test_botocore_retries_an_injected_429_and_the_call_succeeds(cognito_sync: An
     assert answer["Count"] == 0
     assert answer["ResponseMetadata"]["RetryAttempts"] == 1
     assert calls_of(cognito_sync, "ListRecords") == ["TooManyRequestsException", None]
+
+
+# -- bounds: what one injection (or many) may hold ------------------------------------------
+
+
+def list_records_errors(mock: Any, count: int) -> list[str | None]:
+    """The error codes of ``count`` ListRecords answered in-process (straight through the protocol, fast)."""
+    path = f"/identitypools/{POOL}/identities/{IDENTITY}/datasets/{DATASET}/records"
+    return [mock.state.handle(protocol.Request("GET", path)).error for _ in range(count)]
+
+
+def test_the_most_errors_one_call_may_inject_fail_exactly_that_many_calls(cognito_sync: Any) -> None:
+    assert MAX_INJECTED_ERRORS == 1000
+    cognito_sync.inject_error("ListRecords", "TooManyRequestsException", times=MAX_INJECTED_ERRORS)
+    errors = list_records_errors(cognito_sync, MAX_INJECTED_ERRORS + 2)
+    assert errors == ["TooManyRequestsException"] * 1000 + [None, None]
+
+
+@pytest.mark.parametrize(
+    ("times", "message"),
+    [
+        (1001, "times must be between 1 and 1000, not 1001"),
+        (100_000_000, "times must be between 1 and 1000, not 100000000"),
+        (0, "times must be between 1 and 1000, not 0"),
+        (-5, "times must be between 1 and 1000, not -5"),
+        (True, "times must be a whole number, not bool"),
+        (2.0, "times must be a whole number, not float"),
+        ("3", "times must be a whole number, not str"),
+    ],
+)
+def test_times_out_of_bounds_is_a_value_error_and_injects_nothing(
+    cognito_sync: Any, client: Any, times: Any, message: str
+) -> None:
+    with pytest.raises(ValueError) as info:
+        cognito_sync.inject_error("ListRecords", "TooManyRequestsException", times=times)
+    assert str(info.value) == message
+    assert client.list_records(**ids())["Count"] == 0
+    assert cognito_sync.state.faults.get("ListRecords", []) == []
+
+
+def test_the_errors_pending_for_one_operation_are_bounded_in_all(cognito_sync: Any) -> None:
+    cognito_sync.inject_error("ListRecords", "TooManyRequestsException", times=600)
+    cognito_sync.inject_error("ListRecords", "InternalErrorException", times=400)
+    with pytest.raises(ValueError) as info:
+        cognito_sync.inject_error("ListRecords", "TooManyRequestsException")
+    assert str(info.value) == ("ListRecords has 1000 injected errors pending; 1 more would pass the limit of 1000")
+    cognito_sync.inject_error("ListDatasets", "TooManyRequestsException", times=1000)  # each operation has its own
+    assert list_records_errors(cognito_sync, 1) == ["TooManyRequestsException"]
+    cognito_sync.inject_error("ListRecords", "NotAuthorizedException")  # one was used up: room for one
+    errors = list_records_errors(cognito_sync, 1001)
+    assert errors == ["TooManyRequestsException"] * 599 + ["InternalErrorException"] * 400 + [
+        "NotAuthorizedException",
+        None,
+    ]
+
+
+def test_an_injection_holds_one_entry_whatever_its_times(cognito_sync: Any) -> None:
+    cognito_sync.inject_error("ListRecords", "TooManyRequestsException")  # the first use of the model, untraced
+    list_records_errors(cognito_sync, 1)
+    tracemalloc.start()
+    try:
+        cognito_sync.inject_error("ListRecords", "TooManyRequestsException", times=MAX_INJECTED_ERRORS)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 2_000  # one small entry; a copy of the error per time would be hundreds of KB
+    assert len(cognito_sync.state.faults["ListRecords"]) == 1
+
+
+def test_an_injected_message_is_bounded(cognito_sync: Any, client: Any) -> None:
+    assert MAX_INJECTED_MESSAGE == 4096
+    longest = "x" * MAX_INJECTED_MESSAGE
+    cognito_sync.inject_error("ListRecords", "TooManyRequestsException", longest)
+    with pytest.raises(ValueError) as info:
+        cognito_sync.inject_error("ListRecords", "TooManyRequestsException", longest + "x")
+    assert str(info.value) == "message must be at most 4096 characters, not 4097"
+    with raises_error("TooManyRequestsException", 429, longest):
+        client.list_records(**ids())
+    assert client.list_records(**ids())["Count"] == 0
+
+
+def test_the_server_refuses_times_beyond_the_bound_with_a_400(cognito_sync_server: Any) -> None:
+    address = urlsplit(cognito_sync_server.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    body = {"operation": "ListRecords", "code": "TooManyRequestsException", "times": 100_000_000}
+    try:
+        connection.request(
+            "POST", "/_mock/inject-error", json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        response = connection.getresponse()
+        status, errortype, answer = response.status, response.getheader("x-amzn-ErrorType"), json.loads(response.read())
+    finally:
+        connection.close()
+    assert (status, errortype) == (400, f"{INVALID}:")
+    assert answer["message"].endswith("times must be between 1 and 1000, not 100000000")
+    assert cognito_sync_server.state.faults.get("ListRecords", []) == []

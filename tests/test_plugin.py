@@ -220,10 +220,13 @@ def test_the_marker_seeds_and_configures_both_fixtures(pytester: pytest.Pytester
     result = pytester.runpytest_subprocess(*QUIET, "--strict-markers")
     result.assert_outcomes(passed=6, errors=3)
     errors = [
-        "TypeError: @pytest.mark.cognito_sync takes keyword arguments only (state, strict, account_id, limits)",
+        (
+            "TypeError: @pytest.mark.cognito_sync takes keyword arguments only "
+            "(state, strict, account_id, limits, call_history)"
+        ),
         (
             "TypeError: @pytest.mark.cognito_sync got unknown option(s) ['state_file']; "
-            "it takes ['state', 'strict', 'account_id', 'limits']"
+            "it takes ['state', 'strict', 'account_id', 'limits', 'call_history']"
         ),
         "cognito_sync_mock.snapshot.SnapshotError: state: region 'moon-1' is not valid",
     ]
@@ -236,9 +239,9 @@ def test_the_marker_is_registered(pytester: pytest.Pytester, autoload: None) -> 
     result.stdout.fnmatch_lines(
         [
             (
-                "@pytest.mark.cognito_sync(state=None, strict=False, account_id=None, limits=None): options of the "
-                "cognito_sync and cognito_sync_server fixtures; state is a snapshot, its short form or the path of "
-                "a JSON file"
+                "@pytest.mark.cognito_sync(state=None, strict=False, account_id=None, limits=None, "
+                "call_history=10000): options of the cognito_sync and cognito_sync_server fixtures; state is a "
+                "snapshot, its short form or the path of a JSON file"
             )
         ]
     )
@@ -249,6 +252,14 @@ def test_marker_on_the_cognito_sync_fixture_used_directly(cognito_sync: Any, net
     assert cognito_sync.state.strict is True
     listed = make_client().list_records(**ids())
     assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("level", "3", 1)]
+
+
+@pytest.mark.cognito_sync(call_history=2)
+def test_marker_sets_the_call_history_of_the_cognito_sync_fixture(cognito_sync: Any) -> None:
+    client = make_client()
+    for name in ("a", "b", "c"):
+        client.list_records(**ids(dataset=name))
+    assert [call.params["DatasetName"] for call in cognito_sync.calls] == ["b", "c"]
 
 
 @pytest.mark.cognito_sync(state=SEED, account_id="111122223333", limits={"records_per_dataset": 5})

@@ -998,7 +998,7 @@ def test_a_control_body_nested_too_deep_is_400(cognito_sync_server: CognitoSyncS
     assert request(cognito_sync_server, "POST", "/_mock/restore", deep).error == (
         400,
         INVALID,
-        "The request body is not valid JSON",
+        "The request body is nested more than 32 levels deep",
     )
     still_answers(cognito_sync_server)
 

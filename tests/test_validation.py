@@ -5,16 +5,31 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from freezegun import freeze_time
-from helpers import DATASET, POOL, error_of, ids, make_client, raises_error, remove, replace, token_for, write
+from helpers import (
+    DATASET,
+    IDENTITY,
+    INVALID,
+    POOL,
+    error_of,
+    ids,
+    make_client,
+    raises_error,
+    remove,
+    replace,
+    token_for,
+    write,
+)
 
 from cognito_sync_mock import mock_cognito_sync, protocol
+from cognito_sync_mock.exceptions import InvalidParameterError
 from cognito_sync_mock.protocol.validation import validate
 
 POOL_PATTERN = r"[\w-]+:[0-9a-f-]+"
+MESSAGE_BOUND = 8_000  # characters of a validation message: ten violations of at most about 750 each, and a count
 NAME_PATTERN = "[a-zA-Z0-9_.:-]+"
 
 
@@ -38,6 +53,15 @@ def wire(unvalidated_client: Any) -> list[dict[str, Any]]:
 
     unvalidated_client.meta.events.register("response-received.cognito-sync", record)
     return seen
+
+
+@pytest.fixture(params=["in-process", "server"])
+def any_client(request: pytest.FixtureRequest) -> Any:
+    """A client that sends whatever it is given, answered in-process or by a server over HTTP."""
+    if request.param == "server":
+        return make_client(endpoint_url=request.getfixturevalue("cognito_sync_server").url, parameter_validation=False)
+    request.getfixturevalue("cognito_sync")
+    return make_client(parameter_validation=False)
 
 
 # -- patterns ---------------------------------------------------------------------------
@@ -278,16 +302,30 @@ def test_a_value_of_256_characters_is_quoted_whole(unvalidated_client: Any) -> N
     ).replace("1 validation error", "2 validation errors")
 
 
-def test_at_most_ten_violations_are_listed_then_counted(unvalidated_client: Any) -> None:
-    patches = [{"Op": "swap", "Key": f"k{i}", "Value": "1", "SyncCount": 0} for i in range(1, 13)]
+def patch_violations(client: Any, patches: list[dict[str, Any]]) -> str:
+    """The message of the InvalidParameterException an UpdateRecords of these patches gets."""
     with raises_error("InvalidParameterException", 400) as info:
-        write(unvalidated_client, patches)
-    listed = "; ".join(
-        f"Value 'swap' at 'recordPatches.{i}.member.op' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [replace, remove]"
-        for i in range(1, 11)
+        client.update_records(**ids(), SyncSessionToken="t", RecordPatches=patches)
+    return error_of(info)[2]
+
+
+def first_ten(violation: Callable[[int], str]) -> str:
+    """The ten violations a message lists, ``violation(i)`` for patches 1 to 10, as it joins them."""
+    return "; ".join(violation(i) for i in range(1, 11))
+
+
+@pytest.mark.parametrize("count", [12, 150_000])
+def test_at_most_ten_violations_are_listed_then_counted(any_client: Any, count: int) -> None:
+    patches = [{"Op": "swap", "Key": f"k{i}", "SyncCount": 0} for i in range(1, count + 1)]
+    message = patch_violations(any_client, patches)
+    listed = first_ten(
+        lambda i: (
+            f"Value 'swap' at 'recordPatches.{i}.member.op' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [replace, remove]"
+        )
     )
-    assert error_of(info)[2] == f"12 validation errors detected: {listed}; and 2 more"
+    assert message == f"{count} validation errors detected: {listed}; and {count - 10} more"
+    assert len(message) < MESSAGE_BOUND  # 1,341 characters for 150,000 bad patches
 
 
 def test_a_rejected_map_is_quoted_cut_too(unvalidated_client: Any) -> None:
@@ -299,6 +337,160 @@ def test_a_rejected_map_is_quoted_cut_too(unvalidated_client: Any) -> None:
         f"Value '{shown[:256]}...' ({len(shown)} characters) at 'events' failed to satisfy constraint: "
         "Member must have length less than or equal to 1"
     )
+
+
+# -- bounded messages -------------------------------------------------------------------
+
+
+def test_long_values_are_cut_in_every_violation_listed(unvalidated_client: Any) -> None:
+    patches = [replace(f"{i:02}" + "k" * 4998, "v") for i in range(1, 13)]
+    listed = first_ten(
+        lambda i: (
+            f"Value '{i:02}{'k' * 254}...' (5000 characters) at 'recordPatches.{i}.member.key' failed to "
+            "satisfy constraint: Member must have length less than or equal to 1024"
+        )
+    )
+    assert patch_violations(unvalidated_client, patches) == f"12 validation errors detected: {listed}; and 2 more"
+
+
+def test_a_long_map_key_is_cut_in_the_path_it_names(unvalidated_client: Any) -> None:
+    with raises_error("InvalidParameterException", 400) as info:
+        unvalidated_client.set_cognito_events(IdentityPoolId=POOL, Events={"k" * 2000: 5})
+    assert error_of(info)[2] == one_error(
+        f"Value '5' at 'events.{'k' * 256}....member' failed to satisfy constraint: Member must be a string"
+    )
+
+
+def test_the_longest_violations_still_make_a_short_message(any_client: Any) -> None:
+    events = {f"{i:02}" + "k" * 2000: ["x" * 2000] for i in range(12)}
+    with raises_error("InvalidParameterException", 400) as info:
+        any_client.set_cognito_events(IdentityPoolId=POOL, Events=events)
+    message = error_of(info)[2]
+    assert message.startswith("13 validation errors detected: Value '{00kkk")
+    assert message.endswith("; and 3 more")
+    assert len(message) < MESSAGE_BOUND
+
+
+def test_an_unknown_route_names_its_path_cut(cognito_sync: Any) -> None:
+    answer = cognito_sync.state.handle(protocol.Request("GET", "/" + "x" * 5000))
+    assert answer.status == 404
+    assert json.loads(answer.body) == {"message": f"No Cognito Sync operation matches GET /{'x' * 255}..."}
+
+
+# -- JSON nesting -----------------------------------------------------------------------
+
+TOO_DEEP = "The request body is nested more than 32 levels deep"
+
+
+def nested(depth: int, opener: str = "[") -> bytes:
+    """A body whose SyncSessionToken is ``depth - 1`` containers deep, so the body nests ``depth`` levels."""
+    inner = "[" * (depth - 1) + "]" * (depth - 1) if opener == "[" else '{"a": ' * (depth - 1) + "1" + "}" * (depth - 1)
+    return ('{"SyncSessionToken": ' + inner + "}").encode()
+
+
+def test_a_body_nested_32_levels_is_read_and_33_is_refused() -> None:
+    assert protocol.MAX_JSON_DEPTH == 32
+    for opener in "[{":
+        assert list(protocol.json_object(nested(32, opener))) == ["SyncSessionToken"]
+        with pytest.raises(InvalidParameterError) as info:
+            protocol.json_object(nested(33, opener))
+        assert info.value.message == TOO_DEEP
+
+
+@pytest.mark.parametrize("depth", [33, 328, 980, 100_000])
+def test_any_nesting_too_deep_is_refused_by_the_protocol(depth: int) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        protocol.json_object(nested(depth))
+    assert info.value.message == TOO_DEEP
+
+
+@pytest.mark.parametrize(
+    ("depth", "message"),
+    [(32, "The request body must be a JSON object"), (33, TOO_DEEP), (980, TOO_DEEP), (100_000, TOO_DEEP)],
+)
+def test_a_body_that_is_no_object_is_refused_for_its_nesting_first(depth: int, message: str) -> None:
+    """Also deeper than Python's decoder goes (its RecursionError)."""
+    with pytest.raises(InvalidParameterError) as info:
+        protocol.json_object(b"[" * depth + b"]" * depth)
+    assert info.value.message == message
+
+
+@pytest.mark.parametrize("depth", [33, 328, 980, 100_000])
+def test_a_request_nested_too_deep_is_an_invalid_parameter_never_a_500(any_client: Any, depth: int) -> None:
+    """328 to 980 levels were a RecursionError (a 500) in the validation message's quoting of the value."""
+
+    def send_nested(params: dict[str, Any], **_: Any) -> None:
+        params["body"] = nested(depth)
+
+    any_client.meta.events.register("before-call.cognito-sync.UpdateRecords", send_nested)
+    with raises_error("InvalidParameterException", 400, TOO_DEEP):
+        any_client.update_records(**ids(), SyncSessionToken="t", RecordPatches=[])
+    assert any_client.list_records(**ids())["DatasetExists"] is False
+
+
+def test_a_member_nested_too_deep_through_boto3_is_refused(unvalidated_client: Any, cognito_sync: Any) -> None:
+    token: Any = []
+    for _ in range(40):
+        token = [token]
+    with raises_error("InvalidParameterException", 400, TOO_DEEP):
+        unvalidated_client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[])
+    assert [(c.operation, c.error) for c in cognito_sync.calls] == [("UpdateRecords", "InvalidParameterException")]
+
+
+# -- integers in the query --------------------------------------------------------------
+
+NOT_WHOLE = "Member must be a whole number"
+
+
+@pytest.mark.parametrize(
+    "text", ["1_0", " 1 ", "1 ", "+1", "1.0", "0x1", "1e3", "\u0661", "\uff11", "", "-", "--1", "1-"]
+)  # \u0661 ARABIC-INDIC DIGIT ONE and \uff11 FULLWIDTH DIGIT ONE, which int() reads as 1
+@pytest.mark.parametrize(("member", "wire_name"), [("MaxResults", "maxResults"), ("LastSyncCount", "lastSyncCount")])
+def test_a_query_integer_is_ascii_digits_only(unvalidated_client: Any, text: str, member: str, wire_name: str) -> None:
+    message = one_error(f"Value '{text}' at '{wire_name}' failed to satisfy constraint: {NOT_WHOLE}")
+    with raises_error("InvalidParameterException", 400, message):
+        unvalidated_client.list_records(**ids(), **{member: text})
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("maxResults=1_0", "1_0"),
+        ("maxResults=%201%20", " 1 "),
+        ("maxResults=+1", " 1"),
+        ("maxResults=%2B1", "+1"),
+        ("maxResults=%D9%A1", "\u0661"),  # ARABIC-INDIC DIGIT ONE, which int() reads as 1
+        ("maxResults=", ""),
+        ("maxResults=1.0", "1.0"),
+        ("maxResults=0x1", "0x1"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/identitypools", f"/identitypools/{POOL}/identities/{IDENTITY}/datasets"])
+def test_raw_query_integers_are_read_strictly(cognito_sync: Any, query: str, shown: str, path: str) -> None:
+    """A raw ``+`` in a query is a space (form encoding), so ``maxResults=+1`` is " 1"."""
+    answer = cognito_sync.state.handle(protocol.Request("GET", path, query=query))
+    message = one_error(f"Value '{shown}' at 'maxResults' failed to satisfy constraint: {NOT_WHOLE}")
+    assert (answer.status, answer.error, json.loads(answer.body)) == (400, INVALID, {"message": message})
+
+
+def test_a_query_integer_of_more_digits_than_int_reads_is_refused(cognito_sync: Any) -> None:
+    digits = "9" * 5000
+    path = f"/identitypools/{POOL}/identities/{IDENTITY}/datasets/{DATASET}/records"
+    answer = cognito_sync.state.handle(protocol.Request("GET", path, query=f"lastSyncCount={digits}"))
+    message = one_error(
+        f"Value '{'9' * 256}...' (5000 characters) at 'lastSyncCount' failed to satisfy constraint: {NOT_WHOLE}"
+    )
+    assert (answer.status, json.loads(answer.body)) == (400, {"message": message})
+
+
+@pytest.mark.parametrize(("text", "count"), [("2", 2), ("002", 2), ("-0", None), ("-3", None)])
+def test_ascii_digits_with_a_leading_minus_are_integers(unvalidated_client: Any, text: str, count: int | None) -> None:
+    write(unvalidated_client, {"a": "1", "b": "2", "c": "3"})
+    if count is None:  # read as the integer it is, then refused as below the minimum
+        with raises_error("InvalidParameterException", 400):
+            unvalidated_client.list_records(**ids(), MaxResults=text)
+        return
+    assert unvalidated_client.list_records(**ids(), MaxResults=text)["Count"] == count
 
 
 # -- the wire ---------------------------------------------------------------------------

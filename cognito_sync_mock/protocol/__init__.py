@@ -7,6 +7,7 @@ Routing, parsing and the request/response types are in ``rest_json``, validation
 
 from .rest_json import (
     DEFAULT_REGION,
+    MAX_JSON_DEPTH,
     SERVICE_NAME,
     Dispatcher,
     Operation,
@@ -23,6 +24,7 @@ from .serialize import epoch
 
 __all__ = [
     "DEFAULT_REGION",
+    "MAX_JSON_DEPTH",
     "SERVICE_NAME",
     "Dispatcher",
     "Operation",

@@ -22,7 +22,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from ..exceptions import CognitoSyncError, InternalError, InvalidParameterError
 from .serialize import string_literal, to_json
-from .validation import summary, validate
+from .validation import Violations, cut, summary, validate
 
 SERVICE_NAME = "cognito-sync"
 logger = logging.getLogger("cognito_sync_mock")
@@ -196,7 +196,7 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
         return _error(svc, op.name, params, error)
     except Exception as exc:  # a bug in the mock must not leak a traceback to the client
         logger.exception("cognito_sync_mock failed on %s", op.name)
-        failure = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {exc}")
+        failure = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {cut(str(exc))}")
         return _error(svc, op.name, params, failure)
 
 
@@ -225,7 +225,7 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
     shape = op.model.input_shape
     if shape is None:
         return {}
-    errors: list[str] = []
+    errors = Violations()
     params: dict[str, Any] = validate(shape, raw, errors)
     if errors:
         raise InvalidParameterError(summary(errors))
@@ -233,23 +233,56 @@ def check(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_query(shape: Shape, value: str) -> Any:
+    """A query value as its member's type: an integer only when written as one (ASCII digits, maybe
+    a leading minus), never guessed by int(), which also reads "+1", "1_0", " 1 " and other scripts' digits."""
     if shape.type_name not in ("integer", "long"):
         return value
+    digits = value[1:] if value[:1] == "-" else value
+    if not (digits.isascii() and digits.isdigit()):
+        return value  # left a string: validation reports it as not a whole number
     try:
         return int(value)
-    except ValueError:
-        return value  # left a string: validation reports it as not a whole number
+    except ValueError:  # more digits than int() reads (4,300): no integer member's range reaches that far
+        return value
+
+
+MAX_JSON_DEPTH = 32  # containers a request body may nest, itself included (the model's inputs nest 3)
+_TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep"
 
 
 def json_object(body: bytes) -> dict[str, Any]:
-    """A request body as a JSON object, or InvalidParameterException saying what is wrong."""
+    """A request body as a JSON object, or InvalidParameterException saying what is wrong.
+
+    Nesting is bounded, so that nothing that walks the parsed value (messages, copies,
+    the call history's readers) can run out of stack.
+    """
     try:
         document = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python can decode
+    except RecursionError:  # nested deeper than Python's decoder goes
+        raise InvalidParameterError(_TOO_DEEP) from None
+    except ValueError:
         raise InvalidParameterError("The request body is not valid JSON") from None
+    brackets = body.count(b"[") + body.count(b"{")  # at least the containers: few means none too deep
+    if brackets > MAX_JSON_DEPTH and not _nests_at_most(document, MAX_JSON_DEPTH):
+        raise InvalidParameterError(_TOO_DEEP)
     if not isinstance(document, dict):
         raise InvalidParameterError("The request body must be a JSON object")
     return document
+
+
+def _nests_at_most(document: Any, depth: int) -> bool:
+    """Whether no container in ``document`` lies more than ``depth`` levels deep (walked level by level)."""
+    level: list[Any] = [document] if type(document) is dict or type(document) is list else []
+    for _ in range(depth):
+        if not level:
+            return True
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) is dict or type(child) is list
+        ]
+    return not level
 
 
 def _headers() -> dict[str, str]:
@@ -287,5 +320,5 @@ def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoS
 def _unknown_route(request: Request) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = "UnknownOperationException:"
-    message = f"No Cognito Sync operation matches {request.method} {request.path}"
+    message = f"No Cognito Sync operation matches {cut(request.method)} {cut(request.path)}"
     return Response(404, headers, message_body(message), error="UnknownOperationException")

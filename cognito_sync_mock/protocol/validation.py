@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from botocore.model import Shape
 
@@ -37,6 +37,40 @@ def _java(value: Any) -> str:
 
 SHOWN_CHARACTERS = 256  # a longer rejected value is quoted cut, with its length
 LISTED_VIOLATIONS = 10  # more violations are counted, not listed
+
+
+class Errors(Protocol):
+    """Where checks put their messages: a list, or ``Violations``."""
+
+    def append(self, message: str, /) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
+class Violations:
+    """A request's violations: the first ``LISTED_VIOLATIONS`` kept for its message, the rest only counted.
+
+    So 150,000 bad patches cost ten messages of memory, not 150,000.
+    """
+
+    __slots__ = ("count", "listed")
+
+    def __init__(self) -> None:
+        self.listed: list[str] = []
+        self.count = 0
+
+    def append(self, message: str, /) -> None:
+        self.count += 1
+        if self.count <= LISTED_VIOLATIONS:
+            self.listed.append(message)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def cut(name: str) -> str:
+    """A name (a map key, a path) as a message shows it: a long one cut, so the message stays short."""
+    return name if len(name) <= SHOWN_CHARACTERS else f"{name[:SHOWN_CHARACTERS]}..."
 
 
 def _show(value: Any) -> str:
@@ -69,11 +103,11 @@ def _fail(value: Any, parent: Any, name: str | int, constraint: str) -> str:
     return f"Value {_show(value)} at '{_where(parent, name)}' failed to satisfy constraint: {constraint}"
 
 
-Check = Callable[[Any, Any, "str | int", "list[str]"], Any]
+Check = Callable[[Any, Any, "str | int", Errors], Any]
 _known_valid: dict[Shape, dict[str, None]] = {}  # per string shape
 
 
-def validate(shape: Shape, value: Any, errors: list[str]) -> Any:
+def validate(shape: Shape, value: Any, errors: Errors) -> Any:
     """Check ``value`` against ``shape``; append a message per violation to ``errors``.
 
     Returns the value converted to its Python form (timestamps become aware datetimes).
@@ -101,10 +135,10 @@ def _make_checker(shape: Shape) -> Check:
     return lambda value, parent, name, errors: value  # a type this model does not use
 
 
-def _length_checker(shape: Shape) -> Callable[[Any, int, Any, str | int, list[str]], None]:
+def _length_checker(shape: Shape) -> Callable[[Any, int, Any, str | int, Errors], None]:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
 
-    def check(value: Any, length: int, parent: Any, name: str | int, errors: list[str]) -> None:
+    def check(value: Any, length: int, parent: Any, name: str | int, errors: Errors) -> None:
         if low is not None and length < low:
             errors.append(_fail(value, parent, name, f"Member must have length greater than or equal to {low}"))
         if high is not None and length > high:
@@ -120,7 +154,7 @@ def _string_checker(shape: Shape) -> Check:
     compiled = None if pattern is None else re.compile(pattern, re.ASCII | re.DOTALL)  # Java: ASCII \w
     valid = _known_valid[shape] = {}  # short values seen valid: IDs and names recur on every call
 
-    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
+    def check(value: Any, parent: Any, name: str | int, errors: Errors) -> Any:
         if type(value) is str and value in valid:
             return value
         if not isinstance(value, str):
@@ -145,7 +179,7 @@ def _string_checker(shape: Shape) -> Check:
 
 
 def _integer_checker(low: int, high: int) -> Check:
-    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
+    def check(value: Any, parent: Any, name: str | int, errors: Errors) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             errors.append(_fail(value, parent, name, "Member must be a whole number"))
         elif not low <= value <= high:
@@ -155,13 +189,13 @@ def _integer_checker(low: int, high: int) -> Check:
     return check
 
 
-def _check_boolean(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
+def _check_boolean(value: Any, parent: Any, name: str | int, errors: Errors) -> Any:
     if not isinstance(value, bool):
         errors.append(_fail(value, parent, name, "Member must be a boolean"))
     return value
 
 
-def _check_timestamp(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
+def _check_timestamp(value: Any, parent: Any, name: str | int, errors: Errors) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors.append(_fail(value, parent, name, "Member must be a timestamp in epoch seconds"))
         return value
@@ -176,7 +210,7 @@ def _list_checker(shape: Shape) -> Check:
     check_length = _length_checker(shape)
     member = shape.member  # type: ignore[attr-defined]
 
-    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
+    def check(value: Any, parent: Any, name: str | int, errors: Errors) -> Any:
         if not isinstance(value, list):
             errors.append(_fail(value, parent, name, "Member must be a list"))
             return value
@@ -191,7 +225,7 @@ def _map_checker(shape: Shape) -> Check:
     check_length = _length_checker(shape)
     key_shape, value_shape = shape.key, shape.value  # type: ignore[attr-defined]
 
-    def check(value: Any, parent: Any, name: str | int, errors: list[str]) -> Any:
+    def check(value: Any, parent: Any, name: str | int, errors: Errors) -> Any:
         if not isinstance(value, dict):
             errors.append(_fail(value, parent, name, "Member must be a map"))
             return value
@@ -200,7 +234,7 @@ def _map_checker(shape: Shape) -> Check:
         out = {}
         for key, item in value.items():
             check_key(key, here, "key", errors)
-            out[key] = check_item(item, here, f"{key}.member", errors)
+            out[key] = check_item(item, here, f"{cut(key)}.member", errors)
         return out
 
     return check
@@ -259,10 +293,10 @@ def _structure_checker(shape: Shape) -> Check:
 checker: PerShape[Check] = PerShape(_make_checker)  # a shape's check, made once
 
 
-def summary(errors: list[str]) -> str:
-    """AWS's one-line summary of validation failures."""
-    count = len(errors)
+def summary(violations: Violations) -> str:
+    """AWS's one-line summary of validation failures: at most ``LISTED_VIOLATIONS`` listed, then a count."""
+    count = len(violations)
     noun = "error" if count == 1 else "errors"
-    listed = "; ".join(errors[:LISTED_VIOLATIONS])
+    listed = "; ".join(violations.listed)
     more = f"; and {count - LISTED_VIOLATIONS} more" if count > LISTED_VIOLATIONS else ""
     return f"{count} validation {noun} detected: {listed}{more}"
