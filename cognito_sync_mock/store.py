@@ -115,9 +115,14 @@ class Store:
         _refuse_other_files(self.path)
         try:
             self.connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as error:
+            weakref.finalize(self, self.connection.close)
+            header = [self.connection.execute(query).fetchone()[0] for query in _HEADER]
+        except sqlite3.Error as error:  # e.g. "file is not a database": a SQLite header, then garbage
             raise StoreError(f"{self.path} cannot be opened: {error}") from None
-        weakref.finalize(self, self.connection.close)
+        problem = _not_ours(self.path, *header)
+        if problem is not None:
+            self.connection.close()
+            raise StoreError(problem)
         try:
             self._prepare()
         except sqlite3.Error as error:
@@ -125,21 +130,9 @@ class Store:
             raise StoreError(f"{self.path} cannot be written: {error}") from None
 
     def _prepare(self) -> None:
-        """Check that the file is one of ours, make its tables, and prove that it can be written."""
-        connection = self.connection
-        application = connection.execute("PRAGMA application_id").fetchone()[0]
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        problem = None
-        if application != APPLICATION_ID and (application != 0 or tables):
-            problem = f"{self.path} is a SQLite database of another program, not a cognito-sync-mock state"
-        elif version > SCHEMA:
-            problem = f"{self.path} holds schema {version}; this cognito-sync-mock reads schema {SCHEMA}"
-        if problem is not None:
-            connection.close()
-            raise StoreError(problem)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        """Make the tables (once) and prove that the file can be written: every start writes its header."""
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
         self._commit_or_raise([(table, ()) for table in _TABLES] + [(f"PRAGMA application_id = {APPLICATION_ID}", ())])
 
     def load(self) -> dict[str, Any] | None:
@@ -363,6 +356,18 @@ def _read(connection: sqlite3.Connection, rows: _Rows) -> dict[str, Any]:
     ):
         datasets[tuple(key)]["records"][record_key] = json.loads(body)
     return {"version": snapshot.VERSION, "accounts": accounts}
+
+
+_HEADER = ("PRAGMA application_id", "PRAGMA user_version", "SELECT count(*) FROM sqlite_master")
+
+
+def _not_ours(path: Path, application: int, version: int, tables: int) -> str | None:
+    """Why a SQLite file is not a state database this mock can read, or None."""
+    if application != APPLICATION_ID and (application != 0 or tables):
+        return f"{path} is a SQLite database of another program, not a cognito-sync-mock state"
+    if version > SCHEMA:
+        return f"{path} holds schema {version}; this cognito-sync-mock reads schema {SCHEMA}"
+    return None
 
 
 def _refuse_other_files(path: Path) -> None:

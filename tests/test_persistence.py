@@ -22,6 +22,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -51,6 +52,8 @@ from helpers import (
     seed,
     write,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cognito_sync_mock import CognitoSyncServer
 from cognito_sync_mock.backend.operations import READS
@@ -388,6 +391,46 @@ def test_a_change_writes_only_the_rows_it_touched(tmp_path: Path) -> None:
         assert stored(path) == EMPTY
 
 
+KEYS = st.sampled_from(["a", "b"])
+WHO = st.sampled_from([IDENTITY, OTHER_IDENTITY])
+STEP = st.one_of(
+    st.tuples(st.just("put"), WHO, st.sampled_from(["d1", "d2"]), KEYS, st.text(max_size=3)),
+    st.tuples(st.just("remove"), WHO, st.sampled_from(["d1", "d2"]), KEYS),
+    st.tuples(st.just("delete"), WHO, st.sampled_from(["d1", "d2"])),
+    st.tuples(st.just("merge"), WHO),
+)
+
+
+def play(server: CognitoSyncServer, client: Any, step: tuple[Any, ...]) -> None:
+    """One step of a history, as a client (or, for a merge, the control endpoint) does it."""
+    if step[0] == "merge":
+        into = IDENTITY if step[1] == OTHER_IDENTITY else OTHER_IDENTITY
+        merge = {"pool_id": POOL, "into_identity_id": into, "from_identity_id": step[1]}
+        assert control(server.url, "POST", "merge-identities", merge) == (200, {"merged": True})
+        return
+    kind, identity, dataset = step[:3]
+    where = ids(identity=identity, dataset=dataset)
+    listed = client.list_records(**where)
+    if kind == "delete":
+        if listed["DatasetExists"]:
+            client.delete_dataset(**where)
+        return
+    count = {r["Key"]: r["SyncCount"] for r in listed["Records"]}.get(step[3], 0)
+    patch = replace(step[3], step[4], count) if kind == "put" else {"Op": "remove", "Key": step[3], "SyncCount": count}
+    client.update_records(**where, SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(STEP, min_size=1, max_size=12))
+def test_after_any_history_the_database_holds_exactly_the_state(steps: list[tuple[Any, ...]]) -> None:
+    """Tombstones, deletions, datasets made again, merges: the deltas always add up to the state."""
+    with tempfile.TemporaryDirectory() as folder, CognitoSyncServer(state_file=Path(folder) / "state.db") as server:
+        client = make_client(endpoint_url=server.url)
+        for step in steps:
+            play(server, client, step)
+            assert stored(Path(folder) / "state.db") == server.snapshot(), step
+
+
 def test_the_operations_that_skip_saving_change_nothing(tmp_path: Path) -> None:
     """``READS`` write nothing and leave the state exactly as it was."""
     path = tmp_path / "state.db"
@@ -544,6 +587,12 @@ def test_other_files_are_refused_and_left_as_they_are(tmp_path: Path) -> None:
         Store(other)
     assert str(refused.value) == f"{other} is a SQLite database of another program, not a cognito-sync-mock state"
 
+    torn = tmp_path / "torn.db"
+    torn.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    with pytest.raises(StoreError) as refused:
+        Store(torn)
+    assert str(refused.value) == f"{torn} cannot be opened: file is not a database"
+
     newer = tmp_path / "newer.db"
     Store(newer)
     with contextlib.closing(sqlite3.connect(newer)) as connection:
@@ -580,6 +629,11 @@ def test_a_database_edited_into_an_invalid_state_is_refused_naming_the_place(tmp
         CognitoSyncServer(state_file=path)
     reason = "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
     assert str(broken.value) == f"{path} holds a row that is not valid JSON: {reason}"
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("DELETE FROM identities")
+    with pytest.raises(StoreError) as orphan:
+        CognitoSyncServer(state_file=path)
+    assert str(orphan.value) == f"{path} holds a row whose parent row is missing: {IDENTITY!r}"  # its datasets' parent
 
 
 # -- bad seeds and restores ------------------------------------------------------------
