@@ -660,7 +660,7 @@ def _snapshot(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -
     return app.snapshot()
 
 
-@_endpoint("POST", "snapshot", "the whole state as a versioned JSON document, written to the state file if any")
+@_endpoint("POST", "snapshot", "the whole state as a versioned JSON document, written to the state database if any")
 def _save(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     return app.save()
 
