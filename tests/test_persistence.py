@@ -13,7 +13,6 @@ restores are refused with the place named and change nothing. What a failed writ
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import random
@@ -35,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
+    EMPTY,
     GOOD_DATASET,
     IDENTITY,
     INVALID,
@@ -42,7 +42,9 @@ from helpers import (
     OTHER_POOL,
     PLACE,
     POOL,
+    Observer,
     build_rich_state,
+    control,
     full_snapshot,
     ids,
     make_client,
@@ -50,6 +52,7 @@ from helpers import (
     raises_error,
     replace,
     seed,
+    stored,
     write,
 )
 from hypothesis import HealthCheck, given, settings
@@ -60,20 +63,13 @@ from cognito_sync_mock.backend.operations import READS
 from cognito_sync_mock.cli import main as cli_main
 from cognito_sync_mock.snapshot import SnapshotError
 from cognito_sync_mock.state import State
-from cognito_sync_mock.store import APPLICATION_ID, SCHEMA, Scope, Store, StoreError, document
+from cognito_sync_mock.store import APPLICATION_ID, SCHEMA, Scope, Store, StoreError
 
 SERVE = [sys.executable, "-m", "cognito_sync_mock", "serve", "--port", "0"]
 RECORDS = ("accounts", DEFAULT_ACCOUNT, "us-east-1", "pools", POOL, "identities", IDENTITY, "datasets")
-EMPTY = {"version": 1, "accounts": {}}
 
 
 # -- helpers -------------------------------------------------------------------------
-
-
-def stored(path: Path) -> Any:
-    """The snapshot the database holds, read through a connection of its own."""
-    with contextlib.closing(sqlite3.connect(path)) as connection:
-        return document(connection)
 
 
 def record_value(document: Any, dataset: str, key: str) -> str:
@@ -84,42 +80,12 @@ def record_value(document: Any, dataset: str, key: str) -> str:
     return str(node[dataset]["records"][key]["value"])
 
 
-class Observer:
-    """A connection of its own to the database: did anyone commit since the last look?"""
-
-    def __init__(self, path: Path) -> None:
-        self.connection = sqlite3.connect(path)
-        self.version = self._data_version()
-
-    def _data_version(self) -> int:
-        version: int = self.connection.execute("PRAGMA data_version").fetchone()[0]
-        return version
-
-    def committed(self) -> bool:
-        """Whether another connection committed since the last call (or since it was made)."""
-        version, self.version = self.version, self._data_version()
-        return version != self.version
-
-
 def rows_changed(server: CognitoSyncServer, action: Callable[[], Any]) -> int:
     """How many rows the server's database connection inserted, replaced or deleted during ``action``."""
     assert server.store is not None
     before = server.store.connection.total_changes
     action()
     return server.store.connection.total_changes - before
-
-
-def control(server_url: str, method: str, name: str, document: Any = None) -> tuple[int, Any]:
-    """One control-endpoint request: (status, JSON answer)."""
-    host, port = server_url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    try:
-        body = document if document is None or isinstance(document, bytes) else json.dumps(document).encode()
-        connection.request(method, f"/_mock/{name}", body=body)
-        answer = connection.getresponse()
-        return answer.status, json.loads(answer.read())
-    finally:
-        connection.close()
 
 
 @contextlib.contextmanager

@@ -19,12 +19,15 @@ import boto3
 import pytest
 from botocore.config import Config
 from helpers import (
+    EMPTY,
     IDENTITY,
     INVALID,
     NO_RETRIES,
     OTHER_POOL,
     POOL,
     TRIGGER_ARN,
+    Observer,
+    control,
     enable_push,
     enable_streams,
     ids,
@@ -33,10 +36,10 @@ from helpers import (
     remove,
     replace,
     set_trigger,
+    stored,
     token_for,
     write,
 )
-from test_persistence import EMPTY, Observer, control, stored
 
 from cognito_sync_mock import Backend, CognitoSyncServer, LambdaThrottled, mock_cognito_sync
 from cognito_sync_mock.backend.clock import now
