@@ -39,6 +39,7 @@ SCHEMA = 1
 """The layout of the tables, in the file's ``user_version`` once it holds a state (0: none yet)."""
 APPLICATION_ID = 0x43534D31  # "CSM1": what marks a SQLite file as a state database of this mock
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_LOG_BYTES = 4 * 1024 * 1024  # the write-ahead log shrinks back to this after a big transaction (a seed, a restore)
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS sessions (account TEXT, region TEXT, pool TEXT, count INTEGER NOT NULL,
         PRIMARY KEY (account, region, pool)) WITHOUT ROWID""",
@@ -133,6 +134,7 @@ class Store:
         """Make the tables (once) and prove that the file can be written: every start writes its header."""
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection.execute(f"PRAGMA journal_size_limit={_LOG_BYTES}")
         self._commit_or_raise([(table, ()) for table in _TABLES] + [(f"PRAGMA application_id = {APPLICATION_ID}", ())])
 
     def load(self) -> dict[str, Any] | None:
