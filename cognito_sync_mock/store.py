@@ -101,7 +101,7 @@ class _Rows:
 
 
 def _json(fragment: Any) -> str:
-    """Compact ASCII JSON (a lone surrogate in a value is kept, escaped)."""
+    """Compact ASCII JSON: any string of the state fits in SQLite's UTF-8 text."""
     return json.dumps(fragment, separators=(",", ":"))
 
 
