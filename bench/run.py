@@ -40,6 +40,7 @@ def _groups(settings: Settings) -> list[tuple[str, Callable[[], list[Row]]]]:
     import client_calls
     import memory
     import server
+    import store
 
     overhead: list[float] = []
 
@@ -61,6 +62,7 @@ def _groups(settings: Settings) -> list[tuple[str, Callable[[], list[Row]]]]:
         ("activation", lambda: activation.activation_rows(settings)),
         ("moto", moto),
         ("server", lambda: server.run(settings)),
+        ("store", lambda: store.run(settings)),
     ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from . import __version__
 from .backend import Limits
 from .server import DEFAULT_HOST, CognitoSyncServer
+from .store import StoreError
 
 DEFAULT_PORT = 7734
 
@@ -52,7 +53,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--state",
         metavar="FILE",
-        help="keep the state in FILE: start from it, and rewrite it atomically after every change",
+        help="keep the state in the SQLite database FILE (made if missing): every change is in it before its answer",
+    )
+    serve.add_argument(
+        "--seed",
+        metavar="FILE",
+        help="start from a JSON snapshot or short form (with --state: only while FILE holds no state yet)",
     )
     serve.add_argument(
         "--limit",
@@ -76,9 +82,10 @@ def serve(args: argparse.Namespace) -> int:
             account_id=args.account_id,
             strict=args.strict,
             limits=dict(args.limit),
+            state=args.seed,
             state_file=args.state,
         )
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, StoreError) as error:
         print(f"cognito-sync-mock: {error}", file=sys.stderr)
         return 2
     try:

@@ -26,12 +26,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import forks
 from .api import StateAPI
-from .backend.operations import READS
 from .exceptions import InvalidParameterError
-from .persist import StateFile
 from .protocol import Request, Response, json_object, message_body, request_id
 from .protocol.serialize import epoch
 from .state import State, read_state
+from .store import Durable, Scope, Store, StoreError
 from .views import state_view
 
 logger = logging.getLogger("cognito_sync_mock.server")
@@ -53,8 +52,10 @@ class CognitoSyncServer(StateAPI):
 
     Use it as a context manager (``with CognitoSyncServer() as server:``) or through
     ``start()`` / ``stop()``; ``url`` is where it listens (``port=0`` picks a free port).
-    With ``state_file`` it starts from that file (when it exists) and writes it, atomically,
-    after every request that changed the state, before answering.
+    With ``state_file`` it keeps the state in that SQLite database (``store``): it starts from
+    it (or, when the database is new, from ``state``) and writes each change to it, in one
+    transaction, before answering; a change that cannot be written is answered 500 and
+    applied nowhere.
     """
 
     def __init__(
@@ -73,13 +74,14 @@ class CognitoSyncServer(StateAPI):
         seed = read_state(state)
         if seed is not None:
             self._state.restore(seed)  # a snapshot (or its short form), as mock_cognito_sync(state=...)
-        self.state_file = None if state_file is None else StateFile(state_file)
-        if self.state_file is not None:
-            saved = self.state_file.load()
+        self.store = None if state_file is None else Store(state_file)
+        self._durable = Durable(self._state, self.store)
+        if self.store is not None:
+            saved = self.store.load()
             if saved is not None:
-                self._state.restore(saved)  # the file, when there is one, wins over the seed
+                self._state.restore(saved)  # the database, once it holds a state, wins over the seed
             else:
-                self.state_file.save(self._state.snapshot())  # a file that cannot be written fails now
+                self.store.replace(self._state.backends)  # a new database starts from the seed
         self.host = host
         self.port = port
         self.max_body_bytes = max_body_bytes
@@ -143,31 +145,31 @@ class CognitoSyncServer(StateAPI):
 
     # -- persistence -------------------------------------------------------------------
 
+    def answer(self, request: Request) -> Response:
+        """Answer one Cognito Sync request; a change is in the state database before it is answered."""
+        return self._durable.answer(request)
+
+    def change(self, scope: Scope, apply: Callable[[], Any]) -> Any:
+        """Run a change of the mock's own API on ``scope`` and write it, all or nothing."""
+        return self._durable.change(scope, apply)
+
     def save(self) -> dict[str, Any]:
-        """Write the state to the state file now (if there is one) and return what was written.
+        """Write the whole state to the state database now (if there is one) and return it.
 
         Requests save by themselves; this is for changes made through ``backend()`` directly.
         """
-        if self.state_file is None:
+        with self._durable.lock:
+            self._durable.replace(self._state.backends)
             return self.snapshot()
-        document: dict[str, Any] = self.state_file.save_now(self._state.snapshot)
-        return document
 
     def reset(self) -> None:
-        """Empty every backend, the calls, the side channels' outboxes and faults (and save)."""
-        super().reset()
-        self._changed()
+        """Empty every backend, the calls, the side channels' outboxes and faults (and save); all or nothing."""
+        self._durable.replace({}, super().reset)
 
     def restore(self, snapshot: Any) -> None:
         """Replace the whole state with a snapshot (or the short form), all or nothing (and save)."""
-        super().restore(snapshot)
-        self._changed()
-
-    def _changed(self) -> bool:
-        """A possible change is complete: put it in the state file before anyone is told; True if written."""
-        if self.state_file is None:
-            return False
-        return self.state_file.commit(self._state.snapshot)
+        backends = self._state.load(snapshot)
+        self._durable.replace(backends, lambda: self._state.install(backends))
 
     def __enter__(self) -> CognitoSyncServer:
         return self.start()
@@ -290,15 +292,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
         if path == "/_mock" or path.startswith("/_mock/"):
             return _control(app, self.command, path, query, body)
-        response = app.state.handle(Request(self.command, path, query, headers, body))
-        # A read (the table of operations) never changes the state: no save, not even the dump
-        # that would show nothing changed. ListRecords is no read: it counts a sync session.
-        if response.operation is not None and response.operation not in READS and app.state_file is not None:
-            try:
-                app._changed()  # written only if the state differs from the file (ListRecords counts a session)
-            except OSError as error:
-                raise _unsaved(app, error) from None
-        return response
+        return app.answer(Request(self.command, path, query, headers, body))
 
     def _read_body(self) -> bytes:
         limit = self.server.app.max_body_bytes
@@ -453,20 +447,13 @@ _ENDPOINTS: dict[str, dict[str, tuple[_Control, str, bool]]] = {}  # name -> met
 
 
 def _endpoint(method: str, name: str, doc: str, saves: bool = False) -> Callable[[_Control], _Control]:
-    """Register a control endpoint; ``saves``: it changes the state, so a state file is written after it."""
+    """Register a control endpoint; ``saves``: it changes the state, which the state database keeps with it."""
 
     def register(func: _Control) -> _Control:
         _ENDPOINTS.setdefault(name, {})[method] = (func, doc, saves)
         return func
 
     return register
-
-
-def _unsaved(app: CognitoSyncServer, error: OSError) -> _ClientError:
-    """A state file that cannot be written: a JSON 500, so the change is not acknowledged as saved."""
-    where = app.state_file.path if app.state_file is not None else "the state file"
-    logger.error("cannot write %s: %s", where, error)
-    return _ClientError(500, f"The state changed but could not be saved to {where}: {error}", "InternalErrorException")
 
 
 def _control(app: CognitoSyncServer, method: str, path: str, query: str, body: bytes) -> Response:
@@ -492,15 +479,27 @@ def _control(app: CognitoSyncServer, method: str, path: str, query: str, body: b
     func, _, saves = found
     document = _document(body)
     try:
-        result = func(app, params, document)
         if saves:
-            app._changed()
+            result = app.change(_scope(app, document), lambda: func(app, params, document))
+        else:
+            result = func(app, params, document)
     except (ValueError, TypeError, KeyError) as error:
         message = f"missing member {error}" if isinstance(error, KeyError) else str(error)
         raise _ClientError(400, f"{path}: {message}") from None
-    except OSError as error:  # only the state file is written here (restore, reset, POST snapshot, saves)
-        raise _unsaved(app, error) from None
+    except StoreError as error:  # the state database cannot be written: nothing was changed
+        raise _ClientError(500, str(error), "InternalErrorException") from None
     return Response(200, _headers(), _json(result))
+
+
+def _scope(app: CognitoSyncServer, document: Mapping[str, Any]) -> Scope:
+    """What a control change names: the pool and identities of its document, in its account and region."""
+
+    def text(name: str) -> str | None:
+        value = document.get(name)
+        return value if isinstance(value, str) else None
+
+    identities = tuple(i for i in map(text, ("identity_id", "into_identity_id", "from_identity_id")) if i)
+    return Scope(text("account_id") or app.state.account_id, text("region") or "us-east-1", text("pool_id"), identities)
 
 
 def _index() -> dict[str, Any]:
@@ -661,7 +660,7 @@ def _snapshot(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -
     return app.snapshot()
 
 
-@_endpoint("POST", "snapshot", "the whole state as a versioned JSON document, written to the state file if any")
+@_endpoint("POST", "snapshot", "the whole state as a versioned JSON document, written to the state database if any")
 def _save(app: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     return app.save()
 

@@ -82,22 +82,46 @@ def _date(moment: _dt.datetime | None) -> str | None:
 
 
 def dump(backends: Mapping[tuple[str, str], Backend]) -> dict[str, Any]:
-    """The state of every backend as a JSON-serializable dict with a ``version``."""
+    """The state of every backend as a JSON-serializable dict with a ``version``.
+
+    A backend that holds nothing (no pool, no sync session) is left out: it is no state.
+    """
     accounts: dict[str, dict[str, Any]] = {}
     for (account, region), backend in sorted(backends.items()):
         with backend.lock:
-            accounts.setdefault(account, {})[region] = _dump_backend(backend)
+            if backend.pools or backend.sync_sessions:
+                accounts.setdefault(account, {})[region] = _dump_backend(backend)
     return {"version": VERSION, "accounts": accounts}
 
 
 def _dump_backend(backend: Backend) -> dict[str, Any]:
     return {
         "syncSessions": dict(backend.sync_sessions),
-        "pools": {pool_id: _dump_pool(pool) for pool_id, pool in sorted(backend.pools.items())},
+        "pools": {pool_id: _dump_pool_tree(pool) for pool_id, pool in sorted(backend.pools.items())},
     }
 
 
-def _dump_pool(pool: Pool) -> dict[str, Any]:
+def _dump_pool_tree(pool: Pool) -> dict[str, Any]:
+    identities = {i: _dump_identity_tree(identity) for i, identity in sorted(pool.identities.items())}
+    return {**dump_pool(pool), "identities": identities}
+
+
+def _dump_identity_tree(identity: Identity) -> dict[str, Any]:
+    datasets = {name: _dump_dataset_tree(d) for name, d in sorted(identity.datasets.items())}
+    return {**dump_identity(identity), "datasets": datasets}
+
+
+def _dump_dataset_tree(dataset: Dataset) -> dict[str, Any]:
+    records = sorted(dataset.records.values(), key=lambda r: (r.sync_count, r.key))
+    return {**dump_dataset(dataset), "records": {r.key: dump_record(r) for r in records}}
+
+
+# One level of the document, without the levels below it (``identities``, ``datasets``,
+# ``records``): what a store keeps per pool, identity, dataset and record.
+
+
+def dump_pool(pool: Pool) -> dict[str, Any]:
+    """A pool's own members: dates, configuration, events and bulk publish, not its identities."""
     bulk = pool.bulk_publish
     return {
         "lastModifiedDate": _date(pool.last_modified_date),
@@ -110,21 +134,21 @@ def _dump_pool(pool: Pool) -> dict[str, Any]:
             "completeTime": _date(bulk.complete_time),
             "failureMessage": bulk.failure_message,
         },
-        "identities": {i: _dump_identity(identity) for i, identity in sorted(pool.identities.items())},
     }
 
 
-def _dump_identity(identity: Identity) -> dict[str, Any]:
+def dump_identity(identity: Identity) -> dict[str, Any]:
+    """An identity's own members: date, merge links, devices and subscriptions, not its datasets."""
     return {
         "lastModifiedDate": _date(identity.last_modified_date),
         "merged": {name: list(names) for name, names in identity.merged.items()},
         "devices": {d: {"platform": p, "token": t} for d, (p, t) in identity.devices.items()},
         "subscriptions": {name: sorted(devices) for name, devices in identity.subscriptions.items()},
-        "datasets": {name: _dump_dataset(d) for name, d in sorted(identity.datasets.items())},
     }
 
 
-def _dump_dataset(dataset: Dataset) -> dict[str, Any]:
+def dump_dataset(dataset: Dataset) -> dict[str, Any]:
+    """A dataset's own members: dates, author, sync counts and whether it exists, not its records."""
     return {
         "creationDate": _date(dataset.creation_date),
         "lastModifiedDate": _date(dataset.last_modified_date),
@@ -132,16 +156,17 @@ def _dump_dataset(dataset: Dataset) -> dict[str, Any]:
         "syncCount": dataset.sync_count,
         "exists": dataset.exists,
         "deletedAtSyncCount": dataset.deleted_at_sync_count,
-        "records": {
-            r.key: {
-                "value": r.value,
-                "syncCount": r.sync_count,
-                "lastModifiedDate": _date(r.last_modified_date),
-                "lastModifiedBy": r.last_modified_by,
-                "deviceLastModifiedDate": _date(r.device_last_modified_date),
-            }
-            for r in sorted(dataset.records.values(), key=lambda r: (r.sync_count, r.key))
-        },
+    }
+
+
+def dump_record(record: Record) -> dict[str, Any]:
+    """One record (its key is the name it is listed under)."""
+    return {
+        "value": record.value,
+        "syncCount": record.sync_count,
+        "lastModifiedDate": _date(record.last_modified_date),
+        "lastModifiedBy": record.last_modified_by,
+        "deviceLastModifiedDate": _date(record.device_last_modified_date),
     }
 
 

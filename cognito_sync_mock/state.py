@@ -21,7 +21,7 @@ from typing import Any, Mapping, NamedTuple
 
 from . import forks, protocol, snapshot
 from .backend import Backend, Limits
-from .backend.operations import OPERATIONS
+from .backend.operations import OPERATIONS, READS
 from .backend.sync_trigger import RecordBounds
 from .channels import SideChannels
 from .channels.streams import Streams
@@ -137,13 +137,23 @@ class State:
 
     def restore(self, document: Any) -> None:
         """Replace every backend with those of a snapshot (or the short form); all or nothing."""
-        backends = snapshot.load(document, self.account_id, self.new_backend)
+        self.install(self.load(document))
+
+    def load(self, document: Any) -> dict[tuple[str, str], Backend]:
+        """New backends of this state's options from a snapshot (or the short form); nothing is replaced."""
+        return snapshot.load(document, self.account_id, self.new_backend)
+
+    def install(self, backends: dict[tuple[str, str], Backend]) -> None:
+        """Put ``backends`` in place of every backend."""
         with self.lock:
             self.backends = backends
 
     def handle(self, request: Request) -> Response:
-        """Answer one HTTP request and record the call (the oldest one kept drops out when the history is full)."""
-        response = protocol.handle(request, self)
+        """Answer one HTTP request and record the call."""
+        return self.record(protocol.handle(request, self))
+
+    def record(self, response: Response) -> Response:
+        """Add an answered call to ``calls`` (the oldest one kept drops out when the history is full)."""
         if response.operation is not None:
             call = Call(response.operation, response.params or {}, response.error)
             with self.lock:
@@ -171,7 +181,10 @@ class State:
     def dispatch(self, operation: str, params: dict[str, Any], request: Request) -> dict[str, Any]:
         """Run a validated operation on the backend of the request's account and region."""
         self._injected_fault(operation)
-        backend = self.backend(request.region, self.account_for(request.access_key))
+        key = (self.account_for(request.access_key), request.region)
+        backend = self.backends.get(key)
+        if backend is None:  # a read of a region never written answers from an empty backend, not kept
+            backend = self.new_backend(*key) if operation in READS else self.backend(key[1], key[0])
         kwargs = {snake(name): value for name, value in params.items()}
         if OPERATIONS[operation].trigger:  # whether it runs depends on who signed
             kwargs["by_identity"] = (request.access_key or "") in self.identity_keys

@@ -1,4 +1,4 @@
-"""What the tests share: IDs, clients, writes and reads, errors, dates, ports and threads.
+"""What the tests share: IDs, clients, writes and reads, errors, dates, the control plane, ports, threads.
 
 Import it as ``helpers`` (tests/ is on sys.path under pytest's default import mode). Each
 name is defined here once; the fixtures are in conftest.py, and what only a few modules
@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import http.client
+import json
 import re
 import socket
+import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence, Union
 
 import boto3
@@ -374,6 +378,50 @@ def utc(text: str) -> _dt.datetime:
 def ms(moment: _dt.datetime) -> int:
     """Epoch milliseconds, as Cognito Streams dates."""
     return round(moment.timestamp() * 1000)
+
+
+# -- the server's control endpoints and its state database -----------------------------
+
+EMPTY = {"version": 1, "accounts": {}}
+"""The snapshot of an empty state."""
+
+
+def control(server_url: str, method: str, name: str, document: Any = None) -> tuple[int, Any]:
+    """One control-endpoint request: (status, JSON answer)."""
+    host, port = server_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        body = document if document is None or isinstance(document, bytes) else json.dumps(document).encode()
+        connection.request(method, f"/_mock/{name}", body=body)
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+def stored(path: Path) -> Any:
+    """The snapshot a state database holds, read through a connection of its own."""
+    from cognito_sync_mock.store import document
+
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return document(connection)
+
+
+class Observer:
+    """A connection of its own to the database: did anyone commit since the last look?"""
+
+    def __init__(self, path: Path) -> None:
+        self.connection = sqlite3.connect(path)
+        self.version = self._data_version()
+
+    def _data_version(self) -> int:
+        version: int = self.connection.execute("PRAGMA data_version").fetchone()[0]
+        return version
+
+    def committed(self) -> bool:
+        """Whether another connection committed since the last call (or since it was made)."""
+        version, self.version = self.version, self._data_version()
+        return version != self.version
 
 
 # -- ports and threads -----------------------------------------------------------------

@@ -19,8 +19,8 @@ from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client
 
 from cognito_sync_mock import interception, mock_cognito_sync
 from cognito_sync_mock import mock as mock_module
-from cognito_sync_mock.persist import StateFile
 from cognito_sync_mock.server import CognitoSyncServer
+from cognito_sync_mock.store import Store
 
 # Python 3.12 and later warn about any fork of a process with threads; that is this file's point.
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
@@ -49,7 +49,7 @@ def fork_and_wait(child: Callable[[], bool]) -> int:
     return DEADLOCKED
 
 
-def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, state_file: StateFile) -> list[Any]:
+def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, store: Store) -> list[Any]:
     """Every lock of the package, as it is reached now (a child reaches its new ones)."""
     state = mock.state
     http = server._http
@@ -61,8 +61,8 @@ def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, state_file: S
         state.backend("us-east-1").lock,
         state.channels.streams._lock,
         state.channels.outbox._lock,
-        state_file._save_lock,
-        state_file._count_lock,
+        store._lock,
+        server._durable.lock,
         server._lock,
         server.state.lock,
         http._connections_lock,
@@ -72,12 +72,12 @@ def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, state_file: S
 def test_every_lock_held_by_another_thread_at_the_fork_is_free_in_the_child(tmp_path: Any) -> None:
     client = make_client(endpoint_url=f"http://127.0.0.1:{closed_port()}")
     with mock_cognito_sync() as mock, CognitoSyncServer() as server:
-        state_file = StateFile(tmp_path / "state.json")
+        store = Store(tmp_path / "state.db")
         write(client, {"k": "v"}, dataset="before-the-fork")
         held, release = threading.Event(), threading.Event()
 
         def hold_them_all() -> None:
-            locks = every_lock(mock, server, state_file)
+            locks = every_lock(mock, server, store)
             for lock in locks:
                 lock.acquire()
             held.set()
@@ -90,7 +90,7 @@ def test_every_lock_held_by_another_thread_at_the_fork_is_free_in_the_child(tmp_
         assert held.wait(10)
 
         def child() -> bool:
-            locks = every_lock(mock, server, state_file)
+            locks = every_lock(mock, server, store)
             acquired = [lock.acquire(timeout=2) for lock in locks]
             for lock, got in zip(locks, acquired):
                 if got:

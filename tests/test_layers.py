@@ -62,7 +62,7 @@ def test_the_modules_are_found() -> None:
     assert "cognito_sync_mock.exceptions" in imported(ROOT / "backend" / "backend.py")
 
 
-EDGE_MODULES = ("api", "cli", "display", "interception", "mock", "persist", "pytest_plugin")
+EDGE_MODULES = ("api", "cli", "display", "interception", "mock", "pytest_plugin", "store")
 EDGES = tuple(f"{PACKAGE}.{name}" for name in (*EDGE_MODULES, "server", "snapshot", "state", "views"))
 
 

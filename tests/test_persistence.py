@@ -1,22 +1,27 @@
 """A server that keeps its data: ``serve --state FILE`` and ``CognitoSyncServer(state_file=)``.
 
-What is proved here: the file is written atomically (temporary file, fsync, rename, fsync of
-the directory) after every successful change and before the answer; a process killed at any
-moment (SIGKILL, at random and at chosen points inside a write) leaves a file that loads and
-holds every write a client saw acknowledged; a clean restart answers everything the same;
-bad files and bad restores are refused with the place named, and change nothing.
+FILE is a SQLite database. What is proved here, reading it through a second connection as any
+tool would: every acknowledged change is in it before the answer, and only what the change
+touched is written (reads write nothing, ListRecords only its counter); a process killed at
+any moment (SIGKILL, at random and inside a transaction) leaves a database that loads and holds
+every write a client saw acknowledged; a clean restart answers everything the same; a JSON
+file, another file or a read-only one is refused at start with what to do, and bad seeds and
+restores are refused with the place named and change nothing. What a failed write does is
+``test_transactions``'s.
 """
 
 from __future__ import annotations
 
-import http.client
+import contextlib
 import json
 import os
 import random
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from helpers import (
     DATASET,
     DEFAULT_ACCOUNT,
+    EMPTY,
     GOOD_DATASET,
     IDENTITY,
     INVALID,
@@ -36,33 +42,34 @@ from helpers import (
     OTHER_POOL,
     PLACE,
     POOL,
+    Observer,
     build_rich_state,
+    control,
     full_snapshot,
     ids,
     make_client,
     observe,
     raises_error,
     replace,
+    seed,
+    stored,
     write,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cognito_sync_mock import CognitoSyncServer, persist
+from cognito_sync_mock import CognitoSyncServer
 from cognito_sync_mock.backend.operations import READS
 from cognito_sync_mock.cli import main as cli_main
-from cognito_sync_mock.persist import StateFile
 from cognito_sync_mock.snapshot import SnapshotError
 from cognito_sync_mock.state import State
+from cognito_sync_mock.store import APPLICATION_ID, SCHEMA, Scope, Store, StoreError
 
-SERVE = [sys.executable, "-m", "cognito_sync_mock", "serve", "--port", "0", "--state"]
+SERVE = [sys.executable, "-m", "cognito_sync_mock", "serve", "--port", "0"]
 RECORDS = ("accounts", DEFAULT_ACCOUNT, "us-east-1", "pools", POOL, "identities", IDENTITY, "datasets")
 
 
 # -- helpers -------------------------------------------------------------------------
-
-
-def read(path: Path) -> Any:
-    """The state file's document."""
-    return json.loads(path.read_bytes())
 
 
 def record_value(document: Any, dataset: str, key: str) -> str:
@@ -73,29 +80,37 @@ def record_value(document: Any, dataset: str, key: str) -> str:
     return str(node[dataset]["records"][key]["value"])
 
 
-def leftovers(path: Path) -> list[str]:
-    """Temporary files of the state file left in its directory."""
-    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + ".tmp-"))
+def rows_changed(server: CognitoSyncServer, action: Callable[[], Any]) -> int:
+    """How many rows the server's database connection inserted, replaced or deleted during ``action``."""
+    assert server.store is not None
+    before = server.store.connection.total_changes
+    action()
+    return server.store.connection.total_changes - before
 
 
-def control(server_url: str, method: str, name: str, document: Any = None) -> tuple[int, Any]:
-    """One control-endpoint request: (status, JSON answer)."""
-    host, port = server_url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """``path`` cannot be written while inside: mode 0444, and for root (whom modes do not stop) immutable."""
+    mode = path.stat().st_mode
+    path.chmod(0o444)
+    root = os.geteuid() == 0
+    if root:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
     try:
-        body = document if document is None or isinstance(document, bytes) else json.dumps(document).encode()
-        connection.request(method, f"/_mock/{name}", body=body)
-        answer = connection.getresponse()
-        return answer.status, json.loads(answer.read())
+        yield
     finally:
-        connection.close()
+        if root:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(mode)
 
 
 class Served:
     """A ``cognito-sync-mock serve --state FILE`` process and its URL."""
 
-    def __init__(self, path: Path, command: list[str] | None = None) -> None:
-        argv = (command or SERVE[:3]) + SERVE[3:] + [str(path)]
+    def __init__(self, path: Path, seed: Path | None = None, command: list[str] | None = None) -> None:
+        argv = (command or SERVE[:3]) + SERVE[3:] + ["--state", str(path)]
+        if seed is not None:
+            argv += ["--seed", str(seed)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         assert self.process.stdout is not None
@@ -156,181 +171,114 @@ def served() -> Iterator[list[Served]]:
         server.close()
 
 
-def seed_file(path: Path, padding_records: int = 0) -> None:
-    """A short-form state file: counter ``n`` at 0, and optional 1 KB padding records (longer writes)."""
+def seed_file(path: Path, padding_records: int = 0) -> Path:
+    """A short-form seed: counter ``n`` at 0, and optional 1 KB padding records; its path."""
     datasets: dict[str, Any] = {"counter": {"n": "0"}}
     if padding_records:
         datasets["padding"] = {f"p{i:04d}": "x" * 1000 for i in range(padding_records)}
     path.write_text(json.dumps({"us-east-1": {POOL: {IDENTITY: datasets}}}))
+    return path
 
 
-# -- StateFile -----------------------------------------------------------------------
+# -- the database ----------------------------------------------------------------------
 
 
-def test_a_missing_file_loads_as_none_and_a_save_round_trips(tmp_path: Path) -> None:
-    state_file = StateFile(tmp_path / "state.json")
-    assert state_file.load() is None
-    document = {"version": 1, "accounts": {}, "text": "\ud800 é"}  # a lone surrogate is kept, escaped
-    state_file.save(document)
-    assert (tmp_path / "state.json").read_bytes().isascii()
-    assert state_file.load() == document
-    assert leftovers(tmp_path / "state.json") == []
+def test_a_new_database_holds_no_state_and_a_replace_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = Store(path)
+    assert store.load() is None
+    assert stored(path) is None  # made, marked as ours, holding no state yet
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        pragmas = [connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("application_id", "journal_mode")]
+    assert pragmas == [APPLICATION_ID, "wal"]
+    state = State()
+    with CognitoSyncServer() as server:
+        build_rich_state(server, make_client(endpoint_url=server.url))
+        seed(server.backend(), {"odd": "é"}, dataset="text")
+        state.restore(server.snapshot())
+    store.replace(state.backends)
+    assert store.load() == stored(path) == state.snapshot()
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA
+        counts = [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("pools", "records")]
+        odd = connection.execute("SELECT body FROM records WHERE key = 'odd'").fetchone()[0]
+    assert counts == [1, 8]  # a, b, c in game; k in again; odd; and game's b, c and again's k merged
+    assert '"value":"\\u00e9"' in odd  # ASCII JSON
 
 
-def test_a_save_writes_a_temporary_file_fsyncs_renames_then_fsyncs_the_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "state.json"
-    state_file = StateFile(path)
-    steps: list[tuple[str, Any]] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd: int) -> None:
-        steps.append(("fsync", os.fstat(fd).st_ino))
-        real_fsync(fd)
-
-    def rename(source: Any, target: Any) -> None:
-        steps.append(("replace", (Path(source).name, Path(target).name)))
-        assert json.loads(Path(source).read_bytes()) == {"saved": 1}  # complete before the rename
-        real_replace(source, target)
-
-    monkeypatch.setattr(persist.os, "fsync", fsync)  # type: ignore[attr-defined]  # what persist calls
-    monkeypatch.setattr(persist.os, "replace", rename)  # type: ignore[attr-defined]
-    state_file.save({"saved": 1})
-    file_inode, directory_inode = path.stat().st_ino, tmp_path.stat().st_ino  # the temporary file became FILE
-    assert steps == [
-        ("fsync", file_inode),
-        ("replace", (f"state.json.tmp-{os.getpid()}", "state.json")),
-        ("fsync", directory_inode),
-    ]
+def test_a_write_deletes_the_rows_of_what_is_gone_from_memory(tmp_path: Path) -> None:
+    """Nothing the API does removes a pool, an identity or a dataset, but a write keeps the file exact anyway."""
+    path = tmp_path / "state.db"
+    store = Store(path)
+    state = State()
+    backend = state.backend()
+    for identity in (IDENTITY, OTHER_IDENTITY):
+        for name in ("a", "b"):
+            seed(backend, {"k": "v"}, identity=identity, dataset=name)
+    seed(backend, {"k": "v"}, pool=OTHER_POOL)
+    store.replace(state.backends)
+    scope = Scope(DEFAULT_ACCOUNT, "us-east-1", POOL, (IDENTITY, OTHER_IDENTITY))
+    del backend.pools[POOL].identities[IDENTITY].datasets["a"]
+    del backend.pools[POOL].identities[OTHER_IDENTITY]
+    assert store.write(state.backends, scope) is True
+    assert stored(path) == state.snapshot()
+    del backend.pools[OTHER_POOL]
+    del backend.sync_sessions[OTHER_POOL]
+    assert store.write(state.backends, Scope(DEFAULT_ACCOUNT, "us-east-1", OTHER_POOL)) is True
+    assert stored(path) == state.snapshot()
+    assert store.write(state.backends, scope) is False  # nothing left to write
+    assert sorted(stored(path)["accounts"][DEFAULT_ACCOUNT]["us-east-1"]["pools"]) == [POOL]
 
 
-def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "state.json"
-    state_file = StateFile(path)
-    state_file.save({"generation": 1})
-
-    def no_space(source: Any, target: Any) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(persist.os, "replace", no_space)  # type: ignore[attr-defined]  # what persist calls
-    with pytest.raises(OSError, match="No space left on device"):
-        state_file.save({"generation": 2})
-    assert read(path) == {"generation": 1}
-    assert leftovers(path) == []
-
-
-def test_through_a_symlink_the_file_it_points_to_is_replaced(tmp_path: Path) -> None:
-    (tmp_path / "data").mkdir()
-    target = tmp_path / "data" / "real.json"
-    link = tmp_path / "state.json"
-    link.symlink_to(target)
-    StateFile(link).save({"saved": 1})
-    assert link.is_symlink()
-    assert read(target) == {"saved": 1}
-    assert leftovers(target) == []
-
-
-def test_a_file_that_is_not_json_is_refused_with_its_name(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    path.write_text('{"version": 1,')
-    with pytest.raises(SnapshotError) as refused:
-        StateFile(path).load()
-    reason = "Expecting property name enclosed in double quotes: line 1 column 15 (char 14)"
-    assert str(refused.value) == f"{path}: not valid JSON: {reason}"
-
-
-def test_load_removes_leftovers_of_dead_writers_only(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    path.write_text("{}")
-    program = [sys.executable, "-c", "import os; print(os.getpid())"]
-    finished = subprocess.run(program, capture_output=True, text=True, check=True)
-    dead = int(finished.stdout)
-    alive = os.getppid()
-    for pid in (dead, alive, os.getpid()):
-        path.with_name(f"state.json.tmp-{pid}").write_text("{torn")
-    path.with_name("state.json.tmp-other").write_text("not ours")
-    path.with_name("other.json.tmp-1").write_text("not ours")
-    assert StateFile(path).load() == {}
-    assert leftovers(path) == [f"state.json.tmp-{alive}", "state.json.tmp-other"]
-    assert (tmp_path / "other.json.tmp-1").exists()
-
-
-def test_concurrent_commits_put_each_change_on_disk_before_returning_and_share_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "state.json"
-    state_file = StateFile(path)
-    writes: list[int] = []
-    real_write = StateFile._write
-
-    def counted(self: StateFile, data: bytes) -> None:
-        writes.append(len(data))
-        if len(writes) == 1:  # a slow first write: every thread's first change piles up behind it
-            deadline = time.monotonic() + 10
-            while self._changes < 8 and time.monotonic() < deadline:
-                time.sleep(0.001)
-        real_write(self, data)
-
-    monkeypatch.setattr(StateFile, "_write", counted)
-    lock = threading.Lock()
-    counter = {"n": 0}
-    late: list[tuple[int, int]] = []
-
-    def worker() -> None:
-        for _ in range(25):
-            with lock:
-                counter["n"] += 1
-                mine = counter["n"]
-            state_file.commit(lambda: {"n": counter["n"]})
-            on_disk = read(path)["n"]
-            if on_disk < mine:
-                late.append((mine, on_disk))
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert late == []
-    assert read(path) == {"n": 200}
-    assert 1 <= len(writes) <= 200 - 6  # group commit: 7 first changes (at least) shared one write
-    assert leftovers(path) == []
+def test_a_region_that_holds_nothing_is_no_state(tmp_path: Path) -> None:
+    """A backend made by a call that changed nothing (an error, say) is left out of the snapshot and the file."""
+    path = tmp_path / "state.db"
+    with CognitoSyncServer(state_file=path) as server:
+        client = make_client("eu-west-1", endpoint_url=server.url)
+        with raises_error(INVALID, 400):
+            client.update_records(**ids(), SyncSessionToken="forged", RecordPatches=[replace("n", "x")])
+        client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+        assert server.snapshot() == stored(path) == EMPTY
 
 
 # -- CognitoSyncServer(state_file=) --------------------------------------------------
 
 
 def test_a_server_without_the_file_starts_empty_and_creates_it(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
-        assert read(path) == {"version": 1, "accounts": {}}
-        assert server.state_file is not None and server.state_file.path == path
+        assert stored(path) == EMPTY
+        assert server.store is not None and server.store.path == path
 
 
-def test_the_seed_is_the_start_only_while_there_is_no_file(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    seed = {"us-east-1": {POOL: {IDENTITY: {DATASET: {"n": "seeded"}}}}}
-    with CognitoSyncServer(state=seed, state_file=path) as server:
-        assert record_value(read(path), DATASET, "n") == "seeded"
+def test_the_seed_is_the_start_only_while_the_database_is_new(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    seeded = {"us-east-1": {POOL: {IDENTITY: {DATASET: {"n": "seeded"}}}}}
+    with CognitoSyncServer(state=seeded, state_file=path) as server:
+        assert record_value(stored(path), DATASET, "n") == "seeded"
         write(make_client(endpoint_url=server.url), {"n": "changed"})
-    with CognitoSyncServer(state=seed, state_file=path) as server:
+    with CognitoSyncServer(state=seeded, state_file=path) as server:
         listed = make_client(endpoint_url=server.url).list_records(**ids())
         assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("n", "changed", 2)]
+        server.reset()
+    with CognitoSyncServer(state=seeded, state_file=path) as server:  # reset: a state, which still wins
+        assert server.snapshot() == EMPTY
 
 
-def test_every_successful_change_is_in_the_file_before_the_answer(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
+def test_every_acknowledged_change_is_in_the_database_before_the_answer(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
         client = make_client(endpoint_url=server.url)
         steps: list[Callable[[], Any]] = [
             lambda: client.list_records(**ids()),  # a sync session is counted
             lambda: write(client, {"n": "1"}),
+            lambda: write(client, [replace("n", "2", 1), replace("m", "é")]),
             lambda: client.set_identity_pool_configuration(
                 IdentityPoolId=POOL, CognitoStreams={"StreamName": "s", "RoleArn": "arn:aws:iam::1:role/r"}
             ),
             lambda: write(client, {"n": "gone"}, dataset="other"),
             lambda: client.delete_dataset(**ids(dataset="other")),
+            lambda: write(client, {"n": "back"}, dataset="other"),
             lambda: control(server.url, "POST", "register-identity", {"pool_id": POOL, "identity_id": OTHER_IDENTITY}),
             lambda: control(
                 server.url,
@@ -338,39 +286,35 @@ def test_every_successful_change_is_in_the_file_before_the_answer(tmp_path: Path
                 "merge-identities",
                 {"pool_id": POOL, "into_identity_id": OTHER_IDENTITY, "from_identity_id": IDENTITY},
             ),
+            lambda: control(server.url, "POST", "register-identity-pool", {"pool_id": OTHER_POOL}),
+            lambda: control(
+                server.url, "POST", "identity-credentials", {"pool_id": OTHER_POOL, "identity_id": IDENTITY}
+            ),
         ]
         for step in steps:
             step()
-            assert read(path) == server.snapshot()  # nothing else runs: the file is exactly the state
-        region = read(path)["accounts"][DEFAULT_ACCOUNT]["us-east-1"]
-        assert region["syncSessions"] == {POOL: 3}
-        assert sorted(region["pools"][POOL]["identities"][OTHER_IDENTITY]["datasets"]) == [f"{DATASET}.{IDENTITY}"]
+            assert stored(path) == server.snapshot()  # nothing else runs: the database is exactly the state
+        region = stored(path)["accounts"][DEFAULT_ACCOUNT]["us-east-1"]
+        assert region["syncSessions"] == {POOL: 5}
+        merged = region["pools"][POOL]["identities"][OTHER_IDENTITY]["datasets"]
+        assert sorted(merged) == [f"{DATASET}.{IDENTITY}", f"other.{IDENTITY}"]
+        assert record_value(stored(path), "other", "n") == "back"
 
 
-def test_what_writes_the_file_and_what_does_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A request that changed the state writes once; reads, refused requests and mock-only settings do not."""
-    path = tmp_path / "state.json"
-    with CognitoSyncServer(state_file=path) as server:
-        writes: list[int] = []
-        real_write = StateFile._write
-
-        def counted_write(self: StateFile, data: Any) -> Any:
-            writes.append(1)
-            return real_write(self, data)
-
-        monkeypatch.setattr(StateFile, "_write", counted_write)
+def test_a_change_writes_only_the_rows_it_touched(tmp_path: Path) -> None:
+    """Records by sync count: an UpdateRecords of one key in a 50-record dataset writes that record, its
+    dataset, identity and pool; ListRecords writes its counter; reads and refused requests commit nothing."""
+    path = tmp_path / "state.db"
+    big = {"us-east-1": {POOL: {IDENTITY: {DATASET: {f"k{i:02d}": "v" for i in range(50)}, "other": {"k": "v"}}}}}
+    with CognitoSyncServer(state=big, state_file=path) as server:
         client = make_client(endpoint_url=server.url)
         url = server.url
-
-        def count(action: Any) -> int:
-            before = len(writes)
-            action()
-            return len(writes) - before
+        observer = Observer(path)
 
         def conflict() -> None:
             token = client.list_records(**ids())["SyncSessionToken"]
             with raises_error("ResourceConflictException", 409):
-                client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("n", "x", 0)])
+                client.update_records(**ids(), SyncSessionToken=token, RecordPatches=[replace("k00", "x", 0)])
 
         def invalid() -> None:
             with raises_error(INVALID, 400):
@@ -381,35 +325,86 @@ def test_what_writes_the_file_and_what_does_not(tmp_path: Path, monkeypatch: pyt
                 client.list_records(**ids())
 
         inject = {"operation": "ListRecords", "code": "TooManyRequestsException"}
-        other = {"pool_id": OTHER_POOL}
-        assert count(lambda: write(client, {"n": "1"})) == 2  # ListRecords (a session), UpdateRecords
-        assert count(lambda: client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)) == 0
-        assert count(conflict) == 1  # its ListRecords only
-        assert count(invalid) == 0
-        assert count(lambda: control(url, "POST", "inject-error", inject)) == 0
-        assert count(injected) == 0
-        assert count(lambda: control(url, "GET", "snapshot")) == 0
-        assert count(lambda: control(url, "GET", "state")) == 0
-        assert count(lambda: control(url, "POST", "hold-bulk-publishes", {"hold": True})) == 0
-        assert count(lambda: control(url, "POST", "register-identity-pool", other)) == 1
-        assert count(lambda: control(url, "POST", "register-identity", {"pool_id": POOL, "identity_id": 7})) == 0
+        assert rows_changed(server, lambda: client.list_records(**ids())) == 1  # the sync-session counter
+        assert rows_changed(server, lambda: write(client, [replace("k07", "new", 1)])) == 1 + 4
+        assert record_value(stored(path), DATASET, "k07") == "new"
+        assert rows_changed(server, lambda: write(client, {"fresh": "1"}, dataset="third")) == 1 + 4
+        assert rows_changed(server, lambda: client.delete_dataset(**ids(dataset="other"))) == 3 + 1  # and its record
+        assert rows_changed(server, conflict) == 1  # its ListRecords only
+        observer.committed()
+        silent: list[Callable[[], Any]] = [
+            lambda: client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY),
+            invalid,
+            lambda: control(url, "POST", "inject-error", inject),
+            injected,
+            lambda: control(url, "GET", "snapshot"),
+            lambda: control(url, "GET", "state"),
+            lambda: control(url, "POST", "hold-bulk-publishes", {"hold": True}),
+            lambda: control(url, "POST", "register-identity", {"pool_id": POOL, "identity_id": 7}),
+            lambda: control(url, "POST", "restore", {"version": 9}),
+        ]
+        for action in silent:
+            assert rows_changed(server, action) == 0
+            assert not observer.committed()
+        assert (
+            rows_changed(server, lambda: control(url, "POST", "register-identity-pool", {"pool_id": OTHER_POOL})) == 1
+        )
         minted = {"pool_id": POOL, "identity_id": OTHER_IDENTITY}
-        assert count(lambda: control(url, "POST", "identity-credentials", minted)) == 1  # a new identity
-        assert count(lambda: control(url, "POST", "snapshot")) == 1  # asked for: always written
-        assert count(lambda: control(url, "POST", "restore", {"version": 9})) == 0
-        assert count(lambda: control(url, "POST", "restore", server.snapshot())) == 0  # the same state
-        assert count(lambda: control(url, "POST", "restore", {"us-east-1": {}})) == 1
-        assert count(lambda: control(url, "POST", "reset")) == 1
-        assert read(path) == {"version": 1, "accounts": {}}
+        assert rows_changed(server, lambda: control(url, "POST", "identity-credentials", minted)) == 2  # pool, identity
+        assert stored(path) == server.snapshot()
+        every_row = 1 + 2 + 2 + 3 + 51  # sessions, pools, identities, datasets, records (other's is gone)
+        assert rows_changed(server, lambda: control(url, "POST", "reset")) == every_row
+        assert stored(path) == EMPTY
+
+
+KEYS = st.sampled_from(["a", "b"])
+WHO = st.sampled_from([IDENTITY, OTHER_IDENTITY])
+STEP = st.one_of(
+    st.tuples(st.just("put"), WHO, st.sampled_from(["d1", "d2"]), KEYS, st.text(max_size=3)),
+    st.tuples(st.just("remove"), WHO, st.sampled_from(["d1", "d2"]), KEYS),
+    st.tuples(st.just("delete"), WHO, st.sampled_from(["d1", "d2"])),
+    st.tuples(st.just("merge"), WHO),
+)
+
+
+def play(server: CognitoSyncServer, client: Any, step: tuple[Any, ...]) -> None:
+    """One step of a history, as a client (or, for a merge, the control endpoint) does it."""
+    if step[0] == "merge":
+        into = IDENTITY if step[1] == OTHER_IDENTITY else OTHER_IDENTITY
+        merge = {"pool_id": POOL, "into_identity_id": into, "from_identity_id": step[1]}
+        assert control(server.url, "POST", "merge-identities", merge) == (200, {"merged": True})
+        return
+    kind, identity, dataset = step[:3]
+    where = ids(identity=identity, dataset=dataset)
+    listed = client.list_records(**where)
+    if kind == "delete":
+        if listed["DatasetExists"]:
+            client.delete_dataset(**where)
+        return
+    count = {r["Key"]: r["SyncCount"] for r in listed["Records"]}.get(step[3], 0)
+    patch = replace(step[3], step[4], count) if kind == "put" else {"Op": "remove", "Key": step[3], "SyncCount": count}
+    client.update_records(**where, SyncSessionToken=listed["SyncSessionToken"], RecordPatches=[patch])
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(STEP, min_size=1, max_size=12))
+def test_after_any_history_the_database_holds_exactly_the_state(steps: list[tuple[Any, ...]]) -> None:
+    """Tombstones, deletions, datasets made again, merges: the deltas always add up to the state."""
+    with tempfile.TemporaryDirectory() as folder, CognitoSyncServer(state_file=Path(folder) / "state.db") as server:
+        client = make_client(endpoint_url=server.url)
+        for step in steps:
+            play(server, client, step)
+            assert stored(Path(folder) / "state.db") == server.snapshot(), step
 
 
 def test_the_operations_that_skip_saving_change_nothing(tmp_path: Path) -> None:
-    """``READS`` are not even dumped after: each of them leaves the state exactly as it was."""
-    path = tmp_path / "state.json"
+    """``READS`` write nothing and leave the state exactly as it was."""
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
         client = make_client(endpoint_url=server.url)
         build_rich_state(server, client)
         before = server.save()
+        observer = Observer(path)
         reads: dict[str, Callable[[], Any]] = {
             "DescribeDataset": lambda: client.describe_dataset(**ids()),
             "DescribeIdentityPoolUsage": lambda: client.describe_identity_pool_usage(IdentityPoolId=POOL),
@@ -422,34 +417,33 @@ def test_the_operations_that_skip_saving_change_nothing(tmp_path: Path) -> None:
         }
         assert sorted(reads) == sorted(READS)
         for read_operation in reads.values():
-            read_operation()
+            assert rows_changed(server, read_operation) == 0
         assert [call.error for call in server.calls[-len(reads) :]] == [None] * len(reads)
-        assert server.snapshot() == before == read(path)
+        assert not observer.committed()
+        assert server.snapshot() == before == stored(path)
 
 
 def test_post_snapshot_saves_changes_made_from_python_and_answers_them(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
         server.backend().register_identity(POOL, IDENTITY)  # Python, not a request: not saved yet
-        assert read(path) == {"version": 1, "accounts": {}}
+        assert stored(path) == EMPTY
         status, answer = control(server.url, "POST", "snapshot")
         assert status == 200
-        assert answer == read(path) == server.snapshot()
+        assert answer == stored(path) == server.snapshot()
         assert list(answer["accounts"][DEFAULT_ACCOUNT]["us-east-1"]["pools"][POOL]["identities"]) == [IDENTITY]
         assert control(server.url, "GET", "snapshot") == (200, answer)
         index = control(server.url, "GET", "")[1]["/_mock/snapshot"]
         assert (index["method"], index["methods"]) == ("GET", ["GET", "POST"])
         server.backend().register_identity(POOL, OTHER_IDENTITY)
         saved = server.save()
-        assert saved == read(path)
-        assert sorted(saved["accounts"][DEFAULT_ACCOUNT]["us-east-1"]["pools"][POOL]["identities"]) == [
-            IDENTITY,
-            OTHER_IDENTITY,
-        ]
+        assert saved == stored(path)
+        identities = saved["accounts"][DEFAULT_ACCOUNT]["us-east-1"]["pools"][POOL]["identities"]
+        assert sorted(identities) == [IDENTITY, OTHER_IDENTITY]
 
 
 def test_post_snapshot_without_a_state_file_only_answers(cognito_sync_server: CognitoSyncServer) -> None:
-    assert cognito_sync_server.state_file is None
+    assert cognito_sync_server.store is None
     write(make_client(endpoint_url=cognito_sync_server.url), {"n": "1"})
     status, answer = control(cognito_sync_server.url, "POST", "snapshot")
     assert (status, answer) == (200, cognito_sync_server.snapshot())
@@ -457,42 +451,19 @@ def test_post_snapshot_without_a_state_file_only_answers(cognito_sync_server: Co
 
 
 def test_python_reset_and_restore_save_too(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
         server.restore({"us-east-1": {POOL: {IDENTITY: {DATASET: {"n": "restored"}}}}})
-        assert record_value(read(path), DATASET, "n") == "restored"
+        assert record_value(stored(path), DATASET, "n") == "restored"
+        write(make_client(endpoint_url=server.url), {"n": "written"})  # a delta on the restored state
+        assert stored(path) == server.snapshot()
         server.reset()
-        assert read(path) == {"version": 1, "accounts": {}}
-
-
-def test_a_state_file_that_cannot_be_written_is_a_json_500_and_the_file_stays(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "state.json"
-    with CognitoSyncServer(state_file=path) as server:
-        client = make_client(endpoint_url=server.url)
-        write(client, {"n": "1"})
-        before = path.read_bytes()
-
-        def full_disk(source: Any, target: Any) -> None:
-            raise OSError(28, "No space left on device")
-
-        monkeypatch.setattr(persist.os, "replace", full_disk)  # type: ignore[attr-defined]  # what persist calls
-        message = f"The state changed but could not be saved to {path}: [Errno 28] No space left on device"
-        with raises_error("InternalErrorException", 500, message):
-            client.list_records(**ids())  # it counts a sync session: a change
-        assert control(server.url, "POST", "reset") == (500, {"message": message})
-        assert path.read_bytes() == before
-        assert leftovers(path) == []
-        monkeypatch.undo()
-        assert client.list_records(**ids())["DatasetExists"] is False  # the reset did happen, in memory
-        assert read(path) == server.snapshot()  # and the next change saved everything
-        assert read(path)["accounts"][DEFAULT_ACCOUNT]["us-east-1"]["syncSessions"] == {POOL: 1}
+        assert stored(path) == EMPTY
 
 
 def test_many_threads_each_see_their_acknowledged_write_on_disk(tmp_path: Path) -> None:
-    """Six writers and a thread forcing saves (POST /_mock/snapshot): the file never lags an answer."""
-    path = tmp_path / "state.json"
+    """Six writers and a thread forcing whole saves (POST /_mock/snapshot): the database never lags an answer."""
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
         problems: list[str] = []
         done = threading.Event()
@@ -502,9 +473,9 @@ def test_many_threads_each_see_their_acknowledged_write_on_disk(tmp_path: Path) 
             dataset = f"d{number}"
             for round_ in range(1, 9):
                 write(client, {"n": str(round_)}, dataset=dataset)
-                on_disk = record_value(read(path), dataset, "n")
+                on_disk = record_value(stored(path), dataset, "n")
                 if int(on_disk) < round_:
-                    problems.append(f"{dataset}: acknowledged {round_}, file has {on_disk}")
+                    problems.append(f"{dataset}: acknowledged {round_}, the database has {on_disk}")
 
         def saver() -> None:
             while not done.is_set():
@@ -522,15 +493,16 @@ def test_many_threads_each_see_their_acknowledged_write_on_disk(tmp_path: Path) 
         done.set()
         forcing.join()
         assert problems == []
-        assert read(path) == server.snapshot()
-        assert [record_value(read(path), f"d{n}", "n") for n in range(6)] == ["8"] * 6
+        assert stored(path) == server.snapshot()
+        assert [record_value(stored(path), f"d{n}", "n") for n in range(6)] == ["8"] * 6
 
 
 def test_a_clean_restart_answers_everything_the_same(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
         client = make_client(endpoint_url=server.url)
         build_rich_state(server, client)
+        server.save()  # the merge was made from Python
         saved = server.snapshot()
         before = observe(client)  # reads count sync sessions: put the state back after looking
         server.restore(saved)
@@ -542,7 +514,95 @@ def test_a_clean_restart_answers_everything_the_same(tmp_path: Path) -> None:
     assert before[IDENTITY]["gone"]["DatasetExists"] is False
 
 
-# -- bad input -----------------------------------------------------------------------
+# -- files that are not state databases ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [json.dumps(EMPTY), json.dumps({"us-east-1": {POOL: {IDENTITY: {DATASET: {"n": "1"}}}}})],
+    ids=["snapshot", "short-form"],
+)
+def test_a_json_file_given_as_the_state_is_refused_with_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(content)
+    assert cli_main(["serve", "--port", "0", "--state", str(path)]) == 2
+    captured = capsys.readouterr()
+    advice = f"to start from it, use --seed {path} --state NEW.db"
+    assert (captured.out, captured.err) == (
+        "",
+        f"cognito-sync-mock: {path} is a JSON snapshot, not a state database: {advice}\n",
+    )
+    assert path.read_text() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]  # no -wal, no -shm: never opened
+
+
+def test_other_files_are_refused_and_left_as_they_are(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"\x00\x01 not a database at all")
+    with pytest.raises(StoreError) as refused:
+        CognitoSyncServer(state_file=garbage)
+    assert str(refused.value) == f"{garbage} is not a state database (a SQLite file made by cognito-sync-mock)"
+    assert garbage.read_bytes() == b"\x00\x01 not a database at all"
+
+    other = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(other)) as connection:
+        connection.execute("CREATE TABLE notes (text TEXT)")
+    with pytest.raises(StoreError) as refused:
+        Store(other)
+    assert str(refused.value) == f"{other} is a SQLite database of another program, not a cognito-sync-mock state"
+
+    torn = tmp_path / "torn.db"
+    torn.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    with pytest.raises(StoreError) as refused:
+        Store(torn)
+    assert str(refused.value) == f"{torn} cannot be opened: file is not a database"
+
+    newer = tmp_path / "newer.db"
+    Store(newer)
+    with contextlib.closing(sqlite3.connect(newer)) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA + 1}")
+    with pytest.raises(StoreError) as refused:
+        Store(newer)
+    assert str(refused.value) == f"{newer} holds schema {SCHEMA + 1}; this cognito-sync-mock reads schema {SCHEMA}"
+
+
+def test_a_read_only_database_is_refused_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with CognitoSyncServer(state={"us-east-1": {POOL: {IDENTITY: {DATASET: {"n": "1"}}}}}, state_file=path):
+        pass
+    before = stored(path)
+    with read_only(path):
+        finished = subprocess.run([*SERVE, "--state", str(path)], capture_output=True, text=True, timeout=60)
+    assert (finished.returncode, finished.stdout) == (2, "")
+    assert finished.stderr == f"cognito-sync-mock: {path} cannot be written: attempt to write a readonly database\n"
+    assert stored(path) == before
+
+
+def test_a_database_edited_into_an_invalid_state_is_refused_naming_the_place(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with CognitoSyncServer(state_file=path, state={"us-east-1": {POOL: {IDENTITY: {"game": {"k": "v"}}}}}):
+        pass
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE datasets SET body = json_set(body, '$.syncCount', 0)")
+    with pytest.raises(SnapshotError) as refused:
+        CognitoSyncServer(state_file=path)
+    assert str(refused.value) == f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0"
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE records SET body = '{not json'")
+    with pytest.raises(StoreError) as broken:
+        CognitoSyncServer(state_file=path)
+    reason = "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    assert str(broken.value) == f"{path} holds a row that is not valid JSON: {reason}"
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("DELETE FROM identities")
+    with pytest.raises(StoreError) as orphan:
+        CognitoSyncServer(state_file=path)
+    assert str(orphan.value) == f"{path} holds a row whose parent row is missing: {IDENTITY!r}"  # its datasets' parent
+
+
+# -- bad seeds and restores ------------------------------------------------------------
 
 BAD_DATASET = {**GOOD_DATASET, "syncCount": 0}  # its record is at syncCount 1
 BAD_FULL = full_snapshot(BAD_DATASET)
@@ -559,75 +619,64 @@ BAD_DOCUMENTS = [
 
 
 @pytest.mark.parametrize(("document", "message"), BAD_DOCUMENTS)
-def test_serve_refuses_a_bad_state_file_naming_the_place_and_leaves_it(
+def test_serve_refuses_a_bad_seed_naming_the_place_and_makes_no_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], document: Any, message: str
 ) -> None:
-    path = tmp_path / "state.json"
-    path.write_text(json.dumps(document))
-    before = path.read_bytes()
-    assert cli_main(["serve", "--port", "0", "--state", str(path)]) == 2
+    seed_path = tmp_path / "seed.json"
+    seed_path.write_text(json.dumps(document))
+    state = tmp_path / "state.db"
+    assert cli_main(["serve", "--port", "0", "--seed", str(seed_path), "--state", str(state)]) == 2
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", f"cognito-sync-mock: {message}\n")
-    assert path.read_bytes() == before
+    assert not state.exists()
 
 
-def test_serve_refuses_a_state_file_that_is_not_json(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    path.write_bytes(b'{"version": 1, "acc')
-    finished = subprocess.run([*SERVE, str(path)], capture_output=True, text=True, timeout=60, check=False)
-    assert finished.returncode == 2
-    assert finished.stdout == ""
+def test_serve_refuses_a_seed_that_is_not_json(tmp_path: Path) -> None:
+    seed_path = tmp_path / "seed.json"
+    seed_path.write_bytes(b'{"version": 1, "acc')
+    finished = subprocess.run([*SERVE, "--seed", str(seed_path)], capture_output=True, text=True, timeout=60)
+    assert (finished.returncode, finished.stdout) == (2, "")
     reason = "Unterminated string starting at: line 1 column 16 (char 15)"
-    assert finished.stderr == f"cognito-sync-mock: {path}: not valid JSON: {reason}\n"
-    assert path.read_bytes() == b'{"version": 1, "acc'
+    assert finished.stderr == f"cognito-sync-mock: {seed_path}: not valid JSON: {reason}\n"
 
 
 @pytest.mark.parametrize(("document", "message"), BAD_DOCUMENTS)
 def test_restore_refuses_a_bad_document_with_a_400_and_changes_nothing(
     tmp_path: Path, document: Any, message: str
 ) -> None:
-    path = tmp_path / "state.json"
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
         write(make_client(endpoint_url=server.url), {"n": "kept"})
-        before_file, before_state = path.read_bytes(), server.snapshot()
+        before = server.snapshot()
+        observer = Observer(path)
         assert control(server.url, "POST", "restore", document) == (400, {"message": f"/_mock/restore: {message}"})
-        assert path.read_bytes() == before_file
-        assert server.snapshot() == before_state
         with pytest.raises(SnapshotError) as refused:
             server.restore(document)
         assert str(refused.value) == message
-        assert path.read_bytes() == before_file
+        assert not observer.committed()
+        assert server.snapshot() == before == stored(path)
 
 
 def test_restore_refuses_a_body_that_is_not_json(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
+    path = tmp_path / "state.db"
     with CognitoSyncServer(state_file=path) as server:
-        before = path.read_bytes()
+        observer = Observer(path)
         assert control(server.url, "POST", "restore", b'{"version": 1,') == (
             400,
             {"message": "The request body is not valid JSON"},
         )
         not_an_object = (400, {"message": "The request body must be a JSON object"})
         assert control(server.url, "POST", "restore", b"[1]") == not_an_object
-        assert path.read_bytes() == before
-
-
-def test_a_server_refuses_a_bad_state_file_at_construction(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    path.write_text(json.dumps(BAD_FULL))
-    with pytest.raises(SnapshotError) as refused:
-        CognitoSyncServer(state_file=path)
-    assert str(refused.value) == f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0"
-    assert read(path) == BAD_FULL
+        assert not observer.committed()
 
 
 # -- real processes: clean restarts and kills ----------------------------------------
 
 
 def test_serve_keeps_its_state_across_a_clean_restart(tmp_path: Path, served: list[Served]) -> None:
-    path = tmp_path / "state.json"
-    seed_file(path)
-    first = Served(path)
+    path = tmp_path / "state.db"
+    seed_path = seed_file(tmp_path / "seed.json")
+    first = Served(path, seed=seed_path)
     served.append(first)
     client = first.client()
     write(client, {"n": "41"}, dataset="counter")
@@ -638,9 +687,9 @@ def test_serve_keeps_its_state_across_a_clean_restart(tmp_path: Path, served: li
     before = observe(client, identities=(IDENTITY,))
     assert control(first.url, "POST", "restore", saved) == (200, {"restored": True})
     first.terminate()
-    assert read(path) == saved
+    assert stored(path) == saved
 
-    second = Served(path)
+    second = Served(path, seed=seed_path)  # the database holds a state: the seed is not read again
     served.append(second)
     assert control(second.url, "GET", "snapshot") == (200, saved)
     assert observe(second.client(), identities=(IDENTITY,)) == before
@@ -648,18 +697,33 @@ def test_serve_keeps_its_state_across_a_clean_restart(tmp_path: Path, served: li
     assert [(r["Key"], r["Value"], r["SyncCount"]) for r in records] == [("n", "42", 3)]
 
 
-@pytest.mark.parametrize("moment", ["while-writing", "before-rename"])
-def test_a_kill_inside_a_write_leaves_the_previous_file(tmp_path: Path, served: list[Served], moment: str) -> None:
-    """The server is stopped at a chosen point of one save (half written, or written and fsynced but not
-    renamed), then SIGKILLed there: the file is the last acknowledged state and loads."""
-    path = tmp_path / "state.json"
-    seed_file(path, padding_records=50)
-    server = Served(path, command=[sys.executable, "-c", paused_server(moment)])
+PAUSED_SERVER = """
+import sys, time
+from cognito_sync_mock import cli, store
+real = store.Store._commit_or_raise
+def paused(self, statements):
+    if any("FROZEN" in str(value) for _, values in statements for value in values):
+        self.connection.execute("BEGIN IMMEDIATE")
+        for sql, values in statements:
+            self.connection.execute(sql, values)
+        print("PAUSED", file=sys.stderr, flush=True)
+        time.sleep(120)
+    return real(self, statements)
+store.Store._commit_or_raise = paused
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_a_kill_inside_a_transaction_leaves_the_last_commit(tmp_path: Path, served: list[Served]) -> None:
+    """The server is stopped inside the transaction of one write, its statements run but not committed,
+    then SIGKILLed there: the database holds the last acknowledged state and the server starts on it."""
+    path = tmp_path / "state.db"
+    server = Served(path, seed=seed_file(tmp_path / "seed.json", 50), command=[sys.executable, "-c", PAUSED_SERVER])
     served.append(server)
     client = server.client()
     write(client, {"n": "acknowledged"}, dataset="counter")
     listed = client.list_records(**ids(dataset="counter"))
-    acknowledged = path.read_bytes()  # every answer so far is in it
+    acknowledged = stored(path)  # every answer so far is in it
     answer: list[Any] = []
 
     def in_flight() -> None:
@@ -677,48 +741,16 @@ def test_a_kill_inside_a_write_leaves_the_previous_file(tmp_path: Path, served: 
     thread = threading.Thread(target=in_flight)
     thread.start()
     server.wait_for_stderr("PAUSED")
-    tmp = path.with_name(f"{path.name}.tmp-{server.process.pid}")
-    partial = tmp.read_bytes()
     server.kill()
     thread.join(timeout=30)
     assert len(answer) == 1 and isinstance(answer[0], Exception)  # never acknowledged
-    assert path.read_bytes() == acknowledged
-    assert record_value(read(path), "counter", "n") == "acknowledged"
-    if moment == "while-writing":
-        with pytest.raises(ValueError):
-            json.loads(partial)  # the temporary file was torn, and it did not matter
-    else:
-        assert record_value(json.loads(partial), "counter", "n") == "FROZEN"
-    assert leftovers(path) == [tmp.name]
+    assert stored(path) == acknowledged
+    assert record_value(acknowledged, "counter", "n") == "acknowledged"
 
     again = Served(path)
     served.append(again)
-    assert leftovers(path) == []
     listed = again.client().list_records(**ids(dataset="counter"))
     assert [(r["Key"], r["Value"], r["SyncCount"]) for r in listed["Records"]] == [("n", "acknowledged", 2)]
-
-
-def paused_server(moment: str) -> str:
-    """A ``python -c`` program: ``cognito-sync-mock serve`` whose save of "FROZEN" stops at ``moment``."""
-    return f"""
-import os, sys, time
-from cognito_sync_mock import cli, persist
-real_write, real_replace = os.write, os.replace
-def pause():
-    print("PAUSED", file=sys.stderr, flush=True)
-    time.sleep(120)
-def write(fd, data):
-    if {moment!r} == "while-writing" and b'"value":"FROZEN"' in bytes(data):
-        real_write(fd, bytes(data)[: len(data) // 2])
-        pause()
-    return real_write(fd, data)
-def replace(source, target):
-    if {moment!r} == "before-rename" and b'"value":"FROZEN"' in open(source, "rb").read():
-        pause()
-    return real_replace(source, target)
-persist.os.write, persist.os.replace = write, replace
-sys.exit(cli.main(sys.argv[1:]))
-"""
 
 
 class Incrementer(threading.Thread):
@@ -750,15 +782,15 @@ class Incrementer(threading.Thread):
 
 def test_sigkill_at_random_moments_never_loses_an_acknowledged_write(tmp_path: Path, served: list[Served]) -> None:
     """Rounds of: serve --state FILE, a client incrementing a counter as fast as it can, SIGKILL at a random
-    moment. After each kill the file parses and loads, and its counter is the last value the client saw
-    acknowledged or the one in flight, never less; the restarted server answers that value."""
-    path = tmp_path / "state.json"
-    seed_file(path, padding_records=300)  # about 400 KB: each save takes a while, so kills land inside saves
+    moment. After each kill the database loads as a valid state, and its counter is the last value the client
+    saw acknowledged or the one in flight, never less; the restarted server answers that value."""
+    path = tmp_path / "state.db"
+    seed_path = seed_file(tmp_path / "seed.json", padding_records=300)
     rng = random.Random(20250505)
     acknowledged = 0
-    history: list[tuple[int, int, int]] = []  # (acknowledged, attempted, in the file) per round
+    history: list[tuple[int, int, int]] = []  # (acknowledged, attempted, in the database) per round
     for _ in range(18):
-        server = Served(path)
+        server = Served(path, seed=seed_path)
         served.append(server)
         client = server.client()
         start = int(client.list_records(**ids(dataset="counter"))["Records"][0]["Value"])
@@ -770,9 +802,9 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_write(tmp_path: P
         server.kill()
         counter.join(timeout=30)
         assert not counter.is_alive()
-        document = read(path)  # parses: never torn
-        State().restore(document)  # and is a valid state
-        on_disk = int(record_value(document, "counter", "n"))
+        saved = stored(path)
+        State().restore(saved)  # a valid state
+        on_disk = int(record_value(saved, "counter", "n"))
         history.append((counter.acknowledged, counter.attempted, on_disk))
         assert counter.acknowledged <= on_disk <= counter.attempted, history
         assert counter.acknowledged > acknowledged  # this round acknowledged writes of its own
@@ -781,4 +813,3 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_write(tmp_path: P
     served.append(final)
     listed = final.client().list_records(**ids(dataset="counter"))
     assert int(listed["Records"][0]["Value"]) == history[-1][2]
-    assert leftovers(path) == []

@@ -161,7 +161,7 @@ def test_serve_prints_its_url_first_answers_and_stops_on_a_signal(
 ) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"us-east-1": {POOL: {IDENTITY: {"saved": {"coins": "7"}}}}}))
-    argv = (command or [_console_script()]) + ["serve", "--port", "0", "--state", str(seed)]
+    argv = (command or [_console_script()]) + ["serve", "--port", "0", "--seed", str(seed)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -204,14 +204,20 @@ def test_serve_rejects_an_unknown_limit(capsys: pytest.CaptureFixture[str]) -> N
     assert err.startswith("cognito-sync-mock: unknown limit(s) ['records']; known: ")
 
 
-def test_serve_refuses_a_bad_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_refuses_a_bad_seed_and_a_state_file_it_cannot_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("[1]")
-    assert cli_main(["serve", "--port", "0", "--state", str(bad)]) == 2
+    assert cli_main(["serve", "--port", "0", "--seed", str(bad)]) == 2
     assert capsys.readouterr().err == "cognito-sync-mock: state: must be an object, not list\n"
-    unwritable = tmp_path / "no-such-folder" / "state.json"
+    unwritable = tmp_path / "no-such-folder" / "state.db"
     assert cli_main(["serve", "--port", "0", "--state", str(unwritable)]) == 2
-    assert "No such file or directory" in capsys.readouterr().err
+    folder = unwritable.parent
+    assert (
+        capsys.readouterr().err
+        == f"cognito-sync-mock: {unwritable} cannot be made: the folder {folder} does not exist\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 Domain policy, read where each fact is enforced: the backend (page sizes, and how strict
 mode refuses a pool or identity it does not know), the engine (``state``: which
-credentials may call it, whether it runs the sync trigger) and the server (whether its
-state file must be saved after it). The service model documents two of these facts,
+credentials may call it, whether it runs the sync trigger) and the server (whether a
+request must be written to its state database). The service model documents two of these facts,
 the callers in prose and ``not_found`` as the errors it lists; the domain cannot read the
 model, so ``tests/test_operations.py`` holds this table to it.
 """

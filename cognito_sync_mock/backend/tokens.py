@@ -121,3 +121,7 @@ class Sessions:
             self.spent = spent = {t: expiry for t, expiry in spent.items() if expiry >= now_seconds}
             self._prune_at = max(_SPENT_PRUNE_SIZE, 2 * len(spent))
         spent[token] = expires
+
+    def unspend(self, token: str) -> None:
+        """Make a token usable again: the change that used it up was not kept."""
+        self.spent.pop(token, None)

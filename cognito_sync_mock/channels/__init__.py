@@ -53,3 +53,12 @@ class SideChannels:
         """Forget what was sent (registered trigger handlers stay: they are set-up, not state)."""
         self.streams.clear()
         self.outbox.clear()
+
+    def mark(self) -> tuple[int, int]:
+        """How many stream records and pushes were sent so far, for ``rewind``."""
+        return self.streams.count(), self.outbox.count()
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget the stream records and pushes sent since ``mark``: the change that sent them was not kept."""
+        self.streams.truncate(mark[0])
+        self.outbox.truncate(mark[1])

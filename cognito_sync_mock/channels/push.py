@@ -26,3 +26,12 @@ class Outbox:
     def clear(self) -> None:
         with self._lock:
             self._sent.clear()
+
+    def count(self) -> int:
+        """How many pushes were sent."""
+        return len(self._sent)
+
+    def truncate(self, count: int) -> None:
+        """Forget every push after the first ``count``."""
+        with self._lock:
+            del self._sent[count:]

@@ -131,6 +131,15 @@ class Streams:
                 and (stream_name is None or r.stream_name == stream_name)
             ]
 
+    def count(self) -> int:
+        """How many records were published."""
+        return len(self._published)
+
+    def truncate(self, count: int) -> None:
+        """Forget every record after the first ``count`` (their payloads stay readable)."""
+        with self._lock:
+            del self._published[count:]
+
     def clear(self) -> None:
         """Forget every record and payload."""
         with self._lock:

@@ -310,6 +310,11 @@ def message_body(message: str) -> bytes:
     return ('{"message": ' + string_literal(message) + "}").encode()
 
 
+def error_response(operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:
+    """The answer of an operation that failed with ``error``, with the status the model gives its code."""
+    return _error(service(), operation, params, error)
+
+
 def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = f"{error.code}:"
