@@ -42,6 +42,7 @@ from helpers import (
     OTHER_POOL,
     PLACE,
     POOL,
+    REGION_RULE,
     Observer,
     build_rich_state,
     control,
@@ -614,7 +615,7 @@ BAD_FULL = full_snapshot(BAD_DATASET)
 BAD_DOCUMENTS = [
     pytest.param(BAD_FULL, f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0", id="deep-place"),
     pytest.param({"version": 2, "accounts": {}}, "version: unknown version 2; this mock reads version 1", id="version"),
-    pytest.param({"moon-1": {}}, "state: region 'moon-1' is not valid", id="short-form-region"),
+    pytest.param({"Moon-1": {}}, f"state: region 'Moon-1' is not valid: {REGION_RULE}", id="short-form-region"),
     pytest.param(
         {"us-east-1": {POOL: {IDENTITY: {"game": {"k": 5}}}}},
         f"us-east-1.{POOL}.{IDENTITY}.game.k: must be a string value",
