@@ -156,9 +156,8 @@ class StateAPI:
         return None
 
     def map_access_key(self, access_key_id: str, account_id: str) -> None:
-        """Put requests signed with a developer access key in another account."""
-        with self.state.lock:
-            self.state.account_keys[access_key_id] = account_id
+        """Put requests signed with a developer access key in another account (of 12 digits)."""
+        self.state.map_access_key(access_key_id, account_id)
 
     # -- snapshots ------------------------------------------------------------------------
 

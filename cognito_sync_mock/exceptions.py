@@ -77,6 +77,28 @@ class NoSuchDataset(KeyError):
         return str(self.args[0])  # KeyError would quote the message as if it were a key
 
 
+SHOWN_CHARACTERS = 64  # a longer value is quoted cut, with its length
+
+
+def shown(value: object) -> str:
+    """A value as a message about it quotes it: a long one cut, with its length."""
+    if not isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= SHOWN_CHARACTERS else f"{text[:SHOWN_CHARACTERS]}... ({len(text)} characters)"
+    if len(value) <= SHOWN_CHARACTERS:
+        return repr(value)
+    return f"{value[:SHOWN_CHARACTERS]!r}... ({len(value)} characters)"
+
+
+class InvalidValue(ValueError):
+    """A value given to the mock's own API that breaks the rule of its kind; the message names the member."""
+
+    def __init__(self, member: str, value: object, reason: str) -> None:
+        super().__init__(f"{member} {shown(value)} is not valid: {reason}")
+        self.member = member
+        self.reason = reason
+
+
 def error_for_code(code: str, message: str) -> CognitoSyncError:
     """Build an error of any code (also codes with no class here, e.g. injected faults)."""
     for cls in CognitoSyncError.__subclasses__():

@@ -16,13 +16,11 @@ import string
 import threading
 from collections import deque
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Mapping, NamedTuple
 
-from . import forks, protocol, snapshot
+from . import forks, protocol, rules, snapshot
 from .backend import Backend, Limits
 from .backend.operations import OPERATIONS, READS
-from .backend.sync_trigger import RecordBounds
 from .channels import SideChannels
 from .channels.streams import Streams
 from .exceptions import NotAuthorizedError, error_for_code
@@ -64,13 +62,6 @@ class Fault:
     remaining: int
 
 
-@cache
-def record_bounds() -> RecordBounds:
-    """A record's key and value lengths, from the service model's Record shape (read at first use)."""
-    key, value = (protocol.service().member("Record", name).metadata for name in ("Key", "Value"))
-    return RecordBounds(key["min"], key["max"], value["max"])
-
-
 class State:
     """Backends keyed by (account, region), the last ``call_history`` calls answered, and the options."""
 
@@ -83,7 +74,7 @@ class State:
     ) -> None:
         if isinstance(call_history, bool) or not isinstance(call_history, int) or call_history < 0:
             raise ValueError(f"call_history must be a whole number of calls, 0 or more, not {call_history!r}")
-        self.account_id = account_id or moto.account_id() or DEFAULT_ACCOUNT_ID
+        self.account_id = default_account(account_id)
         self.strict = strict
         self.limits = Limits.from_mapping(limits)
         self.lock = forks.renewed(self, "lock", threading.Lock)
@@ -99,6 +90,8 @@ class State:
         key = (account_id or self.account_id, region)
         backend = self.backends.get(key)
         if backend is None:
+            rules.ACCOUNT_ID.check(key[0], "account_id")  # a request's are valid: this is for the mock's API
+            rules.REGION.check(region, "region")
             with self.lock:
                 backend = self.backends.get(key)
                 if backend is None:
@@ -107,7 +100,7 @@ class State:
 
     def new_backend(self, account_id: str, region: str) -> Backend:
         """An empty backend of this state's options, side channels and directory (not kept)."""
-        return Backend(account_id, region, self.strict, self.limits, self.channels, moto.DIRECTORY, record_bounds)
+        return Backend(account_id, region, self.strict, self.limits, self.channels, moto.DIRECTORY, rules.FORMS)
 
     def reset(self) -> None:
         """Forget every backend, call, stream record, push notification and injected fault."""
@@ -203,6 +196,8 @@ class State:
     ) -> dict[str, str]:
         """Mint Cognito Identity credentials for an identity, and make the identity known."""
         account = account_id or self.account_id
+        rules.POOL_ID.check(identity_pool_id, "identity_pool_id")
+        rules.IDENTITY_ID.check(identity_id, "identity_id")
         self.backend(region, account).register_identity(identity_pool_id, identity_id)
         access_key = "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
         with self.lock:
@@ -212,6 +207,13 @@ class State:
             "aws_secret_access_key": secrets.token_urlsafe(30),
             "aws_session_token": secrets.token_urlsafe(96),
         }
+
+    def map_access_key(self, access_key_id: str, account_id: str) -> None:
+        """Put requests signed with a developer access key in another account."""
+        rules.ACCESS_KEY_ID.check(access_key_id, "access_key_id")
+        rules.ACCOUNT_ID.check(account_id, "account_id")
+        with self.lock:
+            self.account_keys[access_key_id] = account_id
 
     def inject_error(self, operation: str, code: str, message: str | None, times: int) -> None:
         """Make the next ``times`` calls of ``operation`` fail with ``code``, which it must model.
@@ -253,6 +255,16 @@ class State:
             if not fault.remaining:
                 faults.popleft()
         raise error_for_code(fault.code, fault.message)
+
+
+def default_account(account_id: str | None) -> str:
+    """The mock's account: the option given, else ``$MOTO_ACCOUNT_ID``, else 123456789012; 12 digits."""
+    if account_id:
+        return rules.ACCOUNT_ID.check(account_id, "account_id")
+    from_moto = moto.account_id()
+    if from_moto:
+        return rules.ACCOUNT_ID.check(from_moto, "MOTO_ACCOUNT_ID")
+    return DEFAULT_ACCOUNT_ID
 
 
 def read_state(state: Mapping[str, Any] | str | os.PathLike[str] | None) -> Mapping[str, Any] | None:

@@ -58,6 +58,8 @@ ROLE_ARN_PATTERN = r"arn:aws:iam::\d+:role/.*"
 # -- what the service says -------------------------------------------------------------
 
 INVALID = "InvalidParameterException"
+REGION_RULE = "must be 1 to 63 lower-case letters, digits and hyphens, not all digits, neither first nor last a hyphen"
+POOL_ID_RULE = r"Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+"
 NOT_VALID = "These credentials are not valid for accessing this resource"
 SESSION_USED = "SyncSessionToken already used: a successful UpdateRecords ends its sync session"
 MINTED_KEY = re.compile(r"ASIA[A-Z0-9]{16}")  # an access key Cognito Identity hands out

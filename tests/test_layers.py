@@ -63,7 +63,7 @@ def test_the_modules_are_found() -> None:
 
 
 EDGE_MODULES = ("api", "cli", "display", "interception", "mock", "pytest_plugin", "store")
-EDGES = tuple(f"{PACKAGE}.{name}" for name in (*EDGE_MODULES, "server", "snapshot", "state", "views"))
+EDGES = tuple(f"{PACKAGE}.{name}" for name in (*EDGE_MODULES, "rules", "server", "snapshot", "state", "views"))
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ from helpers import (
     OTHER_POOL,
     PLACE,
     POOL,
+    REGION_RULE,
     Observer,
     build_rich_state,
     control,
@@ -372,7 +373,12 @@ def play(server: CognitoSyncServer, client: Any, step: tuple[Any, ...]) -> None:
     if step[0] == "merge":
         into = IDENTITY if step[1] == OTHER_IDENTITY else OTHER_IDENTITY
         merge = {"pool_id": POOL, "into_identity_id": into, "from_identity_id": step[1]}
-        assert control(server.url, "POST", "merge-identities", merge) == (200, {"merged": True})
+        status, answer = control(server.url, "POST", "merge-identities", merge)
+        if status == 400:  # merged again and again, a name grows past 128 characters or the datasets past 20
+            too_long = "is not valid: Member must have length less than or equal to 128"
+            assert answer["message"].endswith((too_long, "datasets, more than the limit of 20")), answer
+        else:
+            assert (status, answer) == (200, {"merged": True})
         return
     kind, identity, dataset = step[:3]
     where = ids(identity=identity, dataset=dataset)
@@ -609,7 +615,7 @@ BAD_FULL = full_snapshot(BAD_DATASET)
 BAD_DOCUMENTS = [
     pytest.param(BAD_FULL, f"{PLACE}.records.k.syncCount: exceeds the dataset's syncCount 0", id="deep-place"),
     pytest.param({"version": 2, "accounts": {}}, "version: unknown version 2; this mock reads version 1", id="version"),
-    pytest.param({"moon-1": {}}, "state: region 'moon-1' is not valid", id="short-form-region"),
+    pytest.param({"Moon-1": {}}, f"state: region 'Moon-1' is not valid: {REGION_RULE}", id="short-form-region"),
     pytest.param(
         {"us-east-1": {POOL: {IDENTITY: {"game": {"k": 5}}}}},
         f"us-east-1.{POOL}.{IDENTITY}.game.k: must be a string value",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from activation_support import QUIET, inner_module, mock_is_active
-from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client, write
+from helpers import IDENTITY, POOL, REGION_RULE, closed_port, dataset_names, ids, make_client, write
 
 from cognito_sync_mock import mock_cognito_sync
 
@@ -207,7 +207,7 @@ MARKED = textwrap.dedent(
         pass
 
 
-    @pytest.mark.cognito_sync(state={{"moon-1": {{}}}})
+    @pytest.mark.cognito_sync(state={{"Moon-1": {{}}}})
     def test_a_bad_seed_is_refused_with_its_place(cognito_sync):
         pass
     """
@@ -228,7 +228,7 @@ def test_the_marker_seeds_and_configures_both_fixtures(pytester: pytest.Pytester
             "TypeError: @pytest.mark.cognito_sync got unknown option(s) ['state_file']; "
             "it takes ['state', 'strict', 'account_id', 'limits', 'call_history']"
         ),
-        "cognito_sync_mock.snapshot.SnapshotError: state: region 'moon-1' is not valid",
+        f"cognito_sync_mock.snapshot.SnapshotError: state: region 'Moon-1' is not valid: {REGION_RULE}",
     ]
     result.stdout.re_match_lines([r"^E +" + re.escape(error) + "$" for error in errors])
 

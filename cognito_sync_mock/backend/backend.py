@@ -31,10 +31,11 @@ from ..exceptions import (
 from . import control, existence, limits, paging, sync_trigger
 from .clock import now
 from .existence import NOBODY, Directory
+from .forms import STRINGS, Forms
 from .limits import Limits
-from .models import EVENT_TYPES, Dataset, Identity, Pool, Record
+from .models import EVENT_TYPES, Dataset, Identity, Pool, Record, streams_fault
 from .operations import OPERATIONS
-from .sync_trigger import RecordBounds, Write
+from .sync_trigger import Write
 from .tokens import Sessions
 
 logger = logging.getLogger("cognito_sync_mock")
@@ -70,7 +71,7 @@ class Backend:
         limits: Limits | None = None,
         channels: SideChannels | None = None,
         directory: Directory = NOBODY,
-        record_bounds: Callable[[], RecordBounds] | None = None,
+        forms: Forms = STRINGS,
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -78,9 +79,7 @@ class Backend:
         self.limits = limits or Limits()
         self.channels = channels or SideChannels()
         self.directory = directory  # who else knows pools and identities (moto's cognito-identity)
-        # The model's record lengths, asked for when a trigger's output is read (the engine's: the
-        # domain cannot read the model); without them, only the domain's own rules apply.
-        self.record_bounds = record_bounds
+        self.forms = forms  # what the model allows names and values to be (the engine's: the domain cannot read it)
         self.lock = forks.renewed(self, "lock", threading.RLock)
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
@@ -257,8 +256,7 @@ class Backend:
         ids = {"region": self.region, "identityPoolId": pool_id, "identityId": identity_id, "datasetName": dataset_name}
         event = sync_trigger.build_event(ids, stored, writes)
         output = self.channels.triggers.invoke(arn, event)
-        bounds = self.record_bounds() if self.record_bounds is not None else None
-        return sync_trigger.writes_from_output(event, output, {w.key: w.device_date for w in writes}, bounds)
+        return sync_trigger.writes_from_output(event, output, {w.key: w.device_date for w in writes}, self.forms)
 
     def _announce(self, identity: Identity, dataset: Dataset, written: list[Record], device_id: str | None) -> None:
         """After a write: one stream record, and a silent push to every other subscribed device."""
@@ -353,12 +351,9 @@ class Backend:
     ) -> dict[str, Any]:
         """Replace the given PushSync / CognitoStreams settings; answers the whole configuration."""
         existence.require(self, "SetIdentityPoolConfiguration", identity_pool_id, None)
-        if (
-            cognito_streams
-            and cognito_streams.get("StreamingStatus") == "ENABLED"
-            and not cognito_streams.get("StreamName")
-        ):
-            raise InvalidParameterError("CognitoStreams needs a StreamName when StreamingStatus is ENABLED")
+        fault = streams_fault(cognito_streams) if cognito_streams is not None else None
+        if fault is not None:
+            raise InvalidParameterError(fault)
         pool = self._touch_pool(identity_pool_id, now())
         if push_sync is not None:
             pool.push_sync = push_sync or None  # an empty PushSync removes the configuration

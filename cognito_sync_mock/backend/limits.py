@@ -43,6 +43,11 @@ def check_write(
             raise LimitExceededError(
                 f"Cannot create dataset {name}: an identity can have at most {limits.datasets_per_identity} datasets"
             )
+    check_size(limits, live, name, records)
+
+
+def check_size(limits: Limits, live: Dataset | None, name: str, records: list[Record]) -> None:
+    """LimitExceededException if dataset ``name`` (``live``, if it exists) with ``records`` stored is too big."""
     num_records = live.num_records if live else 0
     storage = live.data_storage if live else 0
     stored = live.records if live else {}

@@ -208,6 +208,13 @@ class BulkPublish:
         }
 
 
+def streams_fault(cognito_streams: dict[str, Any]) -> str | None:
+    """Why a pool cannot stream with this CognitoStreams configuration, or None when it can."""
+    if cognito_streams.get("StreamingStatus") == "ENABLED" and not cognito_streams.get("StreamName"):
+        return "CognitoStreams needs a StreamName when StreamingStatus is ENABLED"
+    return None
+
+
 class Pool:
     """An identity pool as Cognito Sync sees it: identities and pool-wide settings."""
 

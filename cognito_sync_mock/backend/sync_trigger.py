@@ -12,6 +12,7 @@ import datetime as _dt
 from typing import Any, Mapping, NamedTuple
 
 from ..exceptions import InvalidLambdaFunctionOutputError
+from .forms import Forms
 from .models import Record
 
 READ_ONLY_FIELDS = ("version", "eventType", "region", "identityPoolId", "identityId", "datasetName")
@@ -24,14 +25,6 @@ class Write(NamedTuple):
     key: str
     value: str | None
     device_date: _dt.datetime | None
-
-
-class RecordBounds(NamedTuple):
-    """The lengths the service model allows a record's key and value (the engine reads them from it)."""
-
-    key_min: int
-    key_max: int
-    value_max: int
 
 
 def build_event(
@@ -63,11 +56,11 @@ def writes_from_output(
     event: dict[str, Any],
     output: Any,
     device_dates: Mapping[str, _dt.datetime | None],
-    bounds: RecordBounds | None,
+    forms: Forms,
 ) -> list[Write]:
     """What the trigger's output asks to store; any departure from the event's shape fails.
 
-    With ``bounds``, keys and values must also keep to the record lengths the model allows.
+    Keys and values must also be of the forms a request could bring (``forms``: the model's).
     """
     if not isinstance(output, dict) or not isinstance(output.get("datasetRecords"), dict):
         raise _bad("it must be the event with its datasetRecords map")
@@ -77,10 +70,10 @@ def writes_from_output(
     incoming = event["datasetRecords"]
     writes = []
     for key, record in output["datasetRecords"].items():
-        if not isinstance(key, str) or not isinstance(record, dict) or not _fits(key, bounds, key=True):
+        if not isinstance(record, dict) or forms.fault("record_key", key) is not None:
             raise _bad(f"the record {key!r} is not a key with a record map")
         op, value = record.get("op"), record.get("newValue")
-        if op not in _OPS or not (value is None or (isinstance(value, str) and _fits(value, bounds, key=False))):
+        if op not in _OPS or not (value is None or forms.fault("record_value", value) is None):
             raise _bad(f"the record {key!r} needs op replace, remove or unmodified and a string newValue")
         original = incoming.get(key)
         if original is not None and "oldValue" in record and record["oldValue"] != original["oldValue"]:
@@ -92,11 +85,3 @@ def writes_from_output(
             continue
         writes.append(Write(key, stored, device_dates.get(key)))
     return writes
-
-
-def _fits(text: str, bounds: RecordBounds | None, key: bool) -> bool:
-    """Whether a key or a value keeps to the model's lengths; without them, a key must not be empty."""
-    if bounds is None:
-        return bool(text) or not key  # the record order puts "" before every key: none may be empty
-    low, high = (bounds.key_min, bounds.key_max) if key else (0, bounds.value_max)
-    return low <= len(text) <= high

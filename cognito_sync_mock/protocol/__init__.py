@@ -6,8 +6,12 @@ Routing, parsing and the request/response types are in ``rest_json``, validation
 """
 
 from .rest_json import (
+    ACCESS_KEY,
+    ACCESS_KEY_RULE,
     DEFAULT_REGION,
     MAX_JSON_DEPTH,
+    REGION,
+    REGION_RULE,
     SERVICE_NAME,
     Dispatcher,
     Operation,
@@ -24,8 +28,12 @@ from .rest_json import (
 from .serialize import epoch
 
 __all__ = [
+    "ACCESS_KEY",
+    "ACCESS_KEY_RULE",
     "DEFAULT_REGION",
     "MAX_JSON_DEPTH",
+    "REGION",
+    "REGION_RULE",
     "SERVICE_NAME",
     "Dispatcher",
     "Operation",

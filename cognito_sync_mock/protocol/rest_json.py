@@ -20,14 +20,20 @@ from urllib.parse import parse_qsl, unquote
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from ..exceptions import CognitoSyncError, InternalError, InvalidParameterError
+from ..exceptions import CognitoSyncError, InternalError, InvalidParameterError, NotAuthorizedError, shown
 from .serialize import string_literal, to_json
 from .validation import Violations, cut, summary, validate
 
 SERVICE_NAME = "cognito-sync"
 logger = logging.getLogger("cognito_sync_mock")
 
-_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+REGION = re.compile(r"(?![0-9]+\Z)(?!-)[a-z0-9-]{1,63}(?<!-)")
+"""A region name: botocore's rule (a host label, not all digits) in lower case, as AWS writes every region."""
+REGION_RULE = "must be 1 to 63 lower-case letters, digits and hyphens, not all digits, neither first nor last a hyphen"
+ACCESS_KEY = re.compile(r"[^/,\s]+")
+"""An access key ID as it can stand in a SigV4 credential scope."""
+ACCESS_KEY_RULE = "must be 1 or more characters, none of them '/', ',' or white space"
+_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]*)/")
 _HOST_REGION = re.compile(r"cognito-sync[.-]([a-z0-9-]+)\.amazonaws\.com")
 DEFAULT_REGION = "us-east-1"
 
@@ -42,7 +48,7 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)  # keys in lower case
     body: bytes = b""
 
-    region: str = field(init=False)  # SigV4 credential scope, else the host name, else us-east-1
+    region: str = field(init=False)  # SigV4 credential scope, else the host name, else us-east-1 (``handle`` checks it)
     access_key: str | None = field(init=False)  # the access key ID it was signed with, if signed
 
     def __post_init__(self) -> None:
@@ -183,6 +189,10 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
     op, labels = found
     params: dict[str, Any] = dict(zip(op.labels, labels))  # what is recorded if parsing fails
     try:
+        if not REGION.fullmatch(request.region):
+            raise NotAuthorizedError(
+                f"Credential should be scoped to a valid region, not {shown(request.region)}: a region {REGION_RULE}"
+            )
         dispatcher.authorize(op.name, params, request)
         params = gather(op, labels, request)
         params = check(op, params)
