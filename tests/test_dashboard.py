@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from helpers import DATASET, IDENTITY, POOL, make_client, remove, replace, seed, write
 
-import cognito_sync_mock.server as server_module
+import cognito_sync_mock.server.control as control_module
 from cognito_sync_mock import CognitoSyncServer
 
 BROWSERS = ("chromium", "chromium-browser")
@@ -97,7 +97,7 @@ def test_dashboard_refreshes_itself(
     backend = cognito_sync_server.backend()
     seed(backend, {"level": "1"})
     polls: list[int] = []
-    real_view = server_module.state_view  # type: ignore[attr-defined]  # the server's own name, patched below
+    real_view = control_module.state_view  # type: ignore[attr-defined]  # the endpoints' own name, patched below
 
     def counting_view(state: Any) -> Any:
         polls.append(len(polls) + 1)
@@ -105,7 +105,7 @@ def test_dashboard_refreshes_itself(
             seed(backend, {"late": "arrived-after-the-first-poll"}, dataset="later")
         return real_view(state)
 
-    monkeypatch.setattr(server_module, "state_view", counting_view)
+    monkeypatch.setattr(control_module, "state_view", counting_view)
 
     dom = dump_dom(cognito_sync_server.url + "/", tmp_path / "profile")
 

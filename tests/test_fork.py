@@ -52,8 +52,6 @@ def fork_and_wait(child: Callable[[], bool]) -> int:
 def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, state_file: StateFile) -> list[Any]:
     """Every lock of the package, as it is reached now (a child reaches its new ones)."""
     state = mock.state
-    http = server._http
-    assert http is not None
     return [
         mock_module._lock,
         interception._patch_lock,
@@ -65,7 +63,6 @@ def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, state_file: S
         state_file._count_lock,
         server._lock,
         server.state.lock,
-        http._connections_lock,
     ]
 
 

@@ -84,7 +84,8 @@ def control(server_url: str, method: str, name: str, document: Any = None) -> tu
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         body = document if document is None or isinstance(document, bytes) else json.dumps(document).encode()
-        connection.request(method, f"/_mock/{name}", body=body)
+        headers = {"Content-Type": "application/json"} if method == "POST" else {}
+        connection.request(method, f"/_mock/{name}", body=body, headers=headers)
         answer = connection.getresponse()
         return answer.status, json.loads(answer.read())
     finally:
