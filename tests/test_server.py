@@ -1,27 +1,20 @@
-"""The HTTP server: command line, fixture, concurrency, malformed requests, control endpoints.
+"""The HTTP server: fixture and context manager, malformed requests, AWS's rules on the wire, control endpoints.
 
 Every request here goes to 127.0.0.1 (or ::1): boto3 clients with ``endpoint_url``, and
-raw sockets or ``http.client`` for what no SDK would send.
+raw sockets or ``http.client`` for what no SDK would send. The command line is in
+test_cli.py, connections and bursts in test_server_connections.py, the closed control
+plane in test_control_plane.py.
 """
 
 from __future__ import annotations
 
-import functools
-import http.client
 import json
-import os
 import re
-import select
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
+import threading
+import urllib.request
+import wsgiref.simple_server
 from typing import Any
-from urllib.parse import urlsplit
 
-import boto3
 import pytest
 from botocore.endpoint import Endpoint
 from botocore.exceptions import EndpointConnectionError
@@ -29,7 +22,6 @@ from helpers import (
     DATASET,
     IDENTITY,
     INVALID,
-    NO_RETRIES,
     OTHER_IDENTITY,
     POOL,
     ROLE_ARN,
@@ -42,221 +34,25 @@ from helpers import (
     raises_error,
     remove,
     replace,
-    run_threads,
     write,
 )
+from server_support import (
+    Answer,
+    chunked,
+    client_for,
+    keyed_client,
+    post,
+    records_path,
+    request,
+    send_raw,
+    still_answers,
+)
 
-from cognito_sync_mock import CognitoSyncServer, __version__, interception
-from cognito_sync_mock.cli import main as cli_main
-from cognito_sync_mock.cli import parse as cli_parse
+from cognito_sync_mock import CognitoSyncServer, interception
+from cognito_sync_mock.server import make_app
 
 URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
 PATTERN = r"[\w-]+:[0-9a-f-]+"
-
-
-# -- helpers -------------------------------------------------------------------------
-
-
-def address(server: CognitoSyncServer) -> tuple[str, int]:
-    """(host, port) of a running server."""
-    parts = urlsplit(server.url)
-    assert parts.hostname is not None and parts.port is not None
-    return parts.hostname, parts.port
-
-
-def client_for(server: CognitoSyncServer, region: str = "us-east-1") -> Any:
-    """A boto3 cognito-sync client pointed at the server (dummy keys, one attempt)."""
-    return make_client(region, endpoint_url=server.url)
-
-
-def keyed_client(server: CognitoSyncServer, **credentials: Any) -> Any:
-    """A client pointed at the server, signing with the given keys (one attempt)."""
-    return boto3.client(
-        "cognito-sync",
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        config=NO_RETRIES,
-        **credentials,
-    )
-
-
-class Answer:
-    """An HTTP answer read off a socket: status, headers (lower-case names), body, JSON."""
-
-    def __init__(self, response: http.client.HTTPResponse) -> None:
-        self.status = response.status
-        self.headers = {name.lower(): value for name, value in response.getheaders()}
-        self.body = response.read()
-        self.closed = response.will_close  # the answer said Connection: close
-        self.closed_after = False  # the server closed the connection after it (send_raw only)
-
-    @property
-    def json(self) -> Any:
-        assert self.headers["content-type"] == "application/json"
-        return json.loads(self.body)
-
-    @property
-    def error(self) -> tuple[int, str, str]:
-        """(status, x-amzn-ErrorType without the colon, message) of an error answer."""
-        return self.status, self.headers["x-amzn-errortype"].rstrip(":"), self.json["message"]
-
-
-def send_raw(server: CognitoSyncServer, data: bytes, half_close: bool = False, see_close: bool = False) -> Answer:
-    """Send bytes as they are on a new connection and read one answer (``see_close``: and whether
-    the server then closes the connection, waiting up to 2 s)."""
-    with socket.create_connection(address(server), timeout=10) as sock:
-        sock.sendall(data)
-        if half_close:
-            sock.shutdown(socket.SHUT_WR)
-        response = http.client.HTTPResponse(sock)
-        response.begin()
-        answer = Answer(response)
-        if see_close:
-            sock.settimeout(2)
-            try:
-                answer.closed_after = sock.recv(1) == b""
-            except socket.timeout:
-                answer.closed_after = False
-            except OSError:  # reset
-                answer.closed_after = True
-        return answer
-
-
-def request(
-    server: CognitoSyncServer, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
-) -> Answer:
-    """One request through http.client (no proxy, nothing added but Host and Content-Length)."""
-    host, port = address(server)
-    connection = http.client.HTTPConnection(host, port, timeout=10)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        return Answer(connection.getresponse())
-    finally:
-        connection.close()
-
-
-def post(server: CognitoSyncServer, path: str, body: bytes | None = None) -> Answer:
-    """A control POST, as a client of the control plane sends it: JSON."""
-    return request(server, "POST", path, body, {"Content-Type": "application/json"})
-
-
-def records_path(pool: str = POOL, identity: str = IDENTITY, dataset: str = DATASET) -> str:
-    return f"/identitypools/{pool}/identities/{identity}/datasets/{dataset}"
-
-
-def still_answers(server: CognitoSyncServer) -> None:
-    """The server survived: a boto3 call is answered."""
-    unused = "us-east-1:00000000-0000-4000-8000-00000000ffff"
-    assert client_for(server).list_datasets(IdentityPoolId=POOL, IdentityId=unused)["Count"] == 0
-
-
-# -- the command line ----------------------------------------------------------------
-
-
-def _first_line(process: subprocess.Popen[str], timeout: float = 30.0) -> str:
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], timeout)
-    assert ready, "the server printed nothing within 30 s"
-    return process.stdout.readline().rstrip("\n")
-
-
-def _console_script() -> str:
-    script = Path(sys.executable).with_name("cognito-sync-mock")
-    assert script.exists(), f"the console script is not installed next to {sys.executable}"
-    return str(script)
-
-
-@pytest.mark.parametrize(
-    ("command", "stop_signal"),
-    [
-        pytest.param([sys.executable, "-m", "cognito_sync_mock"], signal.SIGTERM, id="python-m-SIGTERM"),
-        pytest.param([], signal.SIGINT, id="console-script-Ctrl-C"),
-    ],
-)
-def test_serve_prints_its_url_first_answers_and_stops_on_a_signal(
-    command: list[str], stop_signal: signal.Signals, tmp_path: Path
-) -> None:
-    seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"us-east-1": {POOL: {IDENTITY: {"saved": {"coins": "7"}}}}}))
-    argv = (command or [_console_script()]) + ["serve", "--port", "0", "--state", str(seed)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        line = _first_line(process)
-        match = URL_LINE.match(line)
-        assert match, f"first line is not the URL: {line!r}"
-        client = make_client(endpoint_url=line)
-        written = write(client, {"level": "3"})
-        assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("level", "3", 1)]
-        assert client.describe_dataset(**ids())["Dataset"]["NumRecords"] == 1
-        seeded = client.list_records(**ids(dataset="saved"))["Records"]
-        assert [(r["Key"], r["Value"], r["SyncCount"]) for r in seeded] == [("coins", "7", 1)]
-        started = time.monotonic()
-        process.send_signal(stop_signal)
-        assert process.wait(timeout=10) == 0
-        assert time.monotonic() - started < 3.0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
-    with pytest.raises(EndpointConnectionError):
-        client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
-
-
-def test_serve_reports_a_busy_port_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    with CognitoSyncServer() as server:
-        port = address(server)[1]
-        assert cli_main(["serve", "--port", str(port)]) == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith(f"cognito-sync-mock: cannot listen on 127.0.0.1:{port}: ")
-
-
-def test_serve_rejects_an_unknown_limit(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["serve", "--port", "0", "--limit", "records=5"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("cognito-sync-mock: unknown limit(s) ['records']; known: ")
-
-
-def test_serve_refuses_a_bad_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = tmp_path / "bad.json"
-    bad.write_text("[1]")
-    assert cli_main(["serve", "--port", "0", "--state", str(bad)]) == 2
-    assert capsys.readouterr().err == "cognito-sync-mock: state: must be an object, not list\n"
-    unwritable = tmp_path / "no-such-folder" / "state.json"
-    assert cli_main(["serve", "--port", "0", "--state", str(unwritable)]) == 2
-    assert "No such file or directory" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["serve", "--port", "70000"], "a port is a number from 0 to 65535, not '70000'"),
-        (["serve", "--limit", "records_per_dataset"], "expected NAME=NUMBER, not 'records_per_dataset'"),
-        ([], "the following arguments are required: COMMAND"),
-    ],
-)
-def test_serve_refuses_bad_arguments(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        cli_main(argv)
-    assert info.value.code == 2
-    assert message in capsys.readouterr().err
-
-
-def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        cli_main(["--version"])
-    assert info.value.code == 0
-    assert capsys.readouterr().out == f"cognito-sync-mock {__version__}\n"
-
-
-def test_serve_binds_loopback_by_default() -> None:
-    parsed = cli_parse(["serve"], {})
-    assert (parsed.host, parsed.port) == ("127.0.0.1", 7734)
-    assert CognitoSyncServer().host == "127.0.0.1"
 
 
 # -- the fixture and the context manager ---------------------------------------------
@@ -349,83 +145,43 @@ def test_region_comes_from_the_signature_and_account_from_the_option() -> None:
         ]
 
 
+class _QuietHandler(wsgiref.simple_server.WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_any_wsgi_server_can_host_the_app() -> None:
+    """The app on the standard library's wsgiref, which gives no raw target: the path is PATH_INFO's."""
+    app = make_app()
+    httpd = wsgiref.simple_server.make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        client = make_client(endpoint_url=url)
+        written = write(client, {"level": "3"})
+        assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("level", "3", 1)]
+        with raises_error("InvalidParameterException", 400):
+            client.list_records(**ids(dataset="bad name"))
+        assert [(c.operation, c.error) for c in app.server.calls] == [
+            ("ListRecords", None),
+            ("UpdateRecords", None),
+            ("ListRecords", INVALID),
+        ]
+        assert app.server.calls[-1].params["DatasetName"] == "bad name"  # decoded once, as through cheroot
+        with urllib.request.urlopen(f"{url}/_mock/health", timeout=10) as answer:
+            assert json.load(answer)["status"] == "ok"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert not app.server.running  # the app serves without a started CognitoSyncServer
+
+
 def test_ipv6_loopback() -> None:
     with CognitoSyncServer(host="::1") as server:
         assert re.fullmatch(r"http://\[::1\]:\d+", server.url)
         write(client_for(server), {"level": "3"})
         assert server.calls[-1].operation == "UpdateRecords"
-
-
-# -- concurrency and connections -----------------------------------------------------
-
-
-def test_many_threads_at_once_lose_nothing(cognito_sync_server: CognitoSyncServer) -> None:
-    threads_count, rounds = 8, 5
-    clients = [client_for(cognito_sync_server) for _ in range(threads_count)]
-
-    def work(index: int) -> None:
-        client = clients[index]
-        write(client, {f"key-{index}": str(index)}, dataset="shared")  # one dataset, a key each
-        for round_ in range(rounds):  # a dataset each, written again and again
-            write(client, {"round": str(round_)}, dataset=f"own-{index}")
-
-    errors = run_threads([functools.partial(work, i) for i in range(threads_count)])
-    assert errors == []
-    backend = cognito_sync_server.backend()
-    shared = backend.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name="shared")
-    assert shared["DatasetSyncCount"] == threads_count
-    assert sorted(r["SyncCount"] for r in shared["Records"]) == list(range(1, threads_count + 1))
-    assert {r["Key"]: r["Value"] for r in shared["Records"]} == {f"key-{i}": str(i) for i in range(threads_count)}
-    for index in range(threads_count):
-        own = backend.list_records(identity_pool_id=POOL, identity_id=IDENTITY, dataset_name=f"own-{index}")
-        assert (own["DatasetSyncCount"], own["Records"][0]["Value"]) == (rounds, str(rounds - 1))
-    assert len(cognito_sync_server.calls) == threads_count * (2 + 2 * rounds)
-
-
-def test_a_stalled_request_does_not_block_the_others(cognito_sync_server: CognitoSyncServer) -> None:
-    with socket.create_connection(address(cognito_sync_server), timeout=10) as stalled:
-        stalled.sendall(f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode())
-        started = time.monotonic()
-        write(client_for(cognito_sync_server), {"level": "3"})
-        assert time.monotonic() - started < 2.0
-    still_answers(cognito_sync_server)
-
-
-def test_keep_alive_reuses_one_connection(cognito_sync_server: CognitoSyncServer) -> None:
-    host, port = address(cognito_sync_server)
-    connection = http.client.HTTPConnection(host, port, timeout=10)
-    try:
-        connection.request("GET", f"/identitypools/{POOL}/identities/{IDENTITY}/datasets")
-        first = connection.getresponse()
-        assert (first.status, first.getheader("Connection")) == (200, None)
-        first.read()
-        sock = connection.sock
-        for _ in range(3):
-            connection.request("GET", f"{records_path()}/records")
-            answer = connection.getresponse()
-            assert answer.status == 200
-            answer.read()
-            assert connection.sock is sock
-    finally:
-        connection.close()
-    assert [c.operation for c in cognito_sync_server.calls] == ["ListDatasets"] + ["ListRecords"] * 3
-
-
-def test_stop_closes_idle_keep_alive_connections_promptly() -> None:
-    server = CognitoSyncServer().start()
-    sock = socket.create_connection(address(server), timeout=10)
-    try:
-        sock.sendall(f"GET /identitypools/{POOL}/identities/{IDENTITY}/datasets HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-        response = http.client.HTTPResponse(sock)
-        response.begin()
-        assert (response.status, response.will_close) == (200, False)
-        response.read()
-        started = time.monotonic()
-        server.stop()
-        assert time.monotonic() - started < 2.0
-        assert sock.recv(1) == b""  # the server closed the idle connection
-    finally:
-        sock.close()
 
 
 # -- malformed requests ----------------------------------------------------------------
@@ -546,10 +302,6 @@ def test_a_body_cut_short_is_400(cognito_sync_server: CognitoSyncServer) -> None
     still_answers(cognito_sync_server)
 
 
-def chunked(*parts: bytes) -> bytes:
-    return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\n\r\n"
-
-
 def test_chunked_bodies(cognito_sync_server: CognitoSyncServer) -> None:
     token = client_for(cognito_sync_server).list_records(**ids())["SyncSessionToken"]
     document = json.dumps({"SyncSessionToken": token, "RecordPatches": [replace("level", "3")]}).encode()
@@ -651,48 +403,6 @@ def test_a_failure_in_the_backend_is_a_json_500(
     client = client_for(cognito_sync_server)
     with raises_error("InternalErrorException", 500, "The mock failed on ListDatasets: KeyError: 'oops'"):
         client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
-
-
-# -- the dashboard, CORS -----------------------------------------------------------------
-
-
-def test_the_dashboard_page_is_served(cognito_sync_server: CognitoSyncServer) -> None:
-    answer = request(cognito_sync_server, "GET", "/")
-    assert answer.status == 200
-    assert answer.headers["content-type"] == "text/html; charset=utf-8"
-    assert answer.headers["cache-control"] == "no-store"
-    page = answer.body.decode()
-    assert page.startswith("<!DOCTYPE html>")
-    assert 'fetch("/_mock/state"' in page
-    assert "setInterval(refresh, 1000)" in page
-    head = request(cognito_sync_server, "HEAD", "/")
-    assert (head.status, head.body, head.headers["content-length"]) == (200, b"", str(len(answer.body)))
-    assert request(cognito_sync_server, "POST", "/").error == (
-        405,
-        "MethodNotAllowed",
-        "POST is not allowed on the dashboard",
-    )
-
-
-def test_cors_lets_browser_pages_call_the_server(cognito_sync_server: CognitoSyncServer) -> None:
-    preflight = request(
-        cognito_sync_server,
-        "OPTIONS",
-        records_path(),
-        headers={
-            "Origin": "http://localhost:3000",
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type,x-amz-date",
-        },
-    )
-    assert preflight.status == 204
-    assert preflight.headers["access-control-allow-origin"] == "*"
-    assert preflight.headers["access-control-allow-headers"] == "authorization,content-type,x-amz-date"
-    assert preflight.headers["access-control-allow-methods"] == "GET, POST, PUT, DELETE, OPTIONS"
-    answer = request(cognito_sync_server, "GET", f"{records_path()}/records")
-    assert answer.headers["access-control-allow-origin"] == "*"
-    assert "x-amzn-ErrorType" in answer.headers["access-control-expose-headers"]
-    assert cognito_sync_server.calls[-1].operation == "ListRecords"
 
 
 # -- AWS's rules on the wire ----------------------------------------------------------

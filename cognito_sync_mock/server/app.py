@@ -237,8 +237,10 @@ def host_name(host: str) -> str | None:
 
 def allowed_name(name: str) -> str:
     """A name for ``--allow-host``, as Host headers are compared: lower case, without brackets; ValueError if bad."""
-    bare = name.strip().lower().removeprefix("[").removesuffix("]")
-    if not _NAME.fullmatch(bare):
+    text = name.strip().lower()
+    bracketed = text.startswith("[") and text.endswith("]")
+    bare = text[1:-1] if bracketed else text
+    if bracketed or not _NAME.fullmatch(bare):
         try:
             ipaddress.IPv6Address(bare)
         except ValueError:

@@ -98,7 +98,7 @@ class CognitoSyncServer(StateAPI):
             if not (missing.name or "").startswith("cheroot"):
                 raise
             raise ImportError(
-                f"CognitoSyncServer runs on cheroot, which is not installed: {INSTALL_HINT}", name=missing.name
+                f"the server runs on cheroot, which is not installed: {INSTALL_HINT}", name=missing.name
             ) from missing
         with self._lock:
             if self._http is not None:
