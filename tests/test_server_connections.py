@@ -161,6 +161,54 @@ def test_a_server_never_stopped_does_not_keep_the_process_alive() -> None:
     assert result.stdout.startswith("http://127.0.0.1:")
 
 
+# -- what cheroot's files are replaced for ------------------------------------------------------
+
+
+def test_a_100_continue_is_sent_before_the_body_arrives(cognito_sync_server: CognitoSyncServer) -> None:
+    body = b'{"SyncSessionToken": "x"}'
+    head = f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+    with socket.create_connection(address(cognito_sync_server), timeout=10) as sock:
+        sock.sendall(head.encode())
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"  # not held back with the answer
+        sock.sendall(body)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert (response.status, response.getheader("x-amzn-ErrorType")) == (400, "InvalidParameterException:")
+        assert b"SyncSessionToken" in response.read()
+
+
+def test_pipelined_requests_are_all_answered(cognito_sync_server: CognitoSyncServer) -> None:
+    """Requests sent in one go wait in the connection's buffer, not the socket: each is answered."""
+    request = f"GET {LIST_DATASETS} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    with socket.create_connection(address(cognito_sync_server), timeout=10) as sock:
+        sock.sendall(request * 3)
+        answers = sock.makefile("rb")  # one reader for the three answers, as they come in one stream
+        for _ in range(3):
+            assert answers.readline() == b"HTTP/1.1 200 OK\r\n"
+            headers = dict(line.decode().rstrip().split(": ", 1) for line in iter(answers.readline, b"\r\n"))
+            assert answers.read(int(headers["Content-Length"])) == b'{"Datasets":[],"Count":0}'
+
+    assert [c.operation for c in cognito_sync_server.calls] == ["ListDatasets"] * 3
+
+
+def test_an_answer_leaves_in_one_send() -> None:
+    """Its header block waits for its body (cheroot sent each in its own segment, waking the client twice)."""
+    here, there = socket.socketpair()
+    with here, there:
+        there.setblocking(False)
+        writer = host._files(here, "wb")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+        with pytest.raises(BlockingIOError):
+            there.recv(100)  # nothing sent yet
+        writer.write(b"{}")
+        assert there.recv(100) == b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        assert there.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"  # an interim answer never waits
+        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        writer.flush()  # at the end of each request
+        assert there.recv(100) == b"HTTP/1.1 204 No Content\r\n\r\n"
+
+
 # -- concurrency, keep-alive, stop ------------------------------------------------------------
 
 

@@ -3,15 +3,25 @@
 cheroot does the HTTP: framing, chunked bodies, 100-continue, keep-alive, a pool of
 worker threads, and a selector that holds idle connections without a thread. It is the
 ``server`` extra, so this module is imported only when a server starts.
+
+Three things are changed, each measured: a new connection waits in the selector, not in a
+thread; its files are buffered in C, and an answer leaves in one send (cheroot's
+pure-Python files and two sends per answer made it 0.75 times as fast as the stdlib
+server it replaced, one client at a time); a connection whose client keeps sending stays
+on its thread for a few milliseconds instead of a trip through the selector.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import select
+import socket
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from cheroot import errors, wsgi
+from cheroot import server as cheroot_server
 from cheroot.server import ChunkedRFile, SizeCheckWrapper
 
 from .. import __version__
@@ -27,7 +37,70 @@ BACKLOG = 128  # connections the kernel holds while none is accepted yet (cheroo
 THREADS = 16  # requests answered at once; idle connections wait in the selector, not here
 IDLE_SECONDS = 30  # a connection silent this long is closed (between requests, or within one: 408)
 KEEP_ALIVE_LIMIT = 128  # idle connections kept open between requests; past it an answer closes its connection
+LINGER_SECONDS = 0.005  # after an answer, how long a thread waits for the same client's next request
 MAX_HEADER_BYTES = 64 * 1024  # request line and headers together (cheroot: 414 or 413, in text)
+
+
+class _Reader(io.BufferedReader):
+    """A socket's reading end, buffered in C (cheroot's own is ``_pyio``: reading headers cost more than answering)."""
+
+    def __init__(self, sock: socket.socket, size: int) -> None:
+        super().__init__(socket.SocketIO(sock, "rb"), size)
+        self._sock = sock
+
+    def has_data(self) -> bool:
+        """Whether a request is here already (cheroot's question), buffered or waiting in the socket."""
+        timeout = self._sock.gettimeout()
+        self._sock.setblocking(False)  # so that peek reads what the socket holds, or nothing
+        try:
+            return bool(self.peek(1))
+        except OSError:
+            return False  # reset: the selector, then the worker, see it
+        finally:
+            self._sock.settimeout(timeout)
+
+
+class _Writer(io.BufferedWriter):
+    """A socket's writing end, buffered in C: an answer's header block waits for its body, and both
+    leave in one send (cheroot sends each write at once: two segments per answer, and the client
+    woken twice). Anything else is sent at once, with what waited (a 100 Continue never waits)."""
+
+    def __init__(self, sock: socket.socket, size: int) -> None:
+        super().__init__(socket.SocketIO(sock, "wb"), size)
+
+    def write(self, data: Any) -> int:
+        written = super().write(data)
+        if not (data.startswith(b"HTTP/") and data.endswith(b"\r\n\r\n") and data[9:10] != b"1"):
+            self.flush()
+        return written
+
+
+def _files(sock: socket.socket, mode: str = "r", size: int = io.DEFAULT_BUFFER_SIZE) -> _Reader | _Writer:
+    return _Reader(sock, size) if "r" in mode else _Writer(sock, 64 * 1024)
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    """A connection with C-buffered files, that stays on its worker thread while its client keeps
+    sending requests (a sequential client is answered without a trip through the selector)."""
+
+    def __init__(self, server: Any, sock: socket.socket, makefile: Any = None) -> None:
+        super().__init__(server, sock, _files)
+
+    def communicate(self) -> bool:
+        while True:
+            keep: bool = super().communicate()  # type: ignore[no-untyped-call]  # cheroot types it loosely
+            self.wfile.flush()  # the end of an answer: what waits leaves now
+            if not keep:
+                return False
+            if not select.select([self.socket], [], [], LINGER_SECONDS)[0]:
+                return True  # quiet: back to the selector (which takes a request already buffered at once)
+
+    def close(self) -> None:
+        try:
+            self.wfile.flush()
+        except OSError:  # the client went away: drop what waits, so that nothing tries again later
+            self.wfile.raw.close()
+        super().close()
 
 
 class Cheroot(wsgi.Server):
@@ -37,6 +110,8 @@ class Cheroot(wsgi.Server):
     for the request: a few idle connections (a browser's spare ones) would hold every
     thread, and the next client would wait for their timeout.
     """
+
+    ConnectionClass = _Connection
 
     def process_conn(self, conn: Any) -> None:
         if conn.last_used is None:  # just accepted: the selector hands it over once it is readable
