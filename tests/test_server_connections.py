@@ -270,9 +270,12 @@ def test_stop_closes_idle_keep_alive_connections_promptly() -> None:
     try:
         response = get(sock)
         assert (response.status, response.will_close) == (200, False)
+        serving = f"cognito-sync-mock-server:{address(server)[1]}"  # the thread's name says what it serves
+        assert serving in [thread.name for thread in threading.enumerate()]
         started = time.monotonic()
         server.stop()
         assert time.monotonic() - started < 2.0
         assert sock.recv(1) == b""  # the server closed the idle connection
+        assert serving not in [thread.name for thread in threading.enumerate()]
     finally:
         sock.close()

@@ -139,7 +139,7 @@ def listen(app: WSGIApplication, host: str, port: int, max_body_bytes: int) -> t
     server.max_request_body_size = max(max_body_bytes, DRAIN_BYTES)  # an announced body past it: 413 in text
     server.keep_alive_conn_limit = KEEP_ALIVE_LIMIT
     _in_a_daemon_thread(server.prepare)  # binds now (an error raises here); its workers are daemons
-    thread = threading.Thread(target=server.serve, name=f"cognito-sync-mock:{port}", daemon=True)
+    thread = threading.Thread(target=server.serve, name=f"cognito-sync-mock-server:{server.bind_addr[1]}", daemon=True)
     thread.start()
     return server, thread
 
