@@ -269,16 +269,12 @@ def _preflight(headers: Mapping[str, str]) -> Response:
     return Response(204, allowed, b"")
 
 
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in http.HTTPStatus}
+
+
 def _send(response: Response, method: str, start_response: StartResponse) -> list[bytes]:
     headers = [*response.headers.items(), ("Content-Length", str(len(response.body)))]
-    start_response(f"{response.status} {_reason(response.status)}", headers)
+    start_response(_STATUS_LINES.get(response.status) or f"{response.status} Unknown", headers)
     if method == "HEAD" or response.status in (204, 304):
         return []
     return [response.body]
-
-
-def _reason(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
