@@ -1,9 +1,10 @@
 """A web page of another origin attacks the control plane, in headless Chromium: every attempt fails.
 
-The page comes from a second local HTTP server (another port: another origin). It reads
-``/_mock/state`` and ``/_mock/calls``, posts to reset, inject errors, mint identity
-credentials and replace the state (deleting a dataset) with ``fetch`` (as JSON, and as
-``no-cors`` requests that need no preflight) and with auto-submitted HTML forms. Each
+The page comes from a second local HTTP server (``local_server``: another port, so
+another origin). It reads ``/_mock/state`` and ``/_mock/calls``, posts to reset, inject
+errors, mint identity credentials and replace the state (deleting a dataset) with
+``fetch`` (as JSON, and as ``no-cors`` requests that need no preflight) and with
+auto-submitted HTML forms. Each
 one is refused by the server itself (its log shows a 403 for each request that reached
 it) and the state is unchanged afterwards. A Cognito Sync route stays readable from that
 page: browser SDKs need the API's CORS. A DNS rebinding attack (the page's own host name,
@@ -12,14 +13,12 @@ now resolving to 127.0.0.1) is refused by the Host check.
 
 from __future__ import annotations
 
-import http.server
 import json
 import logging
-import threading
 from pathlib import Path
-from typing import Any, Iterator
 
 import pytest
+from activation_support import LocalServer
 from helpers import DATASET, IDENTITY, POOL, write
 from server_support import address, client_for, dump_dom
 
@@ -27,45 +26,6 @@ from cognito_sync_mock import CognitoSyncServer
 
 HOST_REFUSED = "The mock\\u0027s control plane answers only loopback host names"
 ORIGIN_REFUSED = "The mock's control plane refuses requests from web pages of other origins"
-
-
-class Pages:
-    """The attacker's site: a ThreadingHTTPServer on 127.0.0.1 serving ``pages`` (path -> HTML)."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, str] = {}
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                page = owner.pages.get(self.path)
-                data = (page or "not here").encode()
-                self.send_response(200 if page is not None else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def attacker() -> Iterator[Pages]:
-    pages = Pages()
-    try:
-        yield pages
-    finally:
-        pages.close()
 
 
 @pytest.fixture
@@ -132,10 +92,10 @@ const injected = { operation: "ListRecords", code: "TooManyRequestsException", t
 
 
 def test_a_page_of_another_origin_can_do_nothing_to_the_control_plane(
-    victim: CognitoSyncServer, attacker: Pages, caplog: pytest.LogCaptureFixture, tmp_path: Path
+    victim: CognitoSyncServer, local_server: LocalServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     before = victim.snapshot()
-    attacker.pages = {
+    local_server.pages = {
         "/attack.html": FETCHES.replace("VICTIM", victim.url).replace("POOL", POOL).replace("IDENTITY", IDENTITY),
         "/inject-error-form.html": form(
             f"{victim.url}/_mock/inject-error", {"operation": "ListRecords", "code": "TooManyRequestsException"}
@@ -145,7 +105,7 @@ def test_a_page_of_another_origin_can_do_nothing_to_the_control_plane(
         ),
     }
 
-    dom = dump_dom(f"{attacker.url}/attack.html", tmp_path / "profile")
+    dom = dump_dom(f"{local_server.url}/attack.html", tmp_path / "profile")
 
     assert "done: all attempted" in dom
     for name in ("read-state", "read-calls", "reset", "inject-error", "credentials"):
@@ -176,12 +136,12 @@ def test_a_page_of_another_origin_can_do_nothing_to_the_control_plane(
 
 
 def test_an_auto_submitted_form_cannot_reset_the_state(
-    victim: CognitoSyncServer, attacker: Pages, caplog: pytest.LogCaptureFixture, tmp_path: Path
+    victim: CognitoSyncServer, local_server: LocalServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     before = victim.snapshot()
-    attacker.pages = {"/win-a-prize.html": form(f"{victim.url}/_mock/reset", {"confirm": "yes"})}
+    local_server.pages = {"/win-a-prize.html": form(f"{victim.url}/_mock/reset", {"confirm": "yes"})}
 
-    dom = dump_dom(f"{attacker.url}/win-a-prize.html", tmp_path / "profile")
+    dom = dump_dom(f"{local_server.url}/win-a-prize.html", tmp_path / "profile")
 
     assert ORIGIN_REFUSED in dom  # the browser shows the server's refusal where the form led
     assert answered(caplog) == [("POST", "/_mock/reset", 403)]
