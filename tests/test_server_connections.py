@@ -123,16 +123,20 @@ def test_an_idle_connection_is_closed_after_the_idle_timeout(monkeypatch: pytest
         silent = socket.create_connection(address(server), timeout=30)
         kept = socket.create_connection(address(server), timeout=30)
         stalled = socket.create_connection(address(server), timeout=30)
+        slow_body = socket.create_connection(address(server), timeout=30)
         try:
             assert get(kept).status == 200  # then idle between requests
             stalled.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers never finished
+            slow_body.sendall(f"POST {records_path()} HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{{".encode())
             assert silent.recv(1) == b""
             assert kept.recv(1) == b""
             answer = stalled.recv(1000)
             assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+            assert slow_body.recv(1000) == b""  # a body that stopped coming: closed, as the client has gone
         finally:
-            for sock in (silent, kept, stalled):
+            for sock in (silent, kept, stalled, slow_body):
                 sock.close()
+        assert [c.operation for c in server.calls] == ["ListDatasets"]  # the kept connection's, no other
         still_answers(server)
 
 
