@@ -1,21 +1,31 @@
-"""The command line: ``cognito-sync-mock serve`` runs the mock as an HTTP server."""
+"""The command line: ``cognito-sync-mock serve`` runs the mock as an HTTP server.
+
+Every option of ``serve`` may also come from an environment variable named
+``COGNITO_SYNC_MOCK_<OPTION>`` (``--account-id``: ``COGNITO_SYNC_MOCK_ACCOUNT_ID``), for
+containers; an option given on the command line wins over its variable.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable
 
 from . import __version__
 from .backend import Limits
 from .server import DEFAULT_HOST, CognitoSyncServer
-from .store import StoreError
+from .server.app import allowed_name
+from .server.store import StoreError
+from .state import CALL_HISTORY
 
 DEFAULT_PORT = 7734
+ENVIRONMENT_PREFIX = "COGNITO_SYNC_MOCK_"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _limit(text: str) -> tuple[str, int]:
@@ -31,8 +41,53 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
+    return int(text)
+
+
+def _host_name(text: str) -> str:
+    try:
+        return allowed_name(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _boolean(text: str) -> bool:
+    if text.strip().lower() in _TRUE:
+        return True
+    if text.strip().lower() in _FALSE:
+        return False
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(_TRUE + _FALSE)}, not {text!r}")
+
+
+def _each(parse: Callable[[str], Any]) -> Callable[[str], list[Any]]:
+    """A parser of a comma-separated list (a repeatable option's variable)."""
+
+    def parse_all(text: str) -> list[Any]:
+        return [parse(part.strip()) for part in text.split(",") if part.strip()]
+
+    return parse_all
+
+
+# Each option of ``serve``: its default, and how its environment variable is read.
+_OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
+    "host": (DEFAULT_HOST, str),
+    "port": (DEFAULT_PORT, _port),
+    "account_id": (None, str),
+    "strict": (False, _boolean),
+    "state": (None, str),
+    "seed": (None, str),
+    "call_history": (CALL_HISTORY, _count),
+    "limit": ((), _each(_limit)),
+    "allow_host": ((), _each(_host_name)),
+    "verbose": (False, _boolean),
+}
+
+
 def parser() -> argparse.ArgumentParser:
-    """The argument parser of ``cognito-sync-mock``."""
+    """The argument parser of ``cognito-sync-mock``; ``parse`` adds the environment and the defaults."""
     root = argparse.ArgumentParser(
         prog="cognito-sync-mock", description="AWS Cognito Sync, mocked: in-process for boto3, or as an HTTP server."
     )
@@ -43,13 +98,16 @@ def parser() -> argparse.ArgumentParser:
         "serve",
         help="answer Cognito Sync over HTTP (AWS CLI, JavaScript SDKs, apps)",
         description="Answer Cognito Sync over HTTP. The first line printed is the URL listened on.",
+        epilog=f"Each option may also be set by an environment variable {ENVIRONMENT_PREFIX}<OPTION> "
+        f"(e.g. {ENVIRONMENT_PREFIX}PORT=8000, {ENVIRONMENT_PREFIX}LIMIT=records_per_dataset=10,dataset_bytes=500; "
+        "true/false for flags); the command line wins.",
     )
-    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    serve.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
-    )
+    serve.add_argument("--host", help=f"address to bind (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=_port, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     serve.add_argument("--account-id", help="the account of requests (default: $MOTO_ACCOUNT_ID, else 123456789012)")
-    serve.add_argument("--strict", action="store_true", help="only registered pools and identities exist")
+    serve.add_argument(
+        "--strict", action=argparse.BooleanOptionalAction, help="only registered pools and identities exist"
+    )
     serve.add_argument(
         "--state",
         metavar="FILE",
@@ -61,15 +119,50 @@ def parser() -> argparse.ArgumentParser:
         help="start from a JSON snapshot or short form (with --state: only while FILE holds no state yet)",
     )
     serve.add_argument(
+        "--call-history",
+        type=_count,
+        metavar="N",
+        help=f"how many of the latest calls /_mock/calls keeps (default {CALL_HISTORY}; 0 keeps none)",
+    )
+    serve.add_argument(
         "--limit",
         type=_limit,
         action="append",
-        default=[],
         metavar="NAME=N",
-        help="change a service limit (" + ", ".join(sorted(Limits.__dataclass_fields__)) + ")",
+        help="change a service limit (" + ", ".join(sorted(Limits.__dataclass_fields__)) + "); repeatable",
     )
-    serve.add_argument("--verbose", "-v", action="store_true", help="log every request to stderr")
+    serve.add_argument(
+        "--allow-host",
+        type=_host_name,
+        action="append",
+        metavar="NAME",
+        help="a host name besides loopback ones that may reach the dashboard and /_mock/ (a container's "
+        "service name); repeatable",
+    )
+    serve.add_argument(
+        "--verbose", "-v", action=argparse.BooleanOptionalAction, help="log one line per request to stderr"
+    )
     return root
+
+
+def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> argparse.Namespace:
+    """The options of a command line: each one given, else its environment variable, else its default.
+
+    A bad value of a variable ends the program with status 2 and a message naming it.
+    """
+    args = parser().parse_args(argv)
+    environ = os.environ if environ is None else environ
+    for dest, (default, read) in _OPTIONS.items():
+        if getattr(args, dest) is not None:
+            continue
+        name = ENVIRONMENT_PREFIX + dest.upper()
+        text = environ.get(name, "")
+        try:
+            setattr(args, dest, read(text) if text else default)
+        except argparse.ArgumentTypeError as error:
+            print(f"cognito-sync-mock: {name}={text!r}: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return args
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -84,12 +177,17 @@ def serve(args: argparse.Namespace) -> int:
             limits=dict(args.limit),
             state=args.seed,
             state_file=args.state,
+            call_history=args.call_history,
+            allow_hosts=args.allow_host,
         )
     except (ValueError, OSError, StoreError) as error:
         print(f"cognito-sync-mock: {error}", file=sys.stderr)
         return 2
     try:
         server.start()
+    except ImportError as error:
+        print(f"cognito-sync-mock: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"cognito-sync-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
@@ -101,7 +199,11 @@ def serve(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         print(server.url, flush=True)
-        print(f"Cognito Sync mock: dashboard at {server.url}/ ; stop with Ctrl-C", file=sys.stderr, flush=True)
+        print(
+            f"cognito-sync-mock: listening on {server.url} (dashboard at {server.url}/; stop with Ctrl-C)",
+            file=sys.stderr,
+            flush=True,
+        )
         while not stop.wait(0.5):
             pass
     finally:
@@ -113,7 +215,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cognito-sync-mock`` console script."""
-    args = parser().parse_args(argv)
+    args = parse(argv)
     if args.command == "serve":
         return serve(args)
     return 2  # pragma: no cover - argparse requires a command

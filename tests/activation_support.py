@@ -63,11 +63,13 @@ class NetworkGuard:
 
 
 class LocalServer:
-    """A ThreadingHTTPServer on 127.0.0.1 that answers every request with ``reply`` as JSON."""
+    """A ThreadingHTTPServer on 127.0.0.1 that answers every request with ``reply`` as JSON,
+    but a path of ``pages`` with that HTML page."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.reply: dict[str, Any] = {}
+        self.pages: dict[str, str] = {}
         self.extra_headers: dict[str, str] = {}
         owner = self
 
@@ -80,9 +82,10 @@ class LocalServer:
                 owner.requests.append(
                     {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
                 )
-                payload = json.dumps(owner.reply).encode()
+                page = owner.pages.get(self.path)
+                payload = json.dumps(owner.reply).encode() if page is None else page.encode()
                 self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/json" if page is None else "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 self.send_header("x-amzn-RequestId", "local-server-request")
                 for name, value in owner.extra_headers.items():

@@ -394,7 +394,8 @@ def control(server_url: str, method: str, name: str, document: Any = None) -> tu
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         body = document if document is None or isinstance(document, bytes) else json.dumps(document).encode()
-        connection.request(method, f"/_mock/{name}", body=body)
+        headers = {"Content-Type": "application/json"} if method == "POST" else {}
+        connection.request(method, f"/_mock/{name}", body=body, headers=headers)
         answer = connection.getresponse()
         return answer.status, json.loads(answer.read())
     finally:
@@ -403,7 +404,7 @@ def control(server_url: str, method: str, name: str, document: Any = None) -> tu
 
 def stored(path: Path) -> Any:
     """The snapshot a state database holds, read through a connection of its own."""
-    from cognito_sync_mock.store import document
+    from cognito_sync_mock.server.store import document
 
     with contextlib.closing(sqlite3.connect(path)) as connection:
         return document(connection)

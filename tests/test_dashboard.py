@@ -1,67 +1,21 @@
 """The dashboard page at ``/``, loaded in headless Chromium after a sync.
 
 Chromium runs the page's own JavaScript (it fetches ``/_mock/state`` every second) and
-dumps the DOM it built. Chromium is Debian's ``chromium`` package; .ci/run installs it.
-Without it these tests fail, saying so: they never skip.
+dumps the DOM it built (``server_support.dump_dom``). Chromium is Debian's ``chromium``
+package; .ci/run installs it. Without it these tests fail, saying so: they never skip.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import DATASET, IDENTITY, POOL, make_client, remove, replace, seed, write
+from server_support import dump_dom
 
-import cognito_sync_mock.server as server_module
+import cognito_sync_mock.server.control as control_module
 from cognito_sync_mock import CognitoSyncServer
-
-BROWSERS = ("chromium", "chromium-browser")
-# Nothing but the page: no first-run, sync, updates, pings or other background traffic.
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-    "--disable-breakpad",
-    "--no-pings",
-    "--disable-domain-reliability",
-    "--virtual-time-budget=3000",
-    "--dump-dom",
-)
-
-
-def chromium() -> str:
-    """The Chromium executable; the test fails (never skips) when there is none."""
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail(
-        "Headless Chromium is needed for the dashboard tests and is not on PATH: "
-        "install Debian's package with `apt-get install -y chromium` (.ci/run does this)."
-    )
-
-
-def dump_dom(url: str, profile: Path) -> str:
-    """The DOM of ``url`` after Chromium ran the page's scripts for 3 s of virtual time."""
-    result = subprocess.run(
-        [chromium(), *FLAGS, f"--user-data-dir={profile}", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"chromium exited with {result.returncode}:\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 def test_dashboard_shows_the_state_after_a_sync(cognito_sync_server: CognitoSyncServer, tmp_path: Path) -> None:
@@ -97,7 +51,7 @@ def test_dashboard_refreshes_itself(
     backend = cognito_sync_server.backend()
     seed(backend, {"level": "1"})
     polls: list[int] = []
-    real_view = server_module.state_view  # type: ignore[attr-defined]  # the server's own name, patched below
+    real_view = control_module.state_view  # type: ignore[attr-defined]  # the endpoints' own name, patched below
 
     def counting_view(state: Any) -> Any:
         polls.append(len(polls) + 1)
@@ -105,7 +59,7 @@ def test_dashboard_refreshes_itself(
             seed(backend, {"late": "arrived-after-the-first-poll"}, dataset="later")
         return real_view(state)
 
-    monkeypatch.setattr(server_module, "state_view", counting_view)
+    monkeypatch.setattr(control_module, "state_view", counting_view)
 
     dom = dump_dom(cognito_sync_server.url + "/", tmp_path / "profile")
 

@@ -20,7 +20,7 @@ from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client
 from cognito_sync_mock import interception, mock_cognito_sync
 from cognito_sync_mock import mock as mock_module
 from cognito_sync_mock.server import CognitoSyncServer
-from cognito_sync_mock.store import Store
+from cognito_sync_mock.server.store import Store
 
 # Python 3.12 and later warn about any fork of a process with threads; that is this file's point.
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
@@ -52,8 +52,6 @@ def fork_and_wait(child: Callable[[], bool]) -> int:
 def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, store: Store) -> list[Any]:
     """Every lock of the package, as it is reached now (a child reaches its new ones)."""
     state = mock.state
-    http = server._http
-    assert http is not None
     return [
         mock_module._lock,
         interception._patch_lock,
@@ -65,7 +63,6 @@ def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, store: Store)
         server._durable.lock,
         server._lock,
         server.state.lock,
-        http._connections_lock,
     ]
 
 

@@ -556,8 +556,13 @@ CALL_ERRORS = {op: modeled_errors(op) for op in OPERATIONS}
 def check_raw_answer(
     server: CognitoSyncServer, calls_before: int, status: int, headers: dict[str, str], body: bytes, method: str
 ) -> None:
+    if headers.get("content-type") == "text/plain":  # refused by cheroot before the app: framing
+        assert status in (400, 413, 414, 501, 505), (status, body[:300])
+        assert b"Traceback" not in body
+        assert server.calls[calls_before:] == []
+        return
     assert status < 500, (status, body[:300])
-    assert status in (200, 204, 400, 403, 404, 405, 409, 413), (status, body[:300])
+    assert status in (200, 204, 400, 403, 404, 405, 409, 413, 415), (status, body[:300])
     if status >= 400:
         code = headers.get("x-amzn-errortype", "").rstrip(":")
         assert code, headers
@@ -879,13 +884,13 @@ def test_malformed_requests_get_their_error(
     server_still_answers(cognito_sync_server)
 
 
-def test_a_truncated_body_is_refused_and_the_connection_closed(cognito_sync_server: CognitoSyncServer) -> None:
+def test_a_truncated_body_is_refused(cognito_sync_server: CognitoSyncServer) -> None:
     body = b'{"Events": {"SyncTrigger": "arn"}}'
     data = request_bytes(
         "POST", f"/identitypools/{quote(POOL)}/events", {"Content-Type": "application/json"}, body[:10], len(body)
     )
     status, headers, answer = raw_request(cognito_sync_server, data, "POST", half_close=True)
-    assert (status, headers["x-amzn-errortype"], headers["connection"]) == (400, "InvalidParameterException:", "close")
+    assert (status, headers["x-amzn-errortype"]) == (400, "InvalidParameterException:")
     assert json.loads(answer) == {"message": f"The request body ended after 10 of {len(body)} bytes"}
     assert cognito_sync_server.calls == []  # nothing reached the API
     server_still_answers(cognito_sync_server)

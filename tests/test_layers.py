@@ -2,7 +2,7 @@
 
 The domain (``backend/``) imports no protocol, presentation, moto or botocore; the
 protocol (``protocol/``) never imports the domain; the side channels (``channels/``) know
-neither; and only ``integrations/moto.py`` knows moto.
+neither; only ``integrations/moto.py`` knows moto, and only ``server/host.py`` cheroot.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_the_modules_are_found() -> None:
     assert "cognito_sync_mock.exceptions" in imported(ROOT / "backend" / "backend.py")
 
 
-EDGE_MODULES = ("api", "cli", "display", "interception", "mock", "pytest_plugin", "store")
+EDGE_MODULES = ("api", "cli", "display", "interception", "mock", "pytest_plugin")
 EDGES = tuple(f"{PACKAGE}.{name}" for name in (*EDGE_MODULES, "rules", "server", "snapshot", "state", "views"))
 
 
@@ -81,6 +81,13 @@ def test_a_layer_imports_nothing_above_or_beside_it(folder: str, forbidden: tupl
 def test_only_the_moto_integration_imports_moto() -> None:
     importers = [module_name(path) for path in modules() if any(under(name, "moto") for name in imported(path))]
     assert importers == [f"{PACKAGE}.integrations.moto"]
+
+
+def test_only_the_server_host_imports_cheroot_and_nothing_imports_http_server() -> None:
+    """HTTP belongs to the WSGI server library: the app is plain WSGI, cheroot is known in one module."""
+    importers = [module_name(path) for path in modules() if any(under(name, "cheroot") for name in imported(path))]
+    assert importers == [f"{PACKAGE}.server.host"]
+    assert [module_name(path) for path in modules() if "http.server" in imported(path)] == []
 
 
 def test_a_crossing_is_seen(tmp_path: Path) -> None:

@@ -62,9 +62,9 @@ from hypothesis import strategies as st
 from cognito_sync_mock import CognitoSyncServer
 from cognito_sync_mock.backend.operations import READS
 from cognito_sync_mock.cli import main as cli_main
+from cognito_sync_mock.server.store import APPLICATION_ID, SCHEMA, Scope, Store, StoreError
 from cognito_sync_mock.snapshot import SnapshotError
 from cognito_sync_mock.state import State
-from cognito_sync_mock.store import APPLICATION_ID, SCHEMA, Scope, Store, StoreError
 
 SERVE = [sys.executable, "-m", "cognito_sync_mock", "serve", "--port", "0"]
 RECORDS = ("accounts", DEFAULT_ACCOUNT, "us-east-1", "pools", POOL, "identities", IDENTITY, "datasets")
@@ -705,7 +705,8 @@ def test_serve_keeps_its_state_across_a_clean_restart(tmp_path: Path, served: li
 
 PAUSED_SERVER = """
 import sys, time
-from cognito_sync_mock import cli, store
+from cognito_sync_mock import cli
+from cognito_sync_mock.server import store
 real = store.Store._commit_or_raise
 def paused(self, statements):
     if any("FROZEN" in str(value) for _, values in statements for value in values):

@@ -44,8 +44,8 @@ from helpers import (
 from cognito_sync_mock import Backend, CognitoSyncServer, LambdaThrottled, mock_cognito_sync
 from cognito_sync_mock.backend.clock import now
 from cognito_sync_mock.exceptions import InvalidParameterError
+from cognito_sync_mock.server.store import Store, StoreError
 from cognito_sync_mock.state import Call
-from cognito_sync_mock.store import Store, StoreError
 
 LIMITS = {"records_per_dataset": 4}
 FULL = "database or disk is full"

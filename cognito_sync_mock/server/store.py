@@ -25,13 +25,13 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 
-from . import forks, protocol, snapshot
-from .backend import Backend
-from .backend.models import Dataset, Identity
-from .backend.operations import READS
-from .exceptions import InternalError
-from .protocol import Request, Response
-from .state import State
+from .. import forks, protocol, snapshot
+from ..backend import Backend
+from ..backend.models import Dataset, Identity
+from ..backend.operations import READS
+from ..exceptions import InternalError
+from ..protocol import Request, Response
+from ..state import State
 
 logger = logging.getLogger("cognito_sync_mock.server")
 

@@ -1,0 +1,264 @@
+"""The server's WSGI application: it routes, and turns every failure into a JSON error.
+
+``/`` is the dashboard and ``/_mock/...`` the control endpoints: the control plane, closed
+to web pages of other origins and to host names that are not loopback (DNS rebinding).
+Every other request is Cognito Sync, answered by the protocol layer from the server's
+State, with the CORS answers browser SDKs need. HTTP itself (framing, connections,
+threads) is the WSGI server's: any can host the app (``make_app``).
+"""
+
+from __future__ import annotations
+
+import http
+import ipaddress
+import logging
+import re
+import time
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from urllib.parse import quote, urlsplit
+
+from .. import protocol
+from ..protocol import Request, Response
+from . import control
+from .responses import Refusal, error
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .lifecycle import CognitoSyncServer
+
+logger = logging.getLogger("cognito_sync_mock.server")
+
+DRAIN_BYTES = 64 * 1024 * 1024  # a body over the limit up to this is read and dropped, so the client sees the 413
+DASHBOARD = frozenset({"/", "/index.html"})
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_NAME = re.compile(r"[a-z0-9_.-]+")  # a host name or an IPv4 address
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^:\[\]]+))(?::[0-9]*)?")
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date",
+}
+_DASHBOARD_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",  # no other page may frame it and trick a click on its Reset button
+    "Content-Security-Policy": "frame-ancestors 'none'",
+}
+
+
+def make_app(server: CognitoSyncServer | None = None) -> App:
+    """The WSGI application answering from ``server`` (a new ``CognitoSyncServer()`` when None)."""
+    if server is None:
+        from .lifecycle import CognitoSyncServer
+
+        server = CognitoSyncServer()
+    return App(server)
+
+
+class App:
+    """The WSGI callable of one CognitoSyncServer: routes only; its State answers the API."""
+
+    def __init__(self, server: CognitoSyncServer) -> None:
+        protocol.service()  # read the model now: concurrent first requests would each read it again
+        self.server = server
+        self.dashboard = resources.files("cognito_sync_mock").joinpath("dashboard.html").read_bytes()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        method = environ["REQUEST_METHOD"]
+        path = _path(environ)
+        headers = _headers(environ)
+        closed = path in DASHBOARD or path == "/_mock" or path.startswith("/_mock/")
+        what = "-"  # what answered, for the log: the operation, or the control endpoint
+        try:
+            body = read_body(environ, self.server.max_body_bytes)  # first: the size limit comes before all
+            if closed:
+                response, what = self._control_plane(environ, method, path, headers, body)
+            else:
+                response, what = self._api(environ, method, path, headers, body)
+        except Refusal as refusal:
+            response = refusal.response()
+        except Exception as exc:  # a bug here must not reach the client as a traceback
+            logger.exception("cognito_sync_mock server failed on %s %s", method, path)
+            response = error(500, "InternalErrorException", f"The mock server failed: {type(exc).__name__}: {exc}")
+        if closed:
+            response.headers["X-Content-Type-Options"] = "nosniff"  # never read cross-origin as a script
+        else:
+            for name, value in _CORS.items():
+                response.headers.setdefault(name, value)
+        if logger.isEnabledFor(logging.INFO):  # the access log costs nothing when it is off
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.info("%s %s %s %d %s %.1f ms", method, path, what, response.status, response.error or "-", elapsed)
+        return _send(response, method, start_response)
+
+    # -- the AWS API ---------------------------------------------------------------------
+
+    def _api(
+        self, environ: WSGIEnvironment, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[Response, str]:
+        if method == "OPTIONS" and "access-control-request-method" in headers:
+            return _preflight(headers), "preflight"
+        request = Request(method, path, environ.get("QUERY_STRING", ""), headers, body)
+        response = self.server.answer(request)  # a change is in the state database before its answer
+        return response, response.operation or "-"
+
+    # -- the control plane ---------------------------------------------------------------
+
+    def _control_plane(
+        self, environ: WSGIEnvironment, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[Response, str]:
+        host = headers.get("host")
+        if path != control.HEALTH and not allowed_host(host, self.server.allow_hosts):
+            raise Refusal(
+                403,
+                "The mock's control plane answers only loopback host names (localhost, 127.0.0.1, [::1]) "
+                f"and those allowed with --allow-host; this request's Host is {host!r}",
+                "Forbidden",
+            )
+        origin = headers.get("origin")
+        if origin is not None and origin.lower() != f"{environ.get('wsgi.url_scheme', 'http')}://{host}".lower():
+            raise Refusal(
+                403,
+                f"The mock's control plane refuses requests from web pages of other origins; this one is {origin!r}",
+                "Forbidden",
+            )
+        if path in DASHBOARD:
+            if method not in ("GET", "HEAD"):
+                raise Refusal(405, f"{method} is not allowed on the dashboard", "MethodNotAllowed")
+            return Response(200, dict(_DASHBOARD_HEADERS), self.dashboard), "dashboard"
+        if method == "POST":
+            _require_json(headers.get("content-type"), path)
+        answer = control.answer(self.server, method, path, environ.get("QUERY_STRING", ""), body)
+        return answer.response, f"/_mock/{answer.endpoint}"
+
+
+# -- the request -----------------------------------------------------------------------
+
+
+def _path(environ: WSGIEnvironment) -> str:
+    """The request's path, still percent-encoded as sent (the protocol decodes each label once)."""
+    target: str | None = environ.get("REQUEST_URI") or environ.get("RAW_URI")  # cheroot, uWSGI / gunicorn
+    if target is None:  # PEP 3333 only: the decoded path (bytes as latin-1), encoded again
+        decoded = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        return quote(decoded.encode("latin-1"), safe="/:@!$&'()*+,;=")
+    if not target.startswith("/"):  # the absolute form, http://host/path
+        return urlsplit(target).path or "/"
+    return target.partition("?")[0]
+
+
+def _headers(environ: WSGIEnvironment) -> dict[str, str]:
+    """The request's headers by lower-case name, as the protocol takes them."""
+    headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = environ[key]
+    return headers
+
+
+def read_body(environ: WSGIEnvironment, limit: int) -> bytes:
+    """The request body, refused (413) past ``limit`` bytes before any of it is kept."""
+    stream = environ["wsgi.input"]
+    text = environ.get("CONTENT_LENGTH") or ""
+    if text:
+        if not _DIGITS.fullmatch(text):
+            raise Refusal(400, f"Content-Length is not a valid number: {text[:40]!r}")
+        length = int(text)
+        if length > limit:
+            if length <= DRAIN_BYTES and "100-continue" not in environ.get("HTTP_EXPECT", "").lower():
+                _drain(stream, length)  # else the client may be reset before it reads the answer
+            raise Refusal(413, f"The request body of {length} bytes is larger than the limit of {limit} bytes")
+        body = _read(stream, length) if length else b""
+        if len(body) < length:
+            raise Refusal(400, f"The request body ended after {len(body)} of {length} bytes")
+        return body
+    if environ.get("wsgi.input_terminated"):  # a chunked body: read to its end
+        body = _read(stream, limit + 1)
+        if len(body) > limit:
+            raise Refusal(413, f"The request body is larger than the limit of {limit} bytes")
+        return body
+    return b""
+
+
+def _read(stream: Any, size: int) -> bytes:
+    try:
+        data: bytes = stream.read(size)
+    except OSError as failure:  # the client stalled past the timeout, or went away
+        raise Refusal(400, f"The request body could not be read: {failure or type(failure).__name__}") from None
+    return data
+
+
+def _drain(stream: Any, length: int) -> None:
+    """Read and drop a body, a piece at a time."""
+    remaining = length
+    while remaining > 0:
+        chunk = _read(stream, min(remaining, 1 << 20))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
+def allowed_host(host: str | None, allowed: frozenset[str]) -> bool:
+    """Whether a Host header names a loopback address or name (``localhost``, ``*.localhost``), or one allowed."""
+    name = host_name(host or "")
+    if name is None:
+        return False
+    if name == "localhost" or name.endswith(".localhost") or name in allowed:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback  # 127.0.0.0/8 and ::1
+    except ValueError:
+        return False
+
+
+def host_name(host: str) -> str | None:
+    """The name or address of a Host header, in lower case, without port or brackets (None if malformed)."""
+    match = _HOST.fullmatch(host.strip())
+    if match is None:
+        return None
+    return (match["ipv6"] or match["name"]).lower()
+
+
+def allowed_name(name: str) -> str:
+    """A name for ``--allow-host``, as Host headers are compared: lower case, without brackets; ValueError if bad."""
+    text = name.strip().lower()
+    bracketed = text.startswith("[") and text.endswith("]")
+    bare = text[1:-1] if bracketed else text
+    if bracketed or not _NAME.fullmatch(bare):
+        try:
+            ipaddress.IPv6Address(bare)
+        except ValueError:
+            raise ValueError(f"an allowed host is a host name or an address, without a port: not {name!r}") from None
+    return bare
+
+
+def _require_json(content_type: str | None, path: str) -> None:
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media != "application/json":
+        sent = f"is {content_type!r}" if content_type else "has none"
+        message = f"POST {path} needs Content-Type: application/json; this request's {sent}"
+        raise Refusal(415, message, "UnsupportedMediaType")
+
+
+# -- the answer ------------------------------------------------------------------------
+
+
+def _preflight(headers: Mapping[str, str]) -> Response:
+    """A CORS preflight of the API: browser SDKs may call it from any page."""
+    allowed = {
+        "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": headers.get("access-control-request-headers", "*"),
+        "Access-Control-Max-Age": "600",
+    }
+    return Response(204, allowed, b"")
+
+
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in http.HTTPStatus}
+
+
+def _send(response: Response, method: str, start_response: StartResponse) -> list[bytes]:
+    headers = [*response.headers.items(), ("Content-Length", str(len(response.body)))]
+    start_response(_STATUS_LINES.get(response.status) or f"{response.status} Unknown", headers)
+    if method == "HEAD" or response.status in (204, 304):
+        return []
+    return [response.body]

@@ -1,0 +1,46 @@
+"""What the server answers outside the protocol: JSON in the API's error shape, and refusals."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any
+
+from ..protocol import Response, message_body, request_id
+from ..protocol.serialize import epoch
+
+
+class Refusal(Exception):
+    """A request the server refuses itself (not the protocol): its status, error code and message."""
+
+    def __init__(self, status: int, message: str, code: str = "InvalidParameterException") -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+    def response(self) -> Response:
+        return error(self.status, self.code, self.message)
+
+
+def headers(content_type: str = "application/json") -> dict[str, str]:
+    """The headers of every answer: its type and a fresh ``x-amzn-RequestId``."""
+    return {"Content-Type": content_type, "x-amzn-RequestId": request_id()}
+
+
+def error(status: int, code: str, message: str) -> Response:
+    """An error in the wire format of the API: JSON message, ``x-amzn-ErrorType`` header."""
+    answer = headers()
+    answer["x-amzn-ErrorType"] = f"{code}:"
+    return Response(status, answer, message_body(message), error=code)
+
+
+def json_answer(value: Any) -> Response:
+    """A 200 answer holding ``value`` as ASCII JSON, so that any string (a lone surrogate too) can be shown."""
+    return Response(200, headers(), json.dumps(value, default=_json_default).encode("ascii"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return epoch(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return repr(value)
