@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from helpers import DATASET, IDENTITY, POOL, ids, make_client, raises_error, stored, write
+from helpers import DATASET, IDENTITY, POOL, control, ids, make_client, raises_error, stored, write
 from server_support import address
 
 import cognito_sync_mock.server as server_package
@@ -152,7 +152,9 @@ def test_every_option_comes_from_its_environment_variable(tmp_path: Path) -> Non
         "COGNITO_SYNC_MOCK_PORT": "0",
         "COGNITO_SYNC_MOCK_ACCOUNT_ID": "111122223333",
         "COGNITO_SYNC_MOCK_STRICT": "true",
-        "COGNITO_SYNC_MOCK_STATE": str(tmp_path / "state.json"),
+        "COGNITO_SYNC_MOCK_STATE": str(tmp_path / "state.db"),
+        "COGNITO_SYNC_MOCK_SEED": str(tmp_path / "seed.json"),
+        "COGNITO_SYNC_MOCK_CALL_HISTORY": "50",
         "COGNITO_SYNC_MOCK_LIMIT": "records_per_dataset=1, datasets_per_identity=2",
         "COGNITO_SYNC_MOCK_ALLOW_HOST": "cognito-sync,Mock.Internal",
         "COGNITO_SYNC_MOCK_VERBOSE": "1",
@@ -163,8 +165,9 @@ def test_every_option_comes_from_its_environment_variable(tmp_path: Path) -> Non
         0,
         "111122223333",
         True,
-        str(tmp_path / "state.json"),
+        str(tmp_path / "state.db"),
     )
+    assert (args.seed, args.call_history) == (str(tmp_path / "seed.json"), 50)
     assert (args.limit, args.allow_host, args.verbose) == (
         [("records_per_dataset", 1), ("datasets_per_identity", 2)],
         ["cognito-sync", "mock.internal"],
@@ -180,9 +183,10 @@ def test_the_command_line_wins_over_the_environment() -> None:
         "COGNITO_SYNC_MOCK_LIMIT": "records_per_dataset=1",
         "COGNITO_SYNC_MOCK_ALLOW_HOST": "from-the-environment",
     }
+    environ["COGNITO_SYNC_MOCK_CALL_HISTORY"] = "5"
     argv = ["serve", "--port", "9000", "--no-strict", "--no-verbose", "--limit", "dataset_bytes=10"]
-    args = cli_parse([*argv, "--allow-host", "a", "--allow-host", "b"], environ)
-    assert (args.port, args.strict, args.verbose) == (9000, False, False)
+    args = cli_parse([*argv, "--call-history", "0", "--allow-host", "a", "--allow-host", "b"], environ)
+    assert (args.port, args.strict, args.verbose, args.call_history) == (9000, False, False, 0)
     assert (args.limit, args.allow_host) == ([("dataset_bytes", 10)], ["a", "b"])  # not added to the variable's
 
 
@@ -190,6 +194,7 @@ def test_an_empty_variable_is_unset_and_the_defaults_hold() -> None:
     args = cli_parse(["serve"], {"COGNITO_SYNC_MOCK_PORT": "", "COGNITO_SYNC_MOCK_STRICT": ""})
     assert (args.host, args.port, args.account_id, args.strict, args.state) == ("127.0.0.1", 7734, None, False, None)
     assert (list(args.limit), list(args.allow_host), args.verbose) == ([], [], False)
+    assert (args.seed, args.call_history) == (None, 10_000)
 
 
 @pytest.mark.parametrize(
@@ -200,6 +205,8 @@ def test_an_empty_variable_is_unset_and_the_defaults_hold() -> None:
         ("STRICT", "maybe", "expected one of 1, true, yes, on, 0, false, no, off, not 'maybe'"),
         ("VERBOSE", "2", "expected one of 1, true, yes, on, 0, false, no, off, not '2'"),
         ("LIMIT", "records_per_dataset", "expected NAME=NUMBER, not 'records_per_dataset'"),
+        ("CALL_HISTORY", "1_0", "expected a whole number, not '1_0'"),
+        ("CALL_HISTORY", "-1", "expected a whole number, not '-1'"),
         ("ALLOW_HOST", "ok,cognito-sync:7734", "an allowed host is a host name or an address, without a port: "),
     ],
 )
@@ -249,6 +256,7 @@ def test_a_server_configured_by_its_environment_only(tmp_path: Path) -> None:
         "COGNITO_SYNC_MOCK_STATE": str(state),
         "COGNITO_SYNC_MOCK_LIMIT": "records_per_dataset=1",
         "COGNITO_SYNC_MOCK_ALLOW_HOST": "cognito-sync",
+        "COGNITO_SYNC_MOCK_CALL_HISTORY": "2",
     }
     served = Served([], environ)
     try:
@@ -267,6 +275,11 @@ def test_a_server_configured_by_its_environment_only(tmp_path: Path) -> None:
         with raises_error("LimitExceededException", 400):
             write(client, {"a": "1", "b": "2"})
         write(client, {"a": "1"})
+        status, calls = control(served.url, "GET", "calls")
+        assert (status, [(c["operation"], c["error"]) for c in calls]) == (
+            200,
+            [("ListRecords", None), ("UpdateRecords", None)],  # the call history keeps the latest 2
+        )
     finally:
         code, err = served.stop()
     assert code == 0
