@@ -136,7 +136,10 @@ def server_row(settings: Settings) -> Row:
         ratio,
         target,
         met,
-        "" if met else "our request handling (the WSGI app and cheroot) bounds it; profile the server's threads",
+        ""
+        if met
+        else "the hand-overs between the client's and the server's threads, which a loaded machine delays "
+        "(moto's answer is CPU, which it delays less); compare the stdlib server's figure in the same conditions",
     )
 
 
