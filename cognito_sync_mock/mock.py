@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, ove
 
 from . import forks, interception
 from .api import StateAPI
-from .state import CALL_HISTORY, State, read_state
+from .state import CALL_HISTORY, State, check_options, read_state
 
 if TYPE_CHECKING:
     from unittest import TestCase
@@ -89,7 +89,9 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         # signature, overloads and all: bare, @mock_cognito_sync returns what it decorates.
         self = super().__new__(cls)
         self._seed = read_state(state)
-        State(account_id, strict, limits, call_history).restore(self._seed or {})  # fail now, not at start
+        check_options(account_id, limits, call_history)  # fail now, not at start
+        if self._seed is not None:
+            State(account_id, strict, limits, call_history).restore(self._seed)
         self._account_id, self._strict, self._limits = account_id, strict, limits
         self._call_history = call_history
         self._entries, self._state = [], None

@@ -72,11 +72,8 @@ class State:
         limits: Mapping[str, int] | None = None,
         call_history: int = CALL_HISTORY,
     ) -> None:
-        if isinstance(call_history, bool) or not isinstance(call_history, int) or call_history < 0:
-            raise ValueError(f"call_history must be a whole number of calls, 0 or more, not {call_history!r}")
-        self.account_id = default_account(account_id)
+        self.account_id, self.limits = check_options(account_id, limits, call_history)
         self.strict = strict
-        self.limits = Limits.from_mapping(limits)
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: deque[Call] = deque(maxlen=call_history)  # read and written under the lock
@@ -255,6 +252,13 @@ class State:
             if not fault.remaining:
                 faults.popleft()
         raise error_for_code(fault.code, fault.message)
+
+
+def check_options(account_id: str | None, limits: Mapping[str, int] | None, call_history: int) -> tuple[str, Limits]:
+    """The account and limits a State of these options has; a ValueError for a bad option."""
+    if isinstance(call_history, bool) or not isinstance(call_history, int) or call_history < 0:
+        raise ValueError(f"call_history must be a whole number of calls, 0 or more, not {call_history!r}")
+    return default_account(account_id), Limits.from_mapping(limits)
 
 
 def default_account(account_id: str | None) -> str:
