@@ -520,6 +520,18 @@ def test_a_clean_restart_answers_everything_the_same(tmp_path: Path) -> None:
     assert before[IDENTITY]["gone"]["DatasetExists"] is False
 
 
+@pytest.mark.parametrize("region", ["local", "localhost", "us-gov-west-1", "cn-north-1"])
+def test_a_server_answering_any_region_restarts_on_its_database(tmp_path: Path, region: str) -> None:
+    path = tmp_path / "state.db"
+    with CognitoSyncServer(state_file=path) as server:
+        written = write(make_client(region, endpoint_url=server.url), {"level": "3"})
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in written["Records"]] == [("level", "3", 1)]
+    with CognitoSyncServer(state_file=path) as again:  # it used to refuse its own file: region 'local' is not valid
+        records = make_client(region, endpoint_url=again.url).list_records(**ids())["Records"]
+        assert list(again.snapshot()["accounts"][DEFAULT_ACCOUNT]) == [region]
+    assert [(r["Key"], r["Value"], r["SyncCount"]) for r in records] == [("level", "3", 1)]
+
+
 # -- files that are not state databases ------------------------------------------------
 
 
