@@ -82,14 +82,10 @@ def answer(server: CognitoSyncServer, method: str, path: str, query: str, body: 
 
 def _scope(server: CognitoSyncServer, document: Mapping[str, Any]) -> Scope:
     """What a control change names: the pool and identities of its document, in its account and region."""
-
-    def text(name: str) -> str | None:
-        value = document.get(name)
-        return value if isinstance(value, str) else None
-
-    identities = tuple(i for i in map(text, ("identity_id", "into_identity_id", "from_identity_id")) if i)
-    account = text("account_id") or server.state.account_id
-    return Scope(account, text("region") or "us-east-1", text("pool_id"), identities)
+    region, account = _where(document)
+    names = ("identity_id", "into_identity_id", "from_identity_id")
+    identities = tuple(_text(document, name) for name in names if name in document)
+    return Scope(account or server.state.account_id, region, _text(document, "pool_id"), identities)
 
 
 def _index() -> dict[str, Any]:
