@@ -22,6 +22,7 @@ from . import forks, protocol, rules, snapshot
 from .backend import Backend, Limits
 from .backend.operations import OPERATIONS, READS
 from .channels import SideChannels
+from .channels.push import Outbox
 from .channels.streams import Streams
 from .exceptions import NotAuthorizedError, error_for_code
 from .integrations import moto
@@ -77,7 +78,7 @@ class State:
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: deque[Call] = deque(maxlen=call_history)  # read and written under the lock
-        self.channels = SideChannels(streams=Streams(moto.STREAMS))
+        self.channels = SideChannels(streams=Streams(moto.STREAMS), outbox=Outbox(moto.PUSH))
         self.faults: dict[str, deque[Fault]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
         self.account_keys: dict[str, str] = {}

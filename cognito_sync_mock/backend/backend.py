@@ -264,7 +264,8 @@ class Backend:
         devices = identity.subscriptions.get(dataset.name)
         if devices:
             others = [(device, *identity.devices[device]) for device in sorted(devices) if device != device_id]
-            self.channels.push(others, identity.pool_id, identity.identity_id, dataset)
+            applications = (self.pools[identity.pool_id].push_sync or {}).get("ApplicationArns", [])
+            self.channels.push(others, identity.pool_id, identity.identity_id, dataset, applications)
 
     def _publish(self, pool_id: str, dataset: Dataset, operation: str, records: list[Record] | None) -> None:
         """A dataset change's stream record, when the pool streams."""

@@ -3,7 +3,8 @@
 While moto's mock is active in this process: ``DIRECTORY`` (a ``backend.existence.Directory``)
 knows the identity pools and identities of moto's cognito-identity, ``STREAMS`` (a
 ``channels.streams.StreamSink``) puts stream records on moto's Kinesis and too-large
-payloads in moto's S3, and ``adopt_credentials`` gives the answer of moto's
+payloads in moto's S3, ``PUSH`` (a ``channels.push.PushSink``) publishes silent pushes
+to platform endpoints of moto's SNS, and ``adopt_credentials`` gives the answer of moto's
 GetCredentialsForIdentity keys of that very identity. ``state`` plugs them in, and takes
 moto's account (``account_id``) as the mock's default.
 
@@ -17,7 +18,7 @@ import base64
 import functools
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     from ..state import State
@@ -110,8 +111,46 @@ class _Streams:
         return url
 
 
+class _Push:
+    """moto's SNS as the pushes' sink."""
+
+    def publish(self, application_arns: Sequence[str], platform: str, token: str, message: str) -> None:
+        """Publish to the token's platform endpoint (made at first use, as CreatePlatformEndpoint
+        makes it) under the first of ``application_arns`` of that platform that moto's SNS holds;
+        a disabled endpoint gets nothing, as SNS delivers nothing to one."""
+        found = _platform_application(application_arns, platform)
+        if found is None:
+            return
+        backend, application = found
+        held = backend.list_endpoints_by_platform_application(application.arn)
+        endpoint = next((e for e in held if e.token == token), None)
+        if endpoint is None:
+            endpoint = backend.create_platform_endpoint(application, "", token, {})
+        if endpoint.enabled:
+            backend.publish(message, arn=endpoint.arn, message_structure="json")
+
+
+def _platform_application(application_arns: Sequence[str], platform: str) -> tuple[Any, Any] | None:
+    """moto's SNS backend and application of the first ARN of that platform it holds, if moto is active."""
+    if not _active():
+        return None
+    from moto.sns.models import sns_backends
+
+    for arn in application_arns:
+        region, account = arn.split(":")[3:5]
+        try:
+            backend = sns_backends[account][region]
+        except KeyError:  # a region moto's SNS does not have holds no application
+            continue
+        application = backend.applications.get(arn)
+        if application is not None and application.platform == platform:
+            return backend, application
+    return None
+
+
 DIRECTORY = _Directory()
 STREAMS = _Streams()
+PUSH = _Push()
 
 
 @functools.cache
