@@ -21,7 +21,6 @@ from typing import Any, Mapping, NamedTuple
 
 from . import forks, protocol, rules, snapshot
 from .backend import Backend, Limits
-from .backend.clock import now
 from .backend.operations import OPERATIONS, READS
 from .channels import SideChannels
 from .channels.streams import Streams
@@ -55,7 +54,7 @@ class Call(NamedTuple):
     error: str | None  # the error code, None when it succeeded
     status: int  # the HTTP status of the answer
     caller: str  # "identity" (keys minted for an identity), "developer" (any other keys) or "unsigned"
-    time: _dt.datetime  # when it was answered, in UTC (the mock's clock: freezegun and time-machine move it)
+    time: _dt.datetime  # when it was answered, in UTC (freezegun and time-machine move it, as the mock's dates)
     number: int  # 1 for the first call the State answered, and so on; a reset does not restart the count
 
 
@@ -154,7 +153,7 @@ class State:
         if response.operation is None:
             return response
         operation, params, error = response.operation, response.params or {}, response.error
-        caller, moment = self.caller(request.access_key), now()
+        caller, moment = self.caller(request.access_key), _dt.datetime.now(_dt.timezone.utc)  # freezegun moves it
         with self.lock:
             self.answered += 1
             self.calls.append(Call(operation, params, error, response.status, caller, moment, self.answered))

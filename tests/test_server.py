@@ -568,7 +568,8 @@ def test_calls_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
         (4, "ListDatasets", "identity", 200, None, listed),
     ]
     assert started - 0.001 <= times[0] <= times[1] <= times[2] <= times[3] <= time.time()
-    assert times == [c.time.timestamp() for c in cognito_sync_server.calls]
+    milliseconds = [c.time.replace(microsecond=c.time.microsecond // 1000 * 1000) for c in cognito_sync_server.calls]
+    assert times == [moment.timestamp() for moment in milliseconds]  # epoch seconds, to the millisecond
     assert [(c.number, c.status, c.caller) for c in cognito_sync_server.calls] == [
         (1, 200, "developer"),
         (2, 404, "developer"),

@@ -96,9 +96,9 @@ def test_calls_are_timed_on_the_controlled_clock(plain_client: Any) -> None:
         frozen.tick(HOUR)
         plain_client.list_datasets(IdentityPoolId=ids()["IdentityPoolId"], IdentityId=ids()["IdentityId"])
     assert [(c.number, c.operation, c.time) for c in mock.calls] == [
-        (1, "ListRecords", START_MS),
-        (2, "UpdateRecords", START_MS),
-        (3, "ListDatasets", START_MS + HOUR),
+        (1, "ListRecords", START),
+        (2, "UpdateRecords", START),
+        (3, "ListDatasets", START + HOUR),
     ]
 
 
