@@ -8,13 +8,15 @@ state database, all or nothing).
 
 from __future__ import annotations
 
+import re
+from itertools import islice, takewhile
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 from urllib.parse import parse_qsl
 
 from .. import __version__
 from ..exceptions import InvalidParameterError
 from ..protocol import Response, json_object
-from ..views import state_view
+from ..views import call_view, state_view
 from .responses import Refusal, error, json_answer
 from .store import Scope, StoreError
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from .lifecycle import CognitoSyncServer
 
 HEALTH = "/_mock/health"
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 _Query = dict[str, str]
 _Control = Callable[["CognitoSyncServer", _Query, dict[str, Any]], Any]
@@ -137,9 +140,23 @@ def _reset(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -
     return {"reset": True}
 
 
-@_endpoint("GET", "calls", "the operations answered, in order")
+@_endpoint("GET", "calls", "the operations answered, in order (query: since, the first number; limit, the latest N)")
 def _calls(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
-    return [{"operation": c.operation, "params": c.params, "error": c.error} for c in server.calls]
+    since, limit = _whole(query, "since") or 0, _whole(query, "limit")
+    with server.state.lock:  # the calls are numbered in order: the wanted ones are the newest
+        wanted = takewhile(lambda call: call.number >= since, reversed(server.state.calls))
+        latest = list(islice(wanted, limit))
+    return [call_view(call) for call in reversed(latest)]
+
+
+def _whole(query: _Query, name: str) -> int | None:
+    """A query parameter that is a whole number, 0 or more (None when absent); ValueError if not."""
+    text = query.get(name)
+    if text is None:
+        return None
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(f"{name} must be a whole number, 0 or more, not {text[:40]!r}")
+    return int(text)
 
 
 @_endpoint("GET", "push-notifications", "the silent pushes sent to subscribed devices")

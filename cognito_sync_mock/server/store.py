@@ -433,7 +433,7 @@ class Durable:
                 self._settle(scope, mark, response.error is None, token if isinstance(token, str) else None)
             except StoreError as error:
                 response = protocol.error_response(operation.name, params, InternalError(str(error)))
-        return state.record(response)
+        return state.record(request, response)
 
     def change(self, scope: Scope, apply: Callable[[], _T]) -> _T:
         """Run ``apply`` (a change from the mock's own API) and write ``scope``, all or nothing."""
