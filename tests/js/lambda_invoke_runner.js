@@ -4,7 +4,7 @@
 // its result as JSON; a function that throws is answered 200 with X-Amz-Function-Error:
 // Unhandled and {errorType, errorMessage, trace}, as Lambda answers; an unknown NAME is 404
 // ResourceNotFoundException. GET /invocations lists what each invocation was sent (path,
-// headers), for the test to check. The first line printed is the URL listened on.
+// headers, body), for the test to check. The first line printed is the URL listened on.
 "use strict";
 const http = require("http");
 const path = require("path");
@@ -68,11 +68,12 @@ const server = http.createServer((request, response) => {
     if (size <= MAX_BODY) chunks.push(chunk);
   });
   request.on("end", () => {
-    invocations.push({ path: request.url, headers: request.headers });
     if (size > MAX_BODY) {
       return answer(response, 413, { Type: "User", Message: "Request must be smaller than 6291456 bytes" });
     }
-    invoke(name, Buffer.concat(chunks).toString("utf8"), response);
+    const payload = Buffer.concat(chunks).toString("utf8");
+    invocations.push({ path: request.url, headers: request.headers, body: payload });
+    invoke(name, payload, response);
   });
 });
 
