@@ -537,3 +537,15 @@ def test_no_answer_in_time_is_lambda_socket_timeout(
     with raises_error(SOCKET_TIMEOUT, 400, message):
         identity_write(triggered, BLUEPRINT)
     assert_unchanged(triggered)
+
+
+def test_the_in_process_mock_runs_a_function_behind_an_invoke_api(cognito_sync: Any, runner: str) -> None:
+    cognito_sync.register_lambda_endpoint(BLUEPRINT, runner)
+    set_trigger(make_client(), BLUEPRINT)
+    client = cognito_sync.identity_client(POOL, IDENTITY)
+    written = write(client, [replace("SampleKey1", "x")])["Records"]
+    assert {r["Key"]: r["Value"] for r in written} == {
+        "SampleKey1": "ModifyValue1",
+        "SampleKey3": "ModifyValue3",
+        "invokedBy": "blueprint",
+    }
