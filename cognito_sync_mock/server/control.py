@@ -296,6 +296,17 @@ def _identity_credentials(server: CognitoSyncServer, query: _Query, document: di
     }
 
 
+@_endpoint("GET", "triggers", "what runs each SyncTrigger ARN: Invoke API URLs, Python handlers, the default URL")
+def _triggers(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
+    return server.state.channels.triggers.registrations()
+
+
+@_endpoint("POST", "triggers", "run a SyncTrigger ARN through the Lambda Invoke API at a URL: {function_arn, url}")
+def _register_trigger(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
+    server.register_lambda_endpoint(_text(document, "function_arn"), _text(document, "url"))
+    return {"registered": True}
+
+
 @_endpoint("GET", "health", "whether the server answers, and its version (any Host may ask)")
 def _health(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
     return {"status": "ok", "version": __version__}

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .. import forks
 from ..api import StateAPI
+from ..channels.lambda_invoke import InvokeAPI
+from ..channels.triggers import Handler
 from ..protocol import Request, Response
 from ..state import CALL_HISTORY, State, read_state
 from .app import allowed_name, make_app
@@ -37,6 +39,8 @@ class CognitoSyncServer(StateAPI):
     transaction, before answering; a change that cannot be written is answered 500 and
     applied nowhere. ``allow_hosts``: host
     names besides loopback ones that may reach the dashboard and the control endpoints.
+    ``triggers`` maps Lambda function ARNs to Python handlers (as ``register_lambda``);
+    ``lambda_endpoint`` is the Lambda Invoke API URL that runs every other SyncTrigger ARN.
     """
 
     def __init__(
@@ -52,9 +56,15 @@ class CognitoSyncServer(StateAPI):
         state_file: str | os.PathLike[str] | None = None,
         call_history: int = CALL_HISTORY,
         allow_hosts: Iterable[str] = (),
+        triggers: Mapping[str, Handler] | None = None,
+        lambda_endpoint: str | None = None,
     ) -> None:
         self.allow_hosts = frozenset(allowed_name(name) for name in allow_hosts)
         self._state = State(account_id, strict, limits, call_history)
+        for function_arn, handler in (triggers or {}).items():
+            self.register_lambda(function_arn, handler)
+        if lambda_endpoint is not None:
+            self._state.channels.triggers.default = InvokeAPI(lambda_endpoint, "lambda_endpoint")
         seed = read_state(state)
         if seed is not None:
             self._state.restore(seed)  # a snapshot (or its short form), as mock_cognito_sync(state=...)
