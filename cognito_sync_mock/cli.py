@@ -83,6 +83,7 @@ _OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "limit": ((), _each(_limit)),
     "allow_host": ((), _each(_host_name)),
     "verbose": (False, _boolean),
+    "moto": (True, _boolean),
 }
 
 
@@ -142,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--verbose", "-v", action=argparse.BooleanOptionalAction, help="log one line per request to stderr"
     )
+    serve.add_argument(
+        "--moto",
+        action=argparse.BooleanOptionalAction,
+        help="answer every other AWS service with moto on the same port, when moto[server] is installed (default: on)",
+    )
     return root
 
 
@@ -179,6 +185,7 @@ def serve(args: argparse.Namespace) -> int:
             state_file=args.state,
             call_history=args.call_history,
             allow_hosts=args.allow_host,
+            with_moto=args.moto,
         )
     except (ValueError, OSError, StoreError) as error:
         print(f"cognito-sync-mock: {error}", file=sys.stderr)

@@ -364,3 +364,12 @@ def test_the_answer_to_a_service_botocore_does_not_know_is_json() -> None:
     answer = gateway.unavailable("no-such-service", None, turned_off=False)
     assert (answer.status, answer.headers["x-amzn-ErrorType"]) == (501, "NotImplemented:")
     assert json.loads(answer.body) == {"__type": "NotImplemented", "message": MISSING.format("no-such-service")}
+
+
+def test_serve_hands_off_to_moto_unless_told_not_to() -> None:
+    from cognito_sync_mock.cli import parse
+
+    assert parse(["serve"], {}).moto is True
+    assert parse(["serve", "--no-moto"], {}).moto is False
+    assert parse(["serve"], {"COGNITO_SYNC_MOCK_MOTO": "off"}).moto is False
+    assert parse(["serve", "--moto"], {"COGNITO_SYNC_MOCK_MOTO": "off"}).moto is True
