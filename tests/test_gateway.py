@@ -373,3 +373,17 @@ def test_serve_hands_off_to_moto_unless_told_not_to() -> None:
     assert parse(["serve", "--no-moto"], {}).moto is False
     assert parse(["serve"], {"COGNITO_SYNC_MOCK_MOTO": "off"}).moto is False
     assert parse(["serve", "--moto"], {"COGNITO_SYNC_MOCK_MOTO": "off"}).moto is True
+
+
+def test_a_region_moto_does_not_know_holds_nothing_of_moto_s(hosting: CognitoSyncServer) -> None:
+    """Cognito Sync accepts any region name; moto knows AWS's: its directory knows no pool there."""
+    sync = boto3.client(
+        "cognito-sync",
+        region_name="local",
+        endpoint_url=hosting.url,
+        config=NO_RETRIES,
+        aws_access_key_id="AKIDGATEWAYTEST",
+        aws_secret_access_key="secret",
+    )
+    assert sync.list_identity_pool_usage()["IdentityPoolUsages"] == []
+    assert hosting.state.moto.directory.knows("123456789012", "local", "local:0000aaaa-0000", None) is False

@@ -51,6 +51,14 @@ def _hosting() -> bool:
     return True
 
 
+def _regional(backends: Any, account_id: str, region: str) -> Any:
+    """moto's backend of a service in an account and region, or None in a region moto does not know."""
+    try:
+        return backends[account_id][region]
+    except KeyError:
+        return None
+
+
 class _Directory:
     """moto's cognito-identity as the domain's directory of pools and identities, while ``active()``."""
 
@@ -69,7 +77,8 @@ class _Directory:
             return None
         from moto.cognitoidentity.models import cognitoidentity_backends
 
-        pools: dict[str, Any] = cognitoidentity_backends[account_id][region].pools_identities
+        backend = _regional(cognitoidentity_backends, account_id, region)
+        pools: dict[str, Any] = backend.pools_identities if backend is not None else {}
         for pool_id, entry in pools.items():
             if any(item.get("IdentityId") == identity_id for item in entry.get("Identities", [])):
                 return pool_id
@@ -81,7 +90,8 @@ class _Directory:
             return []
         from moto.cognitoidentity.models import cognitoidentity_backends
 
-        return list(cognitoidentity_backends[account_id][region].identity_pools)
+        backend = _regional(cognitoidentity_backends, account_id, region)
+        return list(backend.identity_pools) if backend is not None else []
 
 
 class _Streams:
@@ -96,11 +106,11 @@ class _Streams:
             return
         from moto.kinesis.models import kinesis_backends
 
-        backend = kinesis_backends[account_id][region]
-        if stream_name not in backend.streams:
+        backend = _regional(kinesis_backends, account_id, region)
+        if backend is None or stream_name not in backend.streams:
             return
         payload = base64.b64encode(data).decode()
-        backend.put_record(None, stream_name, partition_key, None, payload)  # type: ignore[arg-type]
+        backend.put_record(None, stream_name, partition_key, None, payload)
 
     def put_payload(
         self, account_id: str, region: str, payload_id: str, body: bytes, base_url: str | None
