@@ -117,6 +117,7 @@ _OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "trigger": ((), _each(str)),
     "lambda_endpoint": (None, str),
     "verbose": (False, _boolean),
+    "moto": (True, _boolean),
 }
 
 
@@ -189,6 +190,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--verbose", "-v", action=argparse.BooleanOptionalAction, help="log one line per request to stderr"
     )
+    serve.add_argument(
+        "--moto",
+        action=argparse.BooleanOptionalAction,
+        help="answer every other AWS service with moto on the same port, when moto[server] is installed (default: on)",
+    )
     return root
 
 
@@ -231,6 +237,7 @@ def serve(args: argparse.Namespace) -> int:
             allow_hosts=args.allow_host,
             triggers=triggers,
             lambda_endpoint=args.lambda_endpoint,
+            with_moto=args.moto,
         )
     except (ValueError, OSError, StoreError) as error:
         print(f"cognito-sync-mock: {error}", file=sys.stderr)

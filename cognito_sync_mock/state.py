@@ -69,7 +69,11 @@ class Fault:
 
 
 class State:
-    """Backends keyed by (account, region), the last ``call_history`` calls answered, and the options."""
+    """Backends keyed by (account, region), the last ``call_history`` calls answered, and the options.
+
+    ``hosts_moto``: a server hosting moto's WSGI application in this process, whose State sees
+    moto's backends at all times (else only while moto's mock is active).
+    """
 
     def __init__(
         self,
@@ -77,14 +81,16 @@ class State:
         strict: bool = False,
         limits: Mapping[str, int] | None = None,
         call_history: int = CALL_HISTORY,
+        hosts_moto: bool = False,
     ) -> None:
         self.account_id, self.limits = check_options(account_id, limits, call_history)
         self.strict = strict
+        self.moto = moto.HOSTED if hosts_moto else moto.IN_PROCESS  # moto's backends, and when they count
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: deque[Call] = deque(maxlen=call_history)  # read and written under the lock
         self.answered = 0  # the number of the last call answered: the numbers only grow
-        self.channels = SideChannels(streams=Streams(moto.STREAMS), outbox=Outbox(moto.PUSH))
+        self.channels = SideChannels(streams=Streams(self.moto.streams), outbox=Outbox(self.moto.push))
         self.faults: dict[str, deque[Fault]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
         self.account_keys: dict[str, str] = {}
@@ -104,7 +110,7 @@ class State:
 
     def new_backend(self, account_id: str, region: str) -> Backend:
         """An empty backend of this state's options, side channels and directory (not kept)."""
-        return Backend(account_id, region, self.strict, self.limits, self.channels, moto.DIRECTORY, rules.FORMS)
+        return Backend(account_id, region, self.strict, self.limits, self.channels, self.moto.directory, rules.FORMS)
 
     def reset(self) -> None:
         """Forget every backend, call, stream record, push notification and injected fault."""

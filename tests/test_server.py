@@ -202,7 +202,6 @@ def test_bad_json_is_invalid_parameter(cognito_sync_server: CognitoSyncServer) -
 @pytest.mark.parametrize(
     ("method", "path", "message"),
     [
-        ("GET", "/nope", "No Cognito Sync operation matches GET /nope"),
         (
             "GET",
             "/identitypools/a/b/c/d/e/f/g/h/i",
@@ -210,7 +209,6 @@ def test_bad_json_is_invalid_parameter(cognito_sync_server: CognitoSyncServer) -
         ),
         ("PUT", f"/identitypools/{POOL}", f"No Cognito Sync operation matches PUT /identitypools/{POOL}"),
         ("BREW", "/identitypools", "No Cognito Sync operation matches BREW /identitypools"),
-        ("GET", "/favicon.ico", "No Cognito Sync operation matches GET /favicon.ico"),
     ],
 )
 def test_unknown_paths_and_methods_are_404(
@@ -219,6 +217,15 @@ def test_unknown_paths_and_methods_are_404(
     answer = request(cognito_sync_server, method, path)
     assert answer.error == (404, "UnknownOperationException", message)
     assert cognito_sync_server.calls == []
+
+
+@pytest.mark.parametrize("path", ["/nope", "/favicon.ico"])
+def test_without_moto_an_unsigned_request_of_no_cognito_sync_path_is_404(path: str) -> None:
+    """Nothing names another service: Cognito Sync's protocol answers (with moto, moto does, as moto_server)."""
+    with CognitoSyncServer(with_moto=False) as server:
+        answer = request(server, "GET", path)
+        assert answer.error == (404, "UnknownOperationException", f"No Cognito Sync operation matches GET {path}")
+        assert server.calls == []
 
 
 @pytest.mark.parametrize(
