@@ -7,12 +7,9 @@ and ``AWS.CognitoSyncManager``; its one change is the ``AWS.config.endpoint`` li
 devices of one user, each a frame of its own origin (so each has its own localStorage),
 are served by two static servers on other ports than the mock's; harness.html drives them
 and writes the outcome into the page, which Chromium dumps. The test creates nothing but
-the identity pool, through Cognito Identity.
-
-Until the server answers Cognito Identity on its own URL, Cognito Identity is a moto server
-on another port (``Stack.identity_url``), and so only the default mode can run: in strict
-mode the server knows no pool of that other process, and moto's credentials are the same
-static keys for every identity (they sign as a developer: ``LastModifiedBy`` is the account).
+the identity pool, through Cognito Identity on the server's own URL. Both run in the
+default mode and in strict mode, where the credentials of one identity are refused on
+another's data.
 """
 
 from __future__ import annotations
@@ -29,7 +26,7 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
-from helpers import DEVELOPER, NO_RETRIES, make_client
+from helpers import NO_RETRIES, NOT_VALID, make_client
 from install_support import require
 from server_support import client_env, dump_dom
 
@@ -85,27 +82,11 @@ def sites(node_modules: Path, tmp_path: Path) -> Iterator[tuple[StaticSite, Stat
         second.close()
 
 
-class Stack:
-    """The mock server and where Cognito Identity is answered."""
-
-    def __init__(self, server: CognitoSyncServer, identity_url: str) -> None:
-        self.server = server
-        self.url = server.url
-        self.identity_url = identity_url
-
-
-@pytest.fixture
-def stack() -> Iterator[Stack]:
-    """The mock server, and a moto server on another port for Cognito Identity."""
-    from moto.server import ThreadedMotoServer
-
-    moto = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
-    moto.start()
-    try:
-        with CognitoSyncServer() as server:
-            yield Stack(server, f"http://127.0.0.1:{moto._server.server_port}")  # type: ignore[union-attr]
-    finally:
-        moto.stop()
+@pytest.fixture(params=[False, True], ids=["default", "strict"])
+def server(request: pytest.FixtureRequest) -> Iterator[CognitoSyncServer]:
+    """The server, answering Cognito Identity too, in default and in strict mode."""
+    with CognitoSyncServer(strict=request.param) as server:
+        yield server
 
 
 def identity_pool(url: str) -> str:
@@ -134,13 +115,11 @@ def page_outcome(dom: str) -> Any:
 
 
 def test_web_app_syncs_two_devices_with_a_conflict(
-    stack: Stack, sites: tuple[StaticSite, StaticSite], tmp_path: Path
+    server: CognitoSyncServer, sites: tuple[StaticSite, StaticSite], tmp_path: Path
 ) -> None:
     app, other_origin = sites
-    pool = identity_pool(stack.identity_url)
-    query = urlencode(
-        {"endpoint": stack.url, "identityEndpoint": stack.identity_url, "pool": pool, "deviceB": other_origin.url}
-    )
+    pool = identity_pool(server.url)
+    query = urlencode({"endpoint": server.url, "pool": pool, "deviceB": other_origin.url})
 
     outcome = page_outcome(dump_dom(f"{app.url}/harness.html?{query}", tmp_path / "profile", BUDGET))
 
@@ -153,23 +132,23 @@ def test_web_app_syncs_two_devices_with_a_conflict(
     assert outcome["a"] == synced
     assert outcome["b"] == synced
 
-    listed = make_client(endpoint_url=stack.url).list_records(
+    listed = make_client(endpoint_url=server.url).list_records(
         IdentityPoolId=pool, IdentityId=identity, DatasetName=DATASET
     )
     records = [(r["Key"], r["Value"], r["SyncCount"], r["LastModifiedBy"]) for r in listed["Records"]]
     assert sorted(records) == [
-        ("colors", "red,blue,", 3, DEVELOPER),
-        ("level", "1", 1, DEVELOPER),
-        ("name", "ada", 3, DEVELOPER),
+        ("colors", "red,blue,", 3, identity),
+        ("level", "1", 1, identity),
+        ("name", "ada", 3, identity),
     ]
     assert (listed["Count"], listed["DatasetSyncCount"]) == (3, 3)
 
 
-def test_sdk_v3_with_credentials_from_the_identity_pool(stack: Stack, node_modules: Path) -> None:
-    pool = identity_pool(stack.identity_url)
+def test_sdk_v3_with_credentials_from_the_identity_pool(server: CognitoSyncServer, node_modules: Path) -> None:
+    pool = identity_pool(server.url)
     script = str(JS / "sdk_v3_identity_pool.js")
     result = subprocess.run(
-        [require("node", "the JavaScript client tests"), script, stack.url, pool, stack.identity_url],
+        [require("node", "the JavaScript client tests"), script, server.url, pool],
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT,
@@ -183,12 +162,15 @@ def test_sdk_v3_with_credentials_from_the_identity_pool(stack: Stack, node_modul
     assert outcome.pop("updated") == [["level", "3", 1], ["name", "ada", 1]]
     assert outcome.pop("listed") == [["level", "3", 1], ["name", "ada", 1]]
     assert outcome.pop("datasetSyncCount") == 1
-    assert outcome.pop("other") == {"read": [["level", "3"], ["name", "ada"]]}  # strict mode would refuse it
+    if server.state.strict:  # another identity's credentials are refused on this identity's data
+        assert outcome.pop("other") == {"name": "NotAuthorizedException", "status": 403, "message": NOT_VALID}
+    else:
+        assert outcome.pop("other") == {"read": [["level", "3"], ["name", "ada"]]}
     assert outcome == {}
-    stored = make_client(endpoint_url=stack.url).list_records(
+    stored = make_client(endpoint_url=server.url).list_records(
         IdentityPoolId=pool, IdentityId=identity, DatasetName=DATASET
     )
     assert [(r["Key"], r["Value"], r["LastModifiedBy"]) for r in stored["Records"]] == [
-        ("level", "3", DEVELOPER),
-        ("name", "ada", DEVELOPER),
+        ("level", "3", identity),
+        ("name", "ada", identity),
     ]

@@ -1,7 +1,6 @@
 // The AWS SDK for JavaScript v3 as an app uses it: credentials from fromCognitoIdentityPool
 // (GetId, GetCredentialsForIdentity) signing Cognito Sync calls, all against one URL:
-// node sdk_v3_identity_pool.js URL POOL [IDENTITY_URL]
-// (IDENTITY_URL: where Cognito Identity is answered when it is not at URL, e.g. moto_server.)
+// node sdk_v3_identity_pool.js URL POOL
 // Two users each get an identity of the pool; user A writes a dataset, then reads it back,
 // and user B's credentials try to read A's dataset. Prints one JSON line; the Python test checks it.
 "use strict";
@@ -9,14 +8,14 @@ const { CognitoIdentityClient } = require("@aws-sdk/client-cognito-identity");
 const { fromCognitoIdentityPool } = require("@aws-sdk/credential-providers");
 const { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } = require("@aws-sdk/client-cognito-sync");
 
-const [url, pool, identityUrl = url] = process.argv.slice(2);
+const [url, pool] = process.argv.slice(2);
 const region = "us-east-1";
 
 // One user's app: its credentials provider, and a Cognito Sync client signing with it.
 // (userIdentifier: the provider caches the identity ID per user, and both users share this process.)
 async function user(name) {
   const credentials = fromCognitoIdentityPool({
-    client: new CognitoIdentityClient({ region, endpoint: identityUrl }),
+    client: new CognitoIdentityClient({ region, endpoint: url }),
     identityPoolId: pool,
     userIdentifier: name,
   });

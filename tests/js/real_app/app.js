@@ -8,10 +8,6 @@
 var query = new URLSearchParams(location.search);
 AWS.config.region = "us-east-1";
 AWS.config.endpoint = query.get("endpoint"); // the one line that points the app at the mock
-if (query.get("identityEndpoint")) {
-  // Until Cognito Identity is answered on the mock's own URL: moto_server's, for Cognito Identity alone.
-  AWS.config.update({ cognitoidentity: { endpoint: query.get("identityEndpoint") } });
-}
 var conflicts = []; // what onConflict saw, for the test to check
 var dataset;
 
