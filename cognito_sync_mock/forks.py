@@ -1,9 +1,10 @@
-"""Fresh locks in a forked child.
+"""Fresh locks (and fresh random sources) in a forked child.
 
 A lock that another thread holds at the moment of a fork stays held in the child, where
 that thread does not exist, so the child would wait for it forever. Every lock of the
 package is made through ``renewed``, which remembers where it is kept; a forked child
-puts a new lock in each of those places before it runs anything else.
+puts a new lock in each of those places before it runs anything else. Unseeded request
+IDs are renewed the same way, so that a child never repeats its parent's (``ids``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def renewed(owner: object, attribute: str, factory: Callable[[], _L]) -> _L:
     """A new lock for ``owner.<attribute>``; a process forked later puts another one there."""
     _places.setdefault(owner, {})[attribute] = factory
     return factory()
+
+
+def forget(owner: object, attribute: str) -> None:
+    """Renew ``owner.<attribute>`` in forked children no more: from now on a child keeps a copy."""
+    _places.get(owner, {}).pop(attribute, None)
 
 
 def _renew_all() -> None:

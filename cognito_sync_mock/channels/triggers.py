@@ -8,10 +8,10 @@ a small context, and turns what the function raises into the error AWS answers.
 from __future__ import annotations
 
 import copy
-import uuid
 from typing import Any, Callable
 
 from ..exceptions import InvalidLambdaFunctionOutputError, LambdaThrottled, LambdaThrottledError
+from ..ids import Ids
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -19,11 +19,11 @@ Handler = Callable[[dict[str, Any], Any], Any]
 class LambdaContext:
     """The few context attributes a Python Lambda handler commonly reads."""
 
-    def __init__(self, function_arn: str) -> None:
+    def __init__(self, function_arn: str, request_id: str) -> None:
         self.invoked_function_arn = function_arn
         self.function_name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
         self.function_version = "$LATEST"
-        self.aws_request_id = str(uuid.uuid4())
+        self.aws_request_id = request_id
         self.memory_limit_in_mb = 128
 
     def get_remaining_time_in_millis(self) -> int:
@@ -33,8 +33,9 @@ class LambdaContext:
 class Triggers:
     """The handlers registered per Lambda function ARN (set-up, not state: a reset keeps them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ids: Ids | None = None) -> None:
         self.handlers: dict[str, Handler] = {}
+        self.ids = ids or Ids()  # where each invocation's aws_request_id comes from
 
     def register(self, function_arn: str, handler: Handler) -> None:
         """Run ``handler(event, context)`` wherever a SyncTrigger names ``function_arn``."""
@@ -47,7 +48,7 @@ class Triggers:
         """The output of the function registered for the ARN, called with a copy of ``event``."""
         handler = self.handlers[function_arn]
         try:
-            return handler(copy.deepcopy(event), LambdaContext(function_arn))
+            return handler(copy.deepcopy(event), LambdaContext(function_arn, str(self.ids.uuid4())))
         except LambdaThrottled as throttled:
             raise LambdaThrottledError(str(throttled) or f"Lambda function {function_arn} was throttled") from None
         except Exception as exc:  # whatever the function raises, AWS reports it as bad output

@@ -78,10 +78,11 @@ class App:
             else:
                 response, what = self._api(environ, method, path, headers, body)
         except Refusal as refusal:
-            response = refusal.response()
+            response = refusal.response(self.server.state.request_id())
         except Exception as exc:  # a bug here must not reach the client as a traceback
             logger.exception("cognito_sync_mock server failed on %s %s", method, path)
-            response = error(500, "InternalErrorException", f"The mock server failed: {type(exc).__name__}: {exc}")
+            failure = f"The mock server failed: {type(exc).__name__}: {exc}"
+            response = error(self.server.state.request_id(), 500, "InternalErrorException", failure)
         if closed:
             response.headers["X-Content-Type-Options"] = "nosniff"  # never read cross-origin as a script
         else:
