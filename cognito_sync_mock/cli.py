@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .backend import Limits
+from .ids import check_seed
 from .server import DEFAULT_HOST, CognitoSyncServer
 from .server.app import allowed_name
 from .server.store import StoreError
@@ -45,6 +46,15 @@ def _count(text: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
     return int(text)
+
+
+def _seed(text: str) -> int:
+    number = _count(text)
+    try:
+        check_seed(number)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return number
 
 
 def _host_name(text: str) -> str:
@@ -79,6 +89,7 @@ _OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "strict": (False, _boolean),
     "state": (None, str),
     "seed": (None, str),
+    "seed_ids": (None, _seed),
     "call_history": (CALL_HISTORY, _count),
     "limit": ((), _each(_limit)),
     "allow_host": ((), _each(_host_name)),
@@ -117,6 +128,12 @@ def parser() -> argparse.ArgumentParser:
         "--seed",
         metavar="FILE",
         help="start from a JSON snapshot or short form (with --state: only while FILE holds no state yet)",
+    )
+    serve.add_argument(
+        "--seed-ids",
+        type=_seed,
+        metavar="N",
+        help="make request IDs, device IDs, tokens and credentials the same in every run of the same calls",
     )
     serve.add_argument(
         "--call-history",
@@ -179,6 +196,7 @@ def serve(args: argparse.Namespace) -> int:
             state_file=args.state,
             call_history=args.call_history,
             allow_hosts=args.allow_host,
+            seed_ids=args.seed_ids,
         )
     except (ValueError, OSError, StoreError) as error:
         print(f"cognito-sync-mock: {error}", file=sys.stderr)

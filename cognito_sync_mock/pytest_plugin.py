@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .server import CognitoSyncServer
 
 MARKER = "cognito_sync"
-OPTIONS = ("state", "strict", "account_id", "limits", "call_history")
+OPTIONS = ("state", "strict", "account_id", "limits", "call_history", "seed")
 
 _OPEN_BEFORE = pytest.StashKey[frozenset[Activation]]()  # on an item: open when its set-up began
 _WIDE = pytest.StashKey[set[Activation]]()  # on the config: opened by fixtures wider than a test
@@ -37,9 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker, so that ``--strict-markers`` accepts it and ``pytest --markers`` lists it."""
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(state=None, strict=False, account_id=None, limits=None, call_history=10000): options of "
-        "the cognito_sync and cognito_sync_server fixtures; state is a snapshot, its short form or the path of "
-        "a JSON file",
+        f"{MARKER}(state=None, strict=False, account_id=None, limits=None, call_history=10000, seed=None): "
+        "options of the cognito_sync and cognito_sync_server fixtures; state is a snapshot, its short form or "
+        "the path of a JSON file; seed a whole number that makes generated values the same in every run",
     )
 
 
@@ -110,5 +110,8 @@ def cognito_sync_server(request: pytest.FixtureRequest) -> Iterator[CognitoSyncS
     """Cognito Sync over HTTP on a free loopback port for one test (options from the marker); yields the server."""
     from .server import CognitoSyncServer
 
-    with CognitoSyncServer(**marker_options(request)) as server:
+    options = marker_options(request)
+    if "seed" in options:  # the server's name for it: its ``state`` is the starting state already
+        options["seed_ids"] = options.pop("seed")
+    with CognitoSyncServer(**options) as server:
         yield server

@@ -37,6 +37,8 @@ class CognitoSyncServer(StateAPI):
     transaction, before answering; a change that cannot be written is answered 500 and
     applied nowhere. ``allow_hosts``: host
     names besides loopback ones that may reach the dashboard and the control endpoints.
+    ``seed_ids``: a whole number that makes request IDs, device IDs, tokens and credentials
+    the same in every run of the same calls (``mock_cognito_sync(seed=...)``).
     """
 
     def __init__(
@@ -52,9 +54,10 @@ class CognitoSyncServer(StateAPI):
         state_file: str | os.PathLike[str] | None = None,
         call_history: int = CALL_HISTORY,
         allow_hosts: Iterable[str] = (),
+        seed_ids: int | None = None,
     ) -> None:
         self.allow_hosts = frozenset(allowed_name(name) for name in allow_hosts)
-        self._state = State(account_id, strict, limits, call_history)
+        self._state = State(account_id, strict, limits, call_history, seed_ids)
         seed = read_state(state)
         if seed is not None:
             self._state.restore(seed)  # a snapshot (or its short form), as mock_cognito_sync(state=...)
