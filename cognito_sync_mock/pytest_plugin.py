@@ -98,6 +98,14 @@ def marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
+def server_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The marker's options as ``CognitoSyncServer`` takes them: the marker's ``seed`` is its ``seed_ids``."""
+    if "seed" not in options:
+        return options
+    renamed = {name: value for name, value in options.items() if name != "seed"}
+    return {**renamed, "seed_ids": options["seed"]}
+
+
 @pytest.fixture
 def cognito_sync(request: pytest.FixtureRequest) -> Iterator[mock_cognito_sync]:
     """Cognito Sync mocked for one test (options from ``@pytest.mark.cognito_sync``); yields the mock object."""
@@ -110,8 +118,5 @@ def cognito_sync_server(request: pytest.FixtureRequest) -> Iterator[CognitoSyncS
     """Cognito Sync over HTTP on a free loopback port for one test (options from the marker); yields the server."""
     from .server import CognitoSyncServer
 
-    options = marker_options(request)
-    if "seed" in options:  # the server's name for it: its ``state`` is the starting state already
-        options["seed_ids"] = options.pop("seed")
-    with CognitoSyncServer(**options) as server:
+    with CognitoSyncServer(**server_options(marker_options(request))) as server:
         yield server
