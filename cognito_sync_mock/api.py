@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import rules
 from .backend import Backend
+from .channels.lambda_invoke import InvokeAPI
 from .channels.triggers import Handler
 from .display import CallList, PushList, StreamRecordList, html_table, text_table
 from .state import Call, State
@@ -80,8 +82,26 @@ class StateAPI:
     # -- side channels -------------------------------------------------------------------
 
     def register_lambda(self, function_arn: str, handler: Handler) -> None:
-        """Run ``handler(event, context)`` wherever a SyncTrigger names ``function_arn``."""
+        """Run ``handler(event, context)`` wherever a SyncTrigger names ``function_arn``.
+
+        ``ValueError`` for an ARN that is not a string or is empty, ``TypeError`` for a handler
+        that is not callable.
+        """
+        rules.LAMBDA_FUNCTION_ARN.check(function_arn, "function_arn")
+        if not function_arn:
+            raise ValueError("function_arn must not be empty (an empty SyncTrigger is no trigger)")
+        if not callable(handler):
+            raise TypeError(f"the handler of {function_arn} must be callable, not {type(handler).__name__}")
         self.state.channels.triggers.register(function_arn, handler)
+
+    def register_lambda_endpoint(self, function_arn: str, url: str) -> None:
+        """Run the function ``function_arn`` names through the Lambda Invoke API at ``url``.
+
+        As ``sam local start-lambda`` or the Lambda runtime interface emulator offer it; this
+        replaces any handler registered for the ARN. ``ValueError`` for a URL that is not
+        http or https (or for a bad ARN).
+        """
+        self.register_lambda(function_arn, InvokeAPI(url))
 
     def stream_records(
         self, stream_name: str | None = None, region: str = "us-east-1", account_id: str | None = None

@@ -8,6 +8,7 @@ containers; an option given on the command line wins over its variable.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .backend import Limits
+from .channels.lambda_invoke import endpoint_url
 from .ids import check_seed
 from .server import DEFAULT_HOST, CognitoSyncServer
 from .server.app import allowed_name
@@ -81,6 +83,36 @@ def _each(parse: Callable[[str], Any]) -> Callable[[str], list[Any]]:
     return parse_all
 
 
+def _load_trigger(spec: str) -> tuple[str, Any]:
+    """``ARN=module:function`` as the ARN and the callable, imported as uvicorn does (the current
+    directory first on ``sys.path``); ValueError saying what is wrong with it."""
+    arn, sep, target = spec.partition("=")
+    module_name, colon, attribute = target.partition(":")
+    if not (arn and sep and module_name and colon and attribute):
+        raise ValueError(f"--trigger {spec!r}: expected ARN=module:function")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        found: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        if missing.name == module_name or module_name.startswith(f"{missing.name}."):
+            raise ValueError(
+                f"--trigger {spec!r}: no module named {missing.name!r} (looked in {os.getcwd()} and sys.path)"
+            ) from None
+        raise ValueError(f"--trigger {spec!r}: importing {module_name} failed: {missing}") from None
+    except Exception as failure:  # the module's own code failed: say so, in one line
+        raise ValueError(
+            f"--trigger {spec!r}: importing {module_name} failed: {type(failure).__name__}: {failure}"
+        ) from None
+    for name in attribute.split("."):
+        if not hasattr(found, name):
+            raise ValueError(f"--trigger {spec!r}: {module_name} has no attribute {attribute!r}")
+        found = getattr(found, name)
+    if not callable(found):
+        raise ValueError(f"--trigger {spec!r}: {module_name}:{attribute} is not callable")
+    return arn, found
+
+
 # Each option of ``serve``: its default, and how its environment variable is read.
 _OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "host": (DEFAULT_HOST, str),
@@ -93,7 +125,10 @@ _OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "call_history": (CALL_HISTORY, _count),
     "limit": ((), _each(_limit)),
     "allow_host": ((), _each(_host_name)),
+    "trigger": ((), _each(str)),
+    "lambda_endpoint": (None, str),
     "verbose": (False, _boolean),
+    "moto": (True, _boolean),
 }
 
 
@@ -157,7 +192,25 @@ def parser() -> argparse.ArgumentParser:
         "service name); repeatable",
     )
     serve.add_argument(
+        "--trigger",
+        action="append",
+        metavar="ARN=MODULE:FUNCTION",
+        help="run a Python function (imported from the current directory first) as the SyncTrigger "
+        "Lambda function ARN names; repeatable",
+    )
+    serve.add_argument(
+        "--lambda-endpoint",
+        metavar="URL",
+        help="run every other SyncTrigger through the Lambda Invoke API at URL (sam local start-lambda, "
+        "the Lambda runtime interface emulator)",
+    )
+    serve.add_argument(
         "--verbose", "-v", action=argparse.BooleanOptionalAction, help="log one line per request to stderr"
+    )
+    serve.add_argument(
+        "--moto",
+        action=argparse.BooleanOptionalAction,
+        help="answer every other AWS service with moto on the same port, when moto[server] is installed (default: on)",
     )
     return root
 
@@ -186,6 +239,9 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server until Ctrl-C or SIGTERM; print its URL first."""
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
+        triggers = dict(_load_trigger(spec) for spec in args.trigger)
+        if args.lambda_endpoint is not None:
+            endpoint_url(args.lambda_endpoint, "--lambda-endpoint")
         server = CognitoSyncServer(
             args.host,
             args.port,
@@ -197,6 +253,9 @@ def serve(args: argparse.Namespace) -> int:
             call_history=args.call_history,
             allow_hosts=args.allow_host,
             seed_ids=args.seed_ids,
+            triggers=triggers,
+            lambda_endpoint=args.lambda_endpoint,
+            with_moto=args.moto,
         )
     except (ValueError, OSError, StoreError) as error:
         print(f"cognito-sync-mock: {error}", file=sys.stderr)

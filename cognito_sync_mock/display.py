@@ -68,11 +68,11 @@ class CallList(TableList):
     """The calls the mock answered."""
 
     title = "calls"
-    columns = ("operation", "error", "params")
+    columns = ("operation", "status", "error", "caller", "params")
 
     def row(self, item: Any) -> Sequence[Any]:
         params = ", ".join(f"{k}={v!r}" for k, v in item.params.items())
-        return [item.operation, item.error, params]
+        return [item.operation, item.status, item.error, item.caller, params]
 
 
 class StreamRecordList(TableList):

@@ -62,6 +62,12 @@ class LambdaThrottledError(CognitoSyncError):
     code = "LambdaThrottledException"
 
 
+class LambdaSocketTimeoutError(CognitoSyncError):
+    """The function did not answer in time; not in the service model, so answered 400, as AWS documents."""
+
+    code = "LambdaSocketTimeoutException"
+
+
 class InternalError(CognitoSyncError):
     code = "InternalErrorException"
 

@@ -3,8 +3,9 @@
 A lock that another thread holds at the moment of a fork stays held in the child, where
 that thread does not exist, so the child would wait for it forever. Every lock of the
 package is made through ``renewed``, which remembers where it is kept; a forked child
-puts a new lock in each of those places before it runs anything else. Unseeded request
-IDs are renewed the same way, so that a child never repeats its parent's (``ids``).
+puts a new lock in each of those places before it runs anything else. What such a thread
+leaves half-done under a lock is renewed the same way (the shape tables' make under way),
+and so are unseeded request IDs, so that a child never repeats its parent's (``ids``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _places: weakref.WeakKeyDictionary[object, dict[str, Callable[[], object]]] = we
 
 
 def renewed(owner: object, attribute: str, factory: Callable[[], _L]) -> _L:
-    """A new lock for ``owner.<attribute>``; a process forked later puts another one there."""
+    """A new lock (or what a lock guards) for ``owner.<attribute>``; a process forked later puts another one there."""
     _places.setdefault(owner, {})[attribute] = factory
     return factory()
 

@@ -111,7 +111,7 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         global _shared
         with _lock:
             if _shared is None:
-                _shared = State(self._account_id, self._strict, self._limits, self._call_history, self._ids_seed)
+                _shared = State(self._account_id, self._strict, self._limits, self._call_history, seed=self._ids_seed)
                 if self._seed is not None:
                     _shared.restore(self._seed)
                 interception.install(_shared)

@@ -9,6 +9,7 @@ the channels' hooks.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import json
 import os
 import string
@@ -21,6 +22,7 @@ from . import forks, protocol, rules, snapshot
 from .backend import Backend, Limits
 from .backend.operations import OPERATIONS, READS
 from .channels import SideChannels
+from .channels.push import Outbox
 from .channels.streams import Streams
 from .channels.triggers import Triggers
 from .exceptions import NotAuthorizedError, error_for_code
@@ -47,11 +49,15 @@ class IdentityKey(NamedTuple):
 
 
 class Call(NamedTuple):
-    """One operation the mock answered: its name, its parameters and its error code (or None)."""
+    """One operation the mock answered: what was asked, how it was answered, who signed it and when."""
 
     operation: str
     params: dict[str, Any]
-    error: str | None
+    error: str | None  # the error code, None when it succeeded
+    status: int  # the HTTP status of the answer
+    caller: str  # "identity" (keys minted for an identity), "developer" (any other keys) or "unsigned"
+    time: _dt.datetime  # when it was answered, in UTC (freezegun and time-machine move it, as the mock's dates)
+    number: int  # 1 for the first call the State answered, and so on; a reset does not restart the count
 
 
 @dataclass
@@ -67,6 +73,8 @@ class State:
     """Backends keyed by (account, region), the last ``call_history`` calls answered, and the options.
 
     ``ids`` makes every value the state makes up (random, or the sequence of ``seed``).
+    ``hosts_moto``: a server hosting moto's WSGI application in this process, whose State sees
+    moto's backends at all times (else only while moto's mock is active).
     """
 
     def __init__(
@@ -75,15 +83,22 @@ class State:
         strict: bool = False,
         limits: Mapping[str, int] | None = None,
         call_history: int = CALL_HISTORY,
+        hosts_moto: bool = False,
         seed: int | None = None,
     ) -> None:
         self.account_id, self.limits = check_options(account_id, limits, call_history)
         self.strict = strict
+        self.moto = moto.HOSTED if hosts_moto else moto.IN_PROCESS  # moto's backends, and when they count
         self.ids = Ids(seed)
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: deque[Call] = deque(maxlen=call_history)  # read and written under the lock
-        self.channels = SideChannels(triggers=Triggers(self.ids), streams=Streams(moto.STREAMS, self.ids))
+        self.answered = 0  # the number of the last call answered: the numbers only grow
+        self.channels = SideChannels(
+            triggers=Triggers(self.ids),
+            streams=Streams(self.moto.streams, self.ids),
+            outbox=Outbox(self.moto.push),
+        )
         self.faults: dict[str, deque[Fault]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
         self.account_keys: dict[str, str] = {}
@@ -104,7 +119,7 @@ class State:
     def new_backend(self, account_id: str, region: str) -> Backend:
         """An empty backend of this state's options, side channels and directory (not kept)."""
         return Backend(
-            account_id, region, self.strict, self.limits, self.channels, moto.DIRECTORY, rules.FORMS, self.ids
+            account_id, region, self.strict, self.limits, self.channels, self.moto.directory, rules.FORMS, self.ids
         )
 
     def reset(self) -> None:
@@ -172,15 +187,24 @@ class State:
 
     def handle(self, request: Request) -> Response:
         """Answer one HTTP request and record the call."""
-        return self.record(protocol.handle(request, self))
+        return self.record(request, protocol.handle(request, self))
 
-    def record(self, response: Response) -> Response:
+    def record(self, request: Request, response: Response) -> Response:
         """Add an answered call to ``calls`` (the oldest one kept drops out when the history is full)."""
-        if response.operation is not None:
-            call = Call(response.operation, response.params or {}, response.error)
-            with self.lock:
-                self.calls.append(call)
+        if response.operation is None:
+            return response
+        operation, params, error = response.operation, response.params or {}, response.error
+        caller, moment = self.caller(request.access_key), _dt.datetime.now(_dt.timezone.utc)  # freezegun moves it
+        with self.lock:
+            self.answered += 1
+            self.calls.append(Call(operation, params, error, response.status, caller, moment, self.answered))
         return response
+
+    def caller(self, access_key: str | None) -> str:
+        """Who signed a request: ``identity`` (keys minted for an identity), ``developer`` or ``unsigned``."""
+        if access_key is None:
+            return "unsigned"
+        return "identity" if access_key in self.identity_keys else "developer"
 
     def authorize(self, operation: str, labels: dict[str, str], request: Request) -> None:
         """In strict mode, enforce which credentials may call what (the table of operations), before anything else."""

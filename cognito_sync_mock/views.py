@@ -1,4 +1,4 @@
-"""The whole mock state as plain JSON-ready data, for ``GET /_mock/state`` and the dashboard.
+"""The mock state and its calls as plain JSON-ready data: ``/_mock/state``, ``/_mock/calls``, the dashboard.
 
 One walk over ``state.backends`` (account, region) -> pools -> identities -> datasets ->
 records, each backend read under its own lock so that a view is never half-written.
@@ -13,7 +13,7 @@ from typing import Any
 from .backend import Backend
 from .backend.models import Dataset, Identity, Pool, Record
 from .protocol.serialize import epoch
-from .state import State
+from .state import Call, State
 
 
 def state_view(state: State) -> dict[str, Any]:
@@ -30,6 +30,19 @@ def state_view(state: State) -> dict[str, Any]:
         "strict": state.strict,
         "calls": calls,
         "accounts": accounts,
+    }
+
+
+def call_view(call: Call) -> dict[str, Any]:
+    """One answered call as JSON-ready data (its time in epoch seconds, as the state's dates)."""
+    return {
+        "number": call.number,
+        "time": epoch(call.time),
+        "operation": call.operation,
+        "caller": call.caller,
+        "status": call.status,
+        "error": call.error,
+        "params": call.params,
     }
 
 

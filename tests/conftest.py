@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import pytest
 from activation_support import CONTAINER_KEY, LOCAL_HOSTS, LocalServer, Machine, NetworkGuard, mock_is_active
 from helpers import IDENTITY, NO_RETRIES, POOL, REGION, make_client
+from install_support import npm_packages
 
 pytest_plugins = ["pytester"]  # the plugin and the class decorator are tested on real inner runs
 
@@ -93,6 +94,12 @@ def offline_and_no_mock_left(network_guard: NetworkGuard) -> Iterator[NetworkGua
     network_guard.attempts.clear()  # the probe's own refused lookup
     yield network_guard
     assert not mock_is_active(), "a mock was left active after this test"
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """tests/js/package.json installed with npm into the cache; its node_modules folder."""
+    return npm_packages(Path(__file__).parent / "js" / "package.json")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -85,3 +86,16 @@ def python_venv(name: str, packages: list[str]) -> Path:
             pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
             _run_install([*pip, *packages], folder, "pip install " + " ".join(packages), folder)
     return folder
+
+
+def npm_packages(manifest: Path) -> Path:
+    """The dependencies of the npm ``manifest`` (a package.json) installed into the cache; its node_modules."""
+    require("node", "the JavaScript client tests")
+    npm = require("npm", "installing the JavaScript clients")
+    text = manifest.read_bytes()
+    with installing("node", hashlib.sha256(text).hexdigest()[:16]) as (folder, needed):
+        if needed:
+            (folder / "package.json").write_bytes(text)
+            argv = [npm, "install", "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error"]
+            _run_install(argv, folder, "npm install of " + ", ".join(json.loads(text)["dependencies"]), folder)
+    return folder / "node_modules"

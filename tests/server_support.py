@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -124,6 +125,25 @@ def still_answers(server: CognitoSyncServer) -> None:
 def chunked(*parts: bytes) -> bytes:
     """A chunked body of these chunks."""
     return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\n\r\n"
+
+
+def client_env(**extra: str) -> dict[str, str]:
+    """The environment of a client process: dummy keys, us-east-1, nothing read from ~/.aws."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="AKIDCLIENTTEST",
+        AWS_SECRET_ACCESS_KEY="secret",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_PAGER="",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+    env.update(extra)
+    return env
 
 
 # -- headless Chromium -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Mapping
 import boto3
 import botocore.session
 import pytest
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from helpers import (
@@ -109,6 +110,23 @@ def last_call(mock: Any) -> tuple[str, str | None]:
 
 
 # -- minting ------------------------------------------------------------------------------
+
+
+def test_each_call_records_who_signed_it(cognito_sync: Any) -> None:
+    """Keys minted for an identity, any other keys, or no signature: ``Call.caller``, with the status."""
+    identity = boto3.client(
+        "cognito-sync", region_name="us-east-1", **cognito_sync.identity_credentials(POOL, IDENTITY)
+    )
+    unsigned = boto3.client("cognito-sync", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    identity.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+    make_client().list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+    with pytest.raises(ClientError):
+        unsigned.describe_dataset(IdentityPoolId=POOL, IdentityId=IDENTITY, DatasetName=DATASET)
+    assert [(c.number, c.operation, c.caller, c.status, c.error) for c in cognito_sync.calls] == [
+        (1, "ListDatasets", "identity", 200, None),
+        (2, "ListDatasets", "developer", 200, None),
+        (3, "DescribeDataset", "unsigned", 404, "ResourceNotFoundException"),
+    ]
 
 
 def test_minted_credentials_are_boto3_keyword_arguments(cognito_sync: Any) -> None:

@@ -36,8 +36,8 @@ def test_the_mock_backend_dataset_and_calls_show_as_text_and_html(cognito_sync: 
     calls = cognito_sync.calls
     assert isinstance(calls, CallList)
     assert [c.operation for c in calls] == ["ListRecords", "UpdateRecords"]
-    assert repr(calls).splitlines()[:2] == ["calls (2)", "operation      error  params"]
-    assert "<td>ListRecords</td><td>—</td>" in calls._repr_html_()
+    assert repr(calls).splitlines()[:2] == ["calls (2)", "operation      status  error  caller     params"]
+    assert "<td>ListRecords</td><td>200</td><td>—</td><td>developer</td>" in calls._repr_html_()
 
 
 def test_values_are_escaped_and_long_ones_cut() -> None:

@@ -19,6 +19,7 @@ from helpers import IDENTITY, POOL, closed_port, dataset_names, ids, make_client
 
 from cognito_sync_mock import interception, mock_cognito_sync
 from cognito_sync_mock import mock as mock_module
+from cognito_sync_mock.protocol import shapes, validation
 from cognito_sync_mock.server import CognitoSyncServer
 from cognito_sync_mock.server.store import Store
 
@@ -55,6 +56,7 @@ def every_lock(mock: mock_cognito_sync, server: CognitoSyncServer, store: Store)
     return [
         mock_module._lock,
         interception._patch_lock,
+        shapes._making,
         state.lock,
         state.backend("us-east-1").lock,
         state.channels.streams._lock,
@@ -102,6 +104,41 @@ def test_every_lock_held_by_another_thread_at_the_fork_is_free_in_the_child(tmp_
             holder.join(10)
         assert code == 0
         assert dataset_names(client) == ["before-the-fork"]  # the child's write stayed in the child
+
+
+def test_a_child_forked_while_another_thread_makes_a_shapes_check_makes_its_own(monkeypatch: Any) -> None:
+    """The first call of an operation makes its checks under a lock; a fork right then used to
+    leave the child waiting for that lock forever."""
+    monkeypatch.setattr(validation.checker, "made", {})  # every check is made anew, as in a fresh process
+    making, release = threading.Event(), threading.Event()
+    make = validation.checker._make
+
+    def slow_make(shape: Any) -> Any:
+        making.set()
+        release.wait(30)
+        return make(shape)
+
+    client = make_client(endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    with mock_cognito_sync():
+        monkeypatch.setattr(validation.checker, "_make", slow_make)
+        maker = threading.Thread(target=lambda: client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY))
+        maker.start()
+        assert making.wait(10)
+        monkeypatch.setattr(validation.checker, "_make", make)
+
+        def child() -> bool:
+            write(client, {"k": "v"}, dataset="in-the-child")
+            listed = client.list_records(**ids(dataset="in-the-child"))["Records"]
+            kept = len(validation.checker.made) > 0  # its checks are kept, not left in the parent's make
+            return [(r["Key"], r["Value"]) for r in listed] == [("k", "v")] and kept
+
+        try:
+            code = fork_and_wait(child)
+        finally:
+            release.set()
+            maker.join(10)
+        assert code == 0
+        assert dataset_names(client) == []
 
 
 def test_forking_while_threads_hammer_the_mock_never_deadlocks() -> None:

@@ -120,7 +120,9 @@ def test_the_calls_show_in_order(outputs: dict[str, dict[str, Any]]) -> None:
         "ListRecords",
         "UpdateRecords",
     ]
+    assert table.column("status") == ["200"] * 7
     assert table.column("error") == ["—"] * 7
+    assert table.column("caller") == ["developer"] * 7
     register = f"IdentityPoolId='{POOL}', IdentityId='{PLAYER}', Platform='GCM', Token='phone-token'"
     assert table.column("params")[3] == cut(register)
 

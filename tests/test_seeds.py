@@ -48,7 +48,8 @@ from cognito_sync_mock.state import State
 
 T0 = utc("2024-05-01 12:00:00.123")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-PAYLOAD_ID = re.compile(r".*/_mock/stream-payloads/([0-9a-f]{32})")
+# the mock's own payload URL, or a presigned one of moto's S3 (a server hosting moto)
+PAYLOAD_ID = re.compile(r".*/(?:_mock/stream-payloads/([0-9a-f]{32})|[^/?]+/([0-9a-f]{32})\.json\?.*)")
 BIG = "é" * 520_000  # inside the dataset limit, over Kinesis's as JSON: its stream record goes by URL
 
 
@@ -107,7 +108,7 @@ def play(api: StateAPI, client: Any) -> dict[str, Any]:
         "next_token": page["NextToken"],
         "session_token": token,
         "contexts": contexts,
-        "payload_ids": [PAYLOAD_ID.fullmatch(url).group(1) for url in urls],  # type: ignore[union-attr]
+        "payload_ids": [next(filter(None, PAYLOAD_ID.fullmatch(url).groups())) for url in urls],  # type: ignore[union-attr]
     }
 
 

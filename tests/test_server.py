@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.request
 import wsgiref.simple_server
 from typing import Any
@@ -201,7 +202,6 @@ def test_bad_json_is_invalid_parameter(cognito_sync_server: CognitoSyncServer) -
 @pytest.mark.parametrize(
     ("method", "path", "message"),
     [
-        ("GET", "/nope", "No Cognito Sync operation matches GET /nope"),
         (
             "GET",
             "/identitypools/a/b/c/d/e/f/g/h/i",
@@ -209,7 +209,6 @@ def test_bad_json_is_invalid_parameter(cognito_sync_server: CognitoSyncServer) -
         ),
         ("PUT", f"/identitypools/{POOL}", f"No Cognito Sync operation matches PUT /identitypools/{POOL}"),
         ("BREW", "/identitypools", "No Cognito Sync operation matches BREW /identitypools"),
-        ("GET", "/favicon.ico", "No Cognito Sync operation matches GET /favicon.ico"),
     ],
 )
 def test_unknown_paths_and_methods_are_404(
@@ -218,6 +217,15 @@ def test_unknown_paths_and_methods_are_404(
     answer = request(cognito_sync_server, method, path)
     assert answer.error == (404, "UnknownOperationException", message)
     assert cognito_sync_server.calls == []
+
+
+@pytest.mark.parametrize("path", ["/nope", "/favicon.ico"])
+def test_without_moto_an_unsigned_request_of_no_cognito_sync_path_is_404(path: str) -> None:
+    """Nothing names another service: Cognito Sync's protocol answers (with moto, moto does, as moto_server)."""
+    with CognitoSyncServer(with_moto=False) as server:
+        answer = request(server, "GET", path)
+        assert answer.error == (404, "UnknownOperationException", f"No Cognito Sync operation matches GET {path}")
+        assert server.calls == []
 
 
 @pytest.mark.parametrize(
@@ -548,14 +556,83 @@ def test_reset_empties_everything(cognito_sync_server: CognitoSyncServer) -> Non
 
 
 def test_calls_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
+    started = time.time()
     client = client_for(cognito_sync_server)
     client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
     with raises_error("ResourceNotFoundException", 404):
         client.describe_dataset(**ids())
-    assert request(cognito_sync_server, "GET", "/_mock/calls").json == [
-        {"operation": "ListDatasets", "params": {"IdentityPoolId": POOL, "IdentityId": IDENTITY}, "error": None},
-        {"operation": "DescribeDataset", "params": ids(), "error": "ResourceNotFoundException"},
+    request(cognito_sync_server, "GET", f"/identitypools/{POOL}/identities/{IDENTITY}/datasets")  # unsigned
+    keys = cognito_sync_server.identity_credentials(POOL, IDENTITY)
+    keyed_client(cognito_sync_server, **keys).list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+    listed = {"IdentityPoolId": POOL, "IdentityId": IDENTITY}
+    calls = request(cognito_sync_server, "GET", "/_mock/calls").json
+    times = [call.pop("time") for call in calls]
+    assert [list(call) for call in calls] == [["number", "operation", "caller", "status", "error", "params"]] * 4
+    assert [tuple(call.values()) for call in calls] == [
+        (1, "ListDatasets", "developer", 200, None, listed),
+        (2, "DescribeDataset", "developer", 404, "ResourceNotFoundException", ids()),
+        (3, "ListDatasets", "unsigned", 200, None, listed),
+        (4, "ListDatasets", "identity", 200, None, listed),
     ]
+    assert started - 0.001 <= times[0] <= times[1] <= times[2] <= times[3] <= time.time()
+    milliseconds = [c.time.replace(microsecond=c.time.microsecond // 1000 * 1000) for c in cognito_sync_server.calls]
+    assert times == [moment.timestamp() for moment in milliseconds]  # epoch seconds, to the millisecond
+    assert [(c.number, c.status, c.caller) for c in cognito_sync_server.calls] == [
+        (1, 200, "developer"),
+        (2, 404, "developer"),
+        (3, 200, "unsigned"),
+        (4, 200, "identity"),
+    ]
+
+
+def numbers(server: CognitoSyncServer, query: str) -> list[int]:
+    """The numbers of the calls ``GET /_mock/calls?query`` answers."""
+    answer = request(server, "GET", f"/_mock/calls?{query}")
+    assert answer.status == 200, answer.json
+    return [call["number"] for call in answer.json]
+
+
+def test_calls_endpoint_answers_the_latest_and_those_since_a_number(cognito_sync_server: CognitoSyncServer) -> None:
+    client = client_for(cognito_sync_server)
+    for _ in range(5):
+        client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+    assert numbers(cognito_sync_server, "limit=2") == [4, 5]
+    assert numbers(cognito_sync_server, "limit=0") == []
+    assert numbers(cognito_sync_server, "limit=9") == [1, 2, 3, 4, 5]
+    assert numbers(cognito_sync_server, "since=4") == [4, 5]  # the call numbered since too
+    assert numbers(cognito_sync_server, "since=6") == []
+    assert numbers(cognito_sync_server, "since=0") == [1, 2, 3, 4, 5]
+    assert numbers(cognito_sync_server, "since=2&limit=3") == [3, 4, 5]  # the latest 3 of those since 2
+    assert numbers(cognito_sync_server, "since=4&limit=3") == [4, 5]
+    post(cognito_sync_server, "/_mock/reset", b"{}")
+    client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+    assert numbers(cognito_sync_server, "") == [6]  # a reset does not restart the numbers
+    assert numbers(cognito_sync_server, "since=5") == [6]  # so a reader that had call 5 sees it is gone
+
+
+def test_calls_endpoint_keeps_to_the_call_history() -> None:
+    with CognitoSyncServer(call_history=2) as server:
+        client = client_for(server)
+        for _ in range(4):
+            client.list_datasets(IdentityPoolId=POOL, IdentityId=IDENTITY)
+        assert numbers(server, "") == [3, 4]
+        assert numbers(server, "since=1&limit=10") == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=-1", "limit must be a whole number, 0 or more, not '-1'"),
+        ("limit=", "limit must be a whole number, 0 or more, not ''"),
+        ("since=1.5", "since must be a whole number, 0 or more, not '1.5'"),
+        ("since=%D9%A1", "since must be a whole number, 0 or more, not '\u0661'"),  # an Arabic-Indic digit one
+        ("limit=" + "9" * 20, "limit must be a whole number, 0 or more, not '" + "9" * 20 + "'"),
+    ],
+)
+def test_calls_endpoint_refuses_a_bad_query(cognito_sync_server: CognitoSyncServer, query: str, message: str) -> None:
+    answer = request(cognito_sync_server, "GET", f"/_mock/calls?{query}")
+    assert (answer.status, answer.json) == (400, {"message": f"/_mock/calls: {message}"})
+    assert answer.headers["x-amzn-errortype"] == f"{INVALID}:"
 
 
 def test_push_notifications_endpoint(cognito_sync_server: CognitoSyncServer) -> None:
@@ -783,6 +860,7 @@ def test_control_index_lists_the_endpoints(cognito_sync_server: CognitoSyncServe
         "/_mock/map-access-key": "POST",
         "/_mock/identity-credentials": "POST",
         "/_mock/seed": "POST",
+        "/_mock/triggers": "GET",
         "/_mock/health": "GET",
     }
     assert request(cognito_sync_server, "GET", "/_mock").json == index

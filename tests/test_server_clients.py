@@ -10,16 +10,15 @@ so: they never skip. Every client talks only to the server on 127.0.0.1.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import DATASET, DEVELOPER, IDENTITY, POOL
-from install_support import _run_install, installing, python_venv, require
+from install_support import python_venv, require
+from server_support import client_env
 
 from cognito_sync_mock import CognitoSyncServer
 
@@ -34,42 +33,9 @@ CONFLICT_MESSAGE = "Current SyncCount for: level is: 1 not: 0"
 
 
 @pytest.fixture(scope="session")
-def node_modules() -> Path:
-    """tests/js/package.json installed with npm into the cache; its node_modules folder."""
-    require("node", "the JavaScript client tests")
-    npm = require("npm", "installing the JavaScript clients")
-    manifest = (JS / "package.json").read_bytes()
-    with installing("node", hashlib.sha256(manifest).hexdigest()[:16]) as (folder, needed):
-        if needed:
-            (folder / "package.json").write_bytes(manifest)
-            argv = [npm, "install", "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error"]
-            _run_install(argv, folder, "npm install of " + ", ".join(json.loads(manifest)["dependencies"]), folder)
-    return folder / "node_modules"
-
-
-@pytest.fixture(scope="session")
 def aws_cli() -> Path:
     """The AWS CLI, pip-installed into a virtual environment in the cache; its ``aws`` script."""
     return python_venv("awscli", [AWSCLI]) / "bin" / "aws"
-
-
-def client_env(**extra: str) -> dict[str, str]:
-    """The environment of a client process: dummy keys, us-east-1, nothing read from ~/.aws."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="AKIDCLIENTTEST",
-        AWS_SECRET_ACCESS_KEY="secret",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_PAGER="",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    env.update(extra)
-    return env
 
 
 def run_node(node_modules: Path, script: str, server: CognitoSyncServer) -> Any:

@@ -35,7 +35,7 @@ from helpers import (
 )
 from moto import mock_aws
 
-from cognito_sync_mock import mock_cognito_sync
+from cognito_sync_mock import CognitoSyncServer, mock_cognito_sync
 
 T0 = utc("2024-05-01 12:00:00.123")
 T1 = utc("2024-05-01 12:05:00.456")
@@ -481,32 +481,34 @@ def http_get(url: str) -> tuple[int, str, Any]:
             return error.code, error.headers["Content-Type"], json.load(error)
 
 
-def test_a_server_answers_its_payload_urls_over_http(cognito_sync_server: Any) -> None:
-    client = make_client(endpoint_url=cognito_sync_server.url)
-    enable_streams(client)
-    value = value_at_the_limit() + "v"
-    with freeze_time(T0):
-        write(client, {"big": value})
-    (record,) = cognito_sync_server.stream_records()
-    url = assert_s3url(record)
-    assert re.fullmatch(re.escape(cognito_sync_server.url) + r"/_mock/stream-payloads/[0-9a-f]{32}", url)
-    expected = inline_record({"big": value}, T0)["kinesisSyncRecords"]
-    assert http_get(url) == (200, "application/json", expected)
-    assert cognito_sync_server.stream_payload(url) == expected
-    assert http_get(f"{cognito_sync_server.url}/_mock/stream-records")[2] == [record]
+def test_a_server_without_moto_answers_its_payload_urls_over_http() -> None:
+    """Its own URLs under /_mock/stream-payloads/ (a server hosting moto puts payloads in moto's S3)."""
+    with CognitoSyncServer(with_moto=False) as cognito_sync_server:
+        client = make_client(endpoint_url=cognito_sync_server.url)
+        enable_streams(client)
+        value = value_at_the_limit() + "v"
+        with freeze_time(T0):
+            write(client, {"big": value})
+        (record,) = cognito_sync_server.stream_records()
+        url = assert_s3url(record)
+        assert re.fullmatch(re.escape(cognito_sync_server.url) + r"/_mock/stream-payloads/[0-9a-f]{32}", url)
+        expected = inline_record({"big": value}, T0)["kinesisSyncRecords"]
+        assert http_get(url) == (200, "application/json", expected)
+        assert cognito_sync_server.stream_payload(url) == expected
+        assert http_get(f"{cognito_sync_server.url}/_mock/stream-records")[2] == [record]
 
-    unknown = f"{cognito_sync_server.url}/_mock/stream-payloads/{'0' * 32}"
-    status, _, answer = http_get(unknown)
-    assert (status, answer) == (
-        404,
-        {"message": f"No stream payload {'0' * 32!r}: unknown to this server, or forgotten by a reset"},
-    )
-    assert http_get(f"{cognito_sync_server.url}/_mock/stream-payloads/")[0] == 404
-    assert http_get(f"{cognito_sync_server.url}/_mock/reset/{'0' * 32}")[0] == 404  # other endpoints take no item
-    index = http_get(f"{cognito_sync_server.url}/_mock/")[2]
-    assert index["/_mock/stream-payloads/{id}"]["method"] == "GET"
-    cognito_sync_server.reset()
-    assert http_get(url)[0] == 404
+        unknown = f"{cognito_sync_server.url}/_mock/stream-payloads/{'0' * 32}"
+        status, _, answer = http_get(unknown)
+        assert (status, answer) == (
+            404,
+            {"message": f"No stream payload {'0' * 32!r}: unknown to this server, or forgotten by a reset"},
+        )
+        assert http_get(f"{cognito_sync_server.url}/_mock/stream-payloads/")[0] == 404
+        assert http_get(f"{cognito_sync_server.url}/_mock/reset/{'0' * 32}")[0] == 404  # other endpoints take no item
+        index = http_get(f"{cognito_sync_server.url}/_mock/")[2]
+        assert index["/_mock/stream-payloads/{id}"]["method"] == "GET"
+        cognito_sync_server.reset()
+        assert http_get(url)[0] == 404
 
 
 def test_under_moto_a_payload_of_another_account_is_in_that_accounts_bucket() -> None:

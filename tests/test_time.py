@@ -90,6 +90,18 @@ def test_dates_are_the_controlled_time(tool: str, clock_first: bool, plain_clien
         assert (summary["CreationDate"], summary["LastModifiedDate"]) == (START_MS, START_MS + HOUR)
 
 
+def test_calls_are_timed_on_the_controlled_clock(plain_client: Any) -> None:
+    with mock_cognito_sync() as mock, freeze_time(START) as frozen:
+        write(plain_client, {"k": "v"})
+        frozen.tick(HOUR)
+        plain_client.list_datasets(IdentityPoolId=ids()["IdentityPoolId"], IdentityId=ids()["IdentityId"])
+    assert [(c.number, c.operation, c.time) for c in mock.calls] == [
+        (1, "ListRecords", START),
+        (2, "UpdateRecords", START),
+        (3, "ListDatasets", START + HOUR),
+    ]
+
+
 @CASES
 def test_sync_session_token_lives_300_seconds_on_the_controlled_clock(
     tool: str, clock_first: bool, plain_client: Any

@@ -45,7 +45,6 @@ from cognito_sync_mock import Backend, CognitoSyncServer, LambdaThrottled, mock_
 from cognito_sync_mock.backend.clock import now
 from cognito_sync_mock.exceptions import InvalidParameterError
 from cognito_sync_mock.server.store import Store, StoreError
-from cognito_sync_mock.state import Call
 
 LIMITS = {"records_per_dataset": 4}
 FULL = "database or disk is full"
@@ -247,7 +246,7 @@ def test_a_full_disk_is_a_500_that_applied_nothing_and_the_next_request_works(
     assert (server.snapshot(), server.stream_records()) == before  # no record, no stream record
     assert stored(path) == before[0]
     params = {**ids(), "SyncSessionToken": token, "RecordPatches": patches}
-    assert server.calls[-1] == Call("UpdateRecords", params, "InternalErrorException")
+    assert server.calls[-1][:5] == ("UpdateRecords", params, "InternalErrorException", 500, "developer")
     written = client.update_records(**ids(), SyncSessionToken=token, RecordPatches=patches)  # the same token
     assert [(r["Key"], r["SyncCount"]) for r in written["Records"]] == [("k", 2)]
     assert stored(path) == server.snapshot()

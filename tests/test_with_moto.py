@@ -482,3 +482,125 @@ def test_kinesis_keeps_the_records_after_this_mock_stops_inside_moto() -> None:
         assert [r["PartitionKey"] for r in got] == [IDENTITY, "moto"]
         assert json.loads(got[0]["Data"])["kinesisSyncRecords"][0]["value"] == "1"
         assert got[1]["Data"] == b"after"
+
+
+# -- Push sync into moto's SNS -----------------------------------------------------------------
+
+SILENT_PAYLOAD = {"source": "cognito-sync", "identityPoolId": POOL, "identityId": IDENTITY, "datasetName": DATASET}
+
+
+def sent_to_moto(application_arn: str, region: str = "us-east-1") -> dict[str, list[str]]:
+    """Per token: the messages moto's SNS keeps for the platform endpoints of an application."""
+    from moto.sns.models import sns_backends
+
+    endpoints = moto_client("sns", region).list_endpoints_by_platform_application(
+        PlatformApplicationArn=application_arn
+    )["Endpoints"]
+    backend = sns_backends["123456789012"][region]
+    return {
+        e["Attributes"]["Token"]: list(backend.platform_endpoints[e["EndpointArn"]].messages.values())
+        for e in endpoints
+    }
+
+
+def new_platform_application(platform: str, name: str = "my-game", region: str = "us-east-1") -> str:
+    sns = moto_client("sns", region)
+    made = sns.create_platform_application(Name=name, Platform=platform, Attributes={"PlatformCredential": "key"})
+    return str(made["PlatformApplicationArn"])
+
+
+def two_subscribed_devices(sync: Any, applications: list[str], platform: str = "GCM") -> tuple[str, str]:
+    """A dataset with one write, and a phone and a tablet of one platform subscribed to it."""
+    sync.set_identity_pool_configuration(
+        IdentityPoolId=POOL, PushSync={"ApplicationArns": applications, "RoleArn": ROLE_ARN}
+    )
+    write(sync, {"a": "1"})
+    devices = []
+    for token in ("phone-token", "tablet-token"):
+        device = sync.register_device(IdentityPoolId=POOL, IdentityId=IDENTITY, Platform=platform, Token=token)
+        sync.subscribe_to_dataset(**sync_ids(POOL, IDENTITY), DeviceId=device["DeviceId"])
+        devices.append(device["DeviceId"])
+    return devices[0], devices[1]
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_a_push_is_published_to_the_device_endpoint_in_moto_sns(order: str) -> None:
+    with both_active(order) as mock:
+        application = new_platform_application("GCM")
+        assert application == APP_ARN
+        sync = moto_client("cognito-sync")
+        phone, tablet = two_subscribed_devices(sync, [APP_ARN])
+        write(sync, [{"Op": "replace", "Key": "a", "Value": "2", "SyncCount": 1}], DeviceId=phone)
+
+        payload = {**SILENT_PAYLOAD, "syncCount": 2}
+        expected = {"default": json.dumps(payload), "GCM": json.dumps({"data": payload})}
+        got = sent_to_moto(APP_ARN)
+        assert list(got) == ["tablet-token"]  # the endpoint was made for the device pushed, only
+        assert [json.loads(m) for m in got["tablet-token"]] == [expected]
+        assert mock.push_notifications == [
+            {"platform": "GCM", "token": "tablet-token", "device_id": tablet, "payload": payload}
+        ]
+
+
+def test_an_apns_push_is_silent_and_reuses_the_endpoint_the_app_made() -> None:
+    with mock_aws(), mock_cognito_sync():
+        sns = moto_client("sns")
+        application = new_platform_application("APNS", name="my.game-2")
+        made = sns.create_platform_endpoint(PlatformApplicationArn=application, Token="tablet-token")
+        sync = moto_client("cognito-sync")
+        phone, _ = two_subscribed_devices(sync, [APP_ARN, application], platform="APNS")  # APP_ARN: not in moto
+        write(sync, [{"Op": "replace", "Key": "a", "Value": "2", "SyncCount": 1}], DeviceId=phone)
+        write(sync, [{"Op": "replace", "Key": "a", "Value": "3", "SyncCount": 2}], DeviceId=phone)
+
+        endpoints = sns.list_endpoints_by_platform_application(PlatformApplicationArn=application)["Endpoints"]
+        assert [e["EndpointArn"] for e in endpoints] == [made["EndpointArn"]]
+        messages = [json.loads(m) for m in sent_to_moto(application)["tablet-token"]]
+        assert [json.loads(m["APNS"]) for m in messages] == [
+            {"aps": {"content-available": 1}, "data": {**SILENT_PAYLOAD, "syncCount": count}} for count in (2, 3)
+        ]
+
+
+def test_nothing_is_published_when_moto_lacks_the_application_of_that_platform() -> None:
+    with mock_aws(), mock_cognito_sync() as mock:
+        gcm_elsewhere = new_platform_application("GCM", region="eu-west-1")  # another region: another ARN
+        apns = new_platform_application("APNS")
+        sync = moto_client("cognito-sync")
+        phone, _ = two_subscribed_devices(sync, [APP_ARN, apns, "arn:aws:sns:nowhere-1:123456789012:app/GCM/g"])
+        write(sync, [{"Op": "replace", "Key": "a", "Value": "2", "SyncCount": 1}], DeviceId=phone)
+
+        assert sent_to_moto(apns) == {}  # the pool's APNS application: not the device's platform
+        assert sent_to_moto(gcm_elsewhere, "eu-west-1") == {}  # not the pool's
+        assert [n["token"] for n in mock.push_notifications] == ["tablet-token"]  # the outbox has it still
+
+
+def test_a_disabled_endpoint_gets_nothing() -> None:
+    with mock_aws(), mock_cognito_sync() as mock:
+        sns = moto_client("sns")
+        new_platform_application("GCM")
+        made = sns.create_platform_endpoint(
+            PlatformApplicationArn=APP_ARN, Token="tablet-token", Attributes={"Enabled": "false"}
+        )
+        sync = moto_client("cognito-sync")
+        phone, _ = two_subscribed_devices(sync, [APP_ARN])
+        write(sync, [{"Op": "replace", "Key": "a", "Value": "2", "SyncCount": 1}], DeviceId=phone)
+
+        assert sent_to_moto(APP_ARN) == {"tablet-token": []}
+        assert sns.get_endpoint_attributes(EndpointArn=made["EndpointArn"])["Attributes"]["Enabled"] == "false"
+        assert len(mock.push_notifications) == 1
+
+
+def test_without_moto_active_pushes_stay_in_the_outbox() -> None:
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends["123456789012"]["us-east-1"]
+    backend.create_platform_application("my-game", "GCM", {})  # moto holds it, inactive
+    try:
+        with mock_cognito_sync() as mock:
+            sync = moto_client("cognito-sync")
+            phone, _ = two_subscribed_devices(sync, [APP_ARN])
+            write(sync, [{"Op": "replace", "Key": "a", "Value": "2", "SyncCount": 1}], DeviceId=phone)
+            assert [n["token"] for n in mock.push_notifications] == ["tablet-token"]
+        assert list(backend.applications) == [APP_ARN]
+        assert backend.platform_endpoints == {}
+    finally:
+        backend.reset()

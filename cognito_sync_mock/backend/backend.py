@@ -40,6 +40,10 @@ from .tokens import Sessions
 
 logger = logging.getLogger("cognito_sync_mock")
 
+NO_HANDLER = (
+    "SyncTrigger %s has no handler (mock.register_lambda, or serve --trigger ARN=module:function or "
+    "--lambda-endpoint URL): the trigger is skipped"
+)
 DEVELOPER_SKIPS_TRIGGER = (
     "SyncTrigger %s is not run: this UpdateRecords is signed with developer credentials, and AWS runs "
     "sync triggers only for Cognito Identity credentials; sign with mock.identity_credentials(...) or "
@@ -253,7 +257,7 @@ class Backend:
             logger.warning(DEVELOPER_SKIPS_TRIGGER, arn)
             return writes
         if arn not in self.channels.triggers:
-            logger.warning("SyncTrigger %s has no handler (mock.register_lambda): the trigger is skipped", arn)
+            logger.warning(NO_HANDLER, arn)
             return writes
         ids = {"region": self.region, "identityPoolId": pool_id, "identityId": identity_id, "datasetName": dataset_name}
         event = sync_trigger.build_event(ids, stored, writes)
@@ -266,7 +270,8 @@ class Backend:
         devices = identity.subscriptions.get(dataset.name)
         if devices:
             others = [(device, *identity.devices[device]) for device in sorted(devices) if device != device_id]
-            self.channels.push(others, identity.pool_id, identity.identity_id, dataset)
+            applications = (self.pools[identity.pool_id].push_sync or {}).get("ApplicationArns", [])
+            self.channels.push(others, identity.pool_id, identity.identity_id, dataset, applications)
 
     def _publish(self, pool_id: str, dataset: Dataset, operation: str, records: list[Record] | None) -> None:
         """A dataset change's stream record, when the pool streams."""

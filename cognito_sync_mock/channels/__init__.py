@@ -8,7 +8,7 @@ changed and to whom it goes; the channels build and send the records and the pus
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .push import Outbox
 from .streams import Streams, stream_record
@@ -37,8 +37,16 @@ class SideChannels:
         """Publish the Cognito Streams record of one dataset change (see ``streams.stream_record``)."""
         self.streams.publish(account_id, region, stream_name, stream_record(pool_id, dataset, operation, records))
 
-    def push(self, devices: Iterable[tuple[str, str, str]], pool_id: str, identity_id: str, dataset: Any) -> None:
-        """A silent push telling the dataset's new sync count to each (device ID, platform, token)."""
+    def push(
+        self,
+        devices: Iterable[tuple[str, str, str]],
+        pool_id: str,
+        identity_id: str,
+        dataset: Any,
+        application_arns: Sequence[str] = (),
+    ) -> None:
+        """A silent push telling the dataset's new sync count to each (device ID, platform, token),
+        through the pool's SNS platform applications (``application_arns``)."""
         payload = {
             "source": "cognito-sync",
             "identityPoolId": pool_id,
@@ -47,7 +55,7 @@ class SideChannels:
             "syncCount": dataset.sync_count,
         }
         for device_id, platform, token in devices:
-            self.outbox.send(platform, token, device_id, dict(payload))
+            self.outbox.send(platform, token, device_id, dict(payload), application_arns)
 
     def clear(self) -> None:
         """Forget what was sent (registered trigger handlers stay: they are set-up, not state)."""

@@ -45,8 +45,13 @@ class StreamSink(Protocol):
     def put_record(self, account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
         """Put one record's JSON on the stream of that name, if the sink holds one."""
 
-    def put_payload(self, account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
-        """Keep a too-large record's payload and answer a URL to it, or None to leave it to the mock."""
+    def put_payload(
+        self, account_id: str, region: str, payload_id: str, body: bytes, base_url: str | None
+    ) -> str | None:
+        """Keep a too-large record's payload and answer a URL to it, or None to leave it to the mock.
+
+        ``base_url``: the running server's, when a server made the record (its URLs may point there).
+        """
 
 
 class NoSink:
@@ -55,7 +60,9 @@ class NoSink:
     def put_record(self, account_id: str, region: str, stream_name: str, partition_key: str, data: bytes) -> None:
         pass
 
-    def put_payload(self, account_id: str, region: str, payload_id: str, body: bytes) -> str | None:
+    def put_payload(
+        self, account_id: str, region: str, payload_id: str, body: bytes, base_url: str | None
+    ) -> str | None:
         return None
 
 
@@ -93,7 +100,7 @@ class Streams:
         ``.invalid`` host).
         """
         payload_id, payload = self.ids.uuid4().hex, kinesis_data(data["kinesisSyncRecords"])
-        url = self.sink.put_payload(account_id, region, payload_id, payload)
+        url = self.sink.put_payload(account_id, region, payload_id, payload, self.base_url)
         if url is None:
             url = f"{self.base_url or OFFLINE_BASE_URL}{PAYLOAD_PATH}{payload_id}"
         with self._lock:

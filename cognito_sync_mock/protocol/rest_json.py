@@ -146,6 +146,12 @@ def _unquote(segment: str) -> str:
     return unquote(segment)
 
 
+# Errors AWS's API reference lists for an operation that botocore's model leaves out (each
+# answered 400, as the reference says): UpdateRecords' LambdaSocketTimeoutException,
+# https://docs.aws.amazon.com/cognitosync/latest/APIReference/API_UpdateRecords.html
+UNMODELED_ERRORS = {"UpdateRecords": frozenset({"LambdaSocketTimeoutException"})}
+
+
 def _operation(model: OperationModel) -> Operation:
     template = model.http["requestUri"].split("?")[0]
     segments = tuple(None if s.startswith("{") else s for s in template.split("/")[1:])
@@ -171,7 +177,7 @@ def _operation(model: OperationModel) -> Operation:
         query=query,
         headers=headers,
         body_members=tuple(body),
-        errors=frozenset(shape.name for shape in model.error_shapes),
+        errors=frozenset(shape.name for shape in model.error_shapes) | UNMODELED_ERRORS.get(model.name, frozenset()),
     )
 
 

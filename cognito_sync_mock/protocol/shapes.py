@@ -7,16 +7,23 @@ straight-line Python source; this module holds those two mechanisms for both.
 from __future__ import annotations
 
 import linecache
+import sys
 import threading
 from typing import Any, Callable, Generic, TypeVar
 
 from botocore.model import Shape
 
+from .. import forks
+
 T = TypeVar("T")
 
 # Held while anything is made; reentrant, since makers make their members' functions.
 # One lock for every table, so two tables' makers can never wait on each other.
-_making = threading.RLock()
+_making = forks.renewed(sys.modules[__name__], "_making", threading.RLock)
+
+
+def _none() -> None:
+    return None
 
 
 class PerShape(Generic[T]):
@@ -35,8 +42,9 @@ class PerShape(Generic[T]):
     def __init__(self, make: Callable[[Shape], T]) -> None:
         self.made: dict[Shape, T] = {}
         self._make = make
-        self._unpublished: dict[Shape, T] | None = None  # what the make under way made; None: none is
-        self._begun: dict[str, T] = {}  # by name: the structures begun by the make under way
+        # A forked child starts with no make under way: the thread that was making one is not there.
+        self._unpublished: dict[Shape, T] | None = forks.renewed(self, "_unpublished", _none)  # what it made
+        self._begun: dict[str, T] = forks.renewed(self, "_begun", dict)  # by name: the structures it began
 
     def __call__(self, shape: Shape) -> T:
         found = self.made.get(shape)

@@ -1,16 +1,19 @@
-"""The server's WSGI application: it routes, and turns every failure into a JSON error.
+"""The server's WSGI application: it routes, and turns every failure into an error answer.
 
-``/`` is the dashboard and ``/_mock/...`` the control endpoints: the control plane, closed
-to web pages of other origins and to host names that are not loopback (DNS rebinding).
-Every other request is Cognito Sync, answered by the protocol layer from the server's
-State, with the CORS answers browser SDKs need. HTTP itself (framing, connections,
-threads) is the WSGI server's: any can host the app (``make_app``).
+``/`` is the dashboard, ``/_mock/...`` the control endpoints and ``/moto-api/...`` moto's:
+the control plane, closed to web pages of other origins and to host names that are not
+loopback (DNS rebinding). Cognito Sync requests are answered by the protocol layer from the
+server's State; every other service's by moto's WSGI application in this process, when the
+server hosts it (``gateway``: which is which); both with the CORS answers browser SDKs need.
+HTTP itself (framing, connections, threads) is the WSGI server's: any can host the app
+(``make_app``).
 """
 
 from __future__ import annotations
 
 import http
 import ipaddress
+import json
 import logging
 import re
 import time
@@ -20,7 +23,8 @@ from urllib.parse import quote, urlsplit
 
 from .. import protocol
 from ..protocol import Request, Response
-from . import control
+from . import control, gateway
+from .gateway import CONTROL, MOTO_API, OTHER, SYNC
 from .responses import Refusal, error
 
 if TYPE_CHECKING:
@@ -31,7 +35,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("cognito_sync_mock.server")
 
 DRAIN_BYTES = 64 * 1024 * 1024  # a body over the limit up to this is read and dropped, so the client sees the 413
-DASHBOARD = frozenset({"/", "/index.html"})
+DASHBOARD = gateway.DASHBOARD_PATHS
+MOTO_RESET = "/moto-api/reset"
+GET_CREDENTIALS = "AWSCognitoIdentityService.GetCredentialsForIdentity"
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _NAME = re.compile(r"[a-z0-9_.-]+")  # a host name or an IPv4 address
 _HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^:\[\]]+))(?::[0-9]*)?")
@@ -69,16 +75,31 @@ class App:
         method = environ["REQUEST_METHOD"]
         path = _path(environ)
         headers = _headers(environ)
-        closed = path in DASHBOARD or path == "/_mock" or path.startswith("/_mock/")
-        what = "-"  # what answered, for the log: the operation, or the control endpoint
+        kind, service = gateway.route(method, path, headers, environ.get("QUERY_STRING", ""))
+        if kind == OTHER and self.server.moto_app is None and service is None and "x-amz-target" not in headers:
+            kind = SYNC  # nothing names another service: Cognito Sync's protocol says what is wrong
+        closed = kind not in (SYNC, OTHER)
+        what = "-"  # what answered, for the log: the operation, the control endpoint, or moto
         try:
-            body = read_body(environ, self.server.max_body_bytes)  # first: the size limit comes before all
+            # first: the size limit comes before all
+            body = read_body(
+                environ, self.server.max_moto_body_bytes if kind in (OTHER, MOTO_API) else self.server.max_body_bytes
+            )
             if closed:
-                response, what = self._control_plane(environ, method, path, headers, body)
-            else:
+                response, what = self._control_plane(environ, kind, method, path, headers, body)
+            elif method == "OPTIONS" and "access-control-request-method" in headers:
+                response, what = _preflight(headers), "preflight"
+            elif kind == SYNC:
                 response, what = self._api(environ, method, path, headers, body)
+            else:
+                response, what = self._other(environ, headers, service, body)
         except Refusal as refusal:
-            response = refusal.response(self.server.state.request_id())
+            request_id = self.server.state.request_id()
+            if kind == OTHER:  # in the shape the other service's SDK reads
+                target = headers.get("x-amz-target")
+                response = gateway.error(request_id, service, target, refusal.status, refusal.code, refusal.message)
+            else:
+                response = refusal.response(request_id)
         except Exception as exc:  # a bug here must not reach the client as a traceback
             logger.exception("cognito_sync_mock server failed on %s %s", method, path)
             failure = f"The mock server failed: {type(exc).__name__}: {exc}"
@@ -98,16 +119,35 @@ class App:
     def _api(
         self, environ: WSGIEnvironment, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[Response, str]:
-        if method == "OPTIONS" and "access-control-request-method" in headers:
-            return _preflight(headers), "preflight"
         request = Request(method, path, environ.get("QUERY_STRING", ""), headers, body)
         response = self.server.answer(request)  # a change is in the state database before its answer
         return response, response.operation or "-"
 
+    # -- every other service: moto ---------------------------------------------------------
+
+    def _other(
+        self, environ: WSGIEnvironment, headers: dict[str, str], service: str | None, body: bytes
+    ) -> tuple[Response, str]:
+        """moto's answer; GetCredentialsForIdentity's with keys of that identity (strict mode tells them apart)."""
+        target = headers.get("x-amz-target")
+        app = self.server.moto_app
+        if app is None:
+            request_id = self.server.state.request_id()
+            return gateway.unavailable(request_id, service, target, not self.server.with_moto), "no moto"
+        response = gateway.forward(app, environ, body)
+        for name, value in _CORS.items():
+            if not any(key.lower() == name.lower() for key in response.headers):
+                response.headers[name] = value
+        if target == GET_CREDENTIALS and response.status == 200:
+            answer = json.loads(response.body)
+            self.server.adopt_credentials(Request("POST", "/", "", headers).access_key, answer)
+            response.body = json.dumps(answer).encode()
+        return response, f"moto {service or target or '-'}"
+
     # -- the control plane ---------------------------------------------------------------
 
     def _control_plane(
-        self, environ: WSGIEnvironment, method: str, path: str, headers: dict[str, str], body: bytes
+        self, environ: WSGIEnvironment, kind: str, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[Response, str]:
         host = headers.get("host")
         if path != control.HEALTH and not allowed_host(host, self.server.allow_hosts):
@@ -124,7 +164,9 @@ class App:
                 f"The mock's control plane refuses requests from web pages of other origins; this one is {origin!r}",
                 "Forbidden",
             )
-        if path in DASHBOARD:
+        if kind == MOTO_API:
+            return self._moto_api(environ, method, path, body)
+        if kind != CONTROL:  # the dashboard
             if method not in ("GET", "HEAD"):
                 raise Refusal(405, f"{method} is not allowed on the dashboard", "MethodNotAllowed")
             return Response(200, dict(_DASHBOARD_HEADERS), self.dashboard), "dashboard"
@@ -132,6 +174,17 @@ class App:
             _require_json(headers.get("content-type"), path)
         answer = control.answer(self.server, method, path, environ.get("QUERY_STRING", ""), body)
         return answer.response, f"/_mock/{answer.endpoint}"
+
+    def _moto_api(self, environ: WSGIEnvironment, method: str, path: str, body: bytes) -> tuple[Response, str]:
+        """moto's own control plane; its reset empties this server's Cognito Sync state too."""
+        app = self.server.moto_app
+        if app is None:
+            request_id = self.server.state.request_id()
+            return gateway.unavailable(request_id, "moto-api", None, not self.server.with_moto), "no moto"
+        if path == MOTO_RESET and method == "POST":
+            self.server.reset()  # moto's backends and the Cognito Sync state, together
+            return Response(200, {"Content-Type": "application/json"}, b'{"status": "ok"}'), path
+        return gateway.forward(app, environ, body), path
 
 
 # -- the request -----------------------------------------------------------------------
@@ -174,6 +227,9 @@ def read_body(environ: WSGIEnvironment, limit: int) -> bytes:
             raise Refusal(400, f"The request body ended after {len(body)} of {length} bytes")
         return body
     if environ.get("wsgi.input_terminated"):  # a chunked body: read to its end
+        bound = getattr(stream, "bound", None)  # the host's bounded reader (host.py) refuses a chunk past it
+        if bound is not None:
+            bound(limit)
         body = _read(stream, limit + 1)
         if len(body) > limit:
             raise Refusal(413, f"The request body is larger than the limit of {limit} bytes")
@@ -258,7 +314,9 @@ _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in h
 
 
 def _send(response: Response, method: str, start_response: StartResponse) -> list[bytes]:
-    headers = [*response.headers.items(), ("Content-Length", str(len(response.body)))]
+    headers = list(response.headers.items())
+    if "Content-Length" not in response.headers:  # moto's answer to a HEAD keeps its own
+        headers.append(("Content-Length", str(len(response.body))))
     start_response(_STATUS_LINES.get(response.status) or f"{response.status} Unknown", headers)
     if method == "HEAD" or response.status in (204, 304):
         return []

@@ -8,13 +8,15 @@ state database, all or nothing).
 
 from __future__ import annotations
 
+import re
+from itertools import islice, takewhile
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 from urllib.parse import parse_qsl
 
 from .. import __version__
 from ..exceptions import InvalidParameterError
 from ..protocol import Response, json_object
-from ..views import state_view
+from ..views import call_view, state_view
 from .responses import Refusal, error, json_answer
 from .store import Scope, StoreError
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from .lifecycle import CognitoSyncServer
 
 HEALTH = "/_mock/health"
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 _Query = dict[str, str]
 _Control = Callable[["CognitoSyncServer", _Query, dict[str, Any]], Any]
@@ -142,9 +145,23 @@ def _reset(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -
     return {"reset": True}
 
 
-@_endpoint("GET", "calls", "the operations answered, in order")
+@_endpoint("GET", "calls", "the operations answered, in order (query: since, the first number; limit, the latest N)")
 def _calls(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
-    return [{"operation": c.operation, "params": c.params, "error": c.error} for c in server.calls]
+    since, limit = _whole(query, "since") or 0, _whole(query, "limit")
+    with server.state.lock:  # the calls are numbered in order: the wanted ones are the newest
+        wanted = takewhile(lambda call: call.number >= since, reversed(server.state.calls))
+        latest = list(islice(wanted, limit))
+    return [call_view(call) for call in reversed(latest)]
+
+
+def _whole(query: _Query, name: str) -> int | None:
+    """A query parameter that is a whole number, 0 or more (None when absent); ValueError if not."""
+    text = query.get(name)
+    if text is None:
+        return None
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(f"{name} must be a whole number, 0 or more, not {text[:40]!r}")
+    return int(text)
 
 
 @_endpoint("GET", "push-notifications", "the silent pushes sent to subscribed devices")
@@ -289,6 +306,17 @@ def _seed(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) ->
     seed = document["seed"]
     server.seed_ids(seed)
     return {"seed": seed}
+
+
+@_endpoint("GET", "triggers", "what runs each SyncTrigger ARN: Invoke API URLs, Python handlers, the default URL")
+def _triggers(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
+    return server.state.channels.triggers.registrations()
+
+
+@_endpoint("POST", "triggers", "run a SyncTrigger ARN through the Lambda Invoke API at a URL: {function_arn, url}")
+def _register_trigger(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
+    server.register_lambda_endpoint(_text(document, "function_arn"), _text(document, "url"))
+    return {"registered": True}
 
 
 @_endpoint("GET", "health", "whether the server answers, and its version (any Host may ask)")

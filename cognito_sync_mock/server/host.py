@@ -178,9 +178,14 @@ class _ChunkedBody:
     """cheroot's reader of a chunked body, bounded: alone it reads a size line or a chunk of any size."""
 
     def __init__(self, stream: ChunkedRFile, limit: int) -> None:
-        stream.maxlen = limit  # a chunk that would pass it is refused before it is read
-        stream.rfile = SizeCheckWrapper(stream.rfile, limit)  # and size lines are read a piece at a time
+        stream.rfile = SizeCheckWrapper(stream.rfile, limit)  # size lines are read a piece at a time
         self._stream = stream
+        self.bound(limit)
+
+    def bound(self, limit: int) -> None:
+        """Refuse the body past ``limit`` bytes (the app's limit for this request, once it knows the route)."""
+        self._stream.maxlen = limit  # a chunk that would pass it is refused before it is read
+        self._stream.rfile.maxlen = limit
         self._limit = limit
 
     def read(self, size: int) -> bytes:

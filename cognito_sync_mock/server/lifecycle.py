@@ -14,17 +14,23 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .. import forks
 from ..api import StateAPI
+from ..channels.lambda_invoke import InvokeAPI
+from ..channels.triggers import Handler
+from ..integrations import moto
 from ..protocol import Request, Response
 from ..state import CALL_HISTORY, State, read_state
 from .app import allowed_name, make_app
+from .gateway import INSTALL_HINT
 from .store import Durable, Scope, Store
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
     from .host import Cheroot
 
 DEFAULT_HOST = "127.0.0.1"
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a Cognito Sync request is at most about 1 MB of records
-INSTALL_HINT = "pip install 'cognito-sync-mock[server]'"
+MAX_MOTO_BODY_BYTES = 64 * 1024 * 1024  # other services' (S3 uploads): the CLI and SDKs send parts of 5 to 8 MiB
 
 
 class CognitoSyncServer(StateAPI):
@@ -39,6 +45,14 @@ class CognitoSyncServer(StateAPI):
     names besides loopback ones that may reach the dashboard and the control endpoints.
     ``seed_ids``: a whole number that makes request IDs, device IDs, tokens and credentials
     the same in every run of the same calls (``mock_cognito_sync(seed=...)``).
+    ``triggers`` maps Lambda function ARNs to Python handlers (as ``register_lambda``);
+    ``lambda_endpoint`` is the Lambda Invoke API URL that runs every other SyncTrigger ARN.
+
+    With ``with_moto`` (the default) and moto's server extra installed, every request that is
+    not Cognito Sync goes to moto's own WSGI application in this process (``moto_app``), with
+    bodies of up to ``max_moto_body_bytes``; the State then sees moto's backends (its
+    cognito-identity pools, Kinesis streams, S3). They are moto's backends of the whole
+    process: every server hosting moto, and ``mock_aws``, share them.
     """
 
     def __init__(
@@ -55,9 +69,21 @@ class CognitoSyncServer(StateAPI):
         call_history: int = CALL_HISTORY,
         allow_hosts: Iterable[str] = (),
         seed_ids: int | None = None,
+        triggers: Mapping[str, Handler] | None = None,
+        lambda_endpoint: str | None = None,
+        with_moto: bool = True,
+        max_moto_body_bytes: int = MAX_MOTO_BODY_BYTES,
     ) -> None:
         self.allow_hosts = frozenset(allowed_name(name) for name in allow_hosts)
-        self._state = State(account_id, strict, limits, call_history, seed_ids)
+        self.with_moto = with_moto
+        self.moto_app: WSGIApplication | None = moto.server_app() if with_moto else None
+        self._state = State(
+            account_id, strict, limits, call_history, hosts_moto=self.moto_app is not None, seed=seed_ids
+        )
+        for function_arn, handler in (triggers or {}).items():
+            self.register_lambda(function_arn, handler)
+        if lambda_endpoint is not None:
+            self._state.channels.triggers.default = InvokeAPI(lambda_endpoint, "lambda_endpoint")
         seed = read_state(state)
         if seed is not None:
             self._state.restore(seed)  # a snapshot (or its short form), as mock_cognito_sync(state=...)
@@ -72,6 +98,7 @@ class CognitoSyncServer(StateAPI):
         self.host = host
         self.port = port
         self.max_body_bytes = max_body_bytes
+        self.max_moto_body_bytes = max_moto_body_bytes
         self._http: Cheroot | None = None
         self._thread: threading.Thread | None = None
         self._lock = forks.renewed(self, "_lock", threading.Lock)
@@ -111,9 +138,13 @@ class CognitoSyncServer(StateAPI):
         with self._lock:
             if self._http is not None:
                 raise RuntimeError("the CognitoSyncServer is already running")
-            self._http, self._thread = host.listen(make_app(self), self.host, self.port, self.max_body_bytes)
+            self._http, self._thread = host.listen(make_app(self), self.host, self.port, self._body_bound())
             self._state.channels.streams.base_url = self.url  # S3Url payloads are answered here
         return self
+
+    def _body_bound(self) -> int:
+        """The largest body any request may have (each kind's own limit is the app's)."""
+        return max(self.max_body_bytes, self.max_moto_body_bytes if self.moto_app is not None else 0)
 
     def stop(self) -> None:
         """Stop listening, close every open connection and wait for the serving thread."""
@@ -147,8 +178,25 @@ class CognitoSyncServer(StateAPI):
             return self.snapshot()
 
     def reset(self) -> None:
-        """Empty every backend, the calls, the side channels' outboxes and faults (and save); all or nothing."""
+        """Empty every backend, the calls, the side channels' outboxes and faults (and save); all or nothing.
+
+        A server hosting moto empties moto's backends too (those of the whole process).
+        """
         self._durable.replace({}, super().reset)
+        if self.moto_app is not None:
+            moto.reset()
+
+    def adopt_credentials(self, access_key: str | None, answer: dict[str, Any]) -> None:
+        """Give moto's GetCredentialsForIdentity ``answer`` keys minted for its identity (and save it)."""
+
+        def mint(pool_id: str, identity_id: str, region: str, account: str) -> dict[str, str]:
+            scope = Scope(account, region, pool_id, (identity_id,))
+            keys: dict[str, str] = self.change(
+                scope, lambda: self._state.identity_credentials(pool_id, identity_id, region, account)
+            )
+            return keys
+
+        moto.adopt_credentials(self._state, access_key, answer, mint)
 
     def restore(self, snapshot: Any) -> None:
         """Replace the whole state with a snapshot (or the short form), all or nothing (and save)."""

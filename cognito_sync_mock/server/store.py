@@ -435,7 +435,7 @@ class Durable:
                 response = protocol.error_response(
                     operation.name, params, InternalError(str(error)), state.request_id()
                 )
-        return state.record(response)
+        return state.record(request, response)
 
     def change(self, scope: Scope, apply: Callable[[], _T]) -> _T:
         """Run ``apply`` (a change from the mock's own API) and write ``scope``, all or nothing."""
