@@ -65,8 +65,19 @@ class StateAPI:
             return CallList(self.state.calls)
 
     def reset(self) -> None:
-        """Empty every backend, the calls, the side channels' outboxes and injected faults."""
+        """Empty every backend, the calls, the side channels' outboxes and injected faults.
+
+        A seeded mock's generated values start again from its seed, as in a fresh run.
+        """
         self.state.reset()
+
+    def seed_ids(self, seed: int | None) -> None:
+        """Make request IDs, device IDs, tokens and credentials the sequence of ``seed`` from now on.
+
+        ``None`` makes them random again. Tokens issued under another seed (or none) are refused.
+        ``ValueError`` for a seed that is not a whole number from 0 to 2**64 - 1.
+        """
+        self.state.seed_ids(seed)
 
     # -- side channels -------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from . import __version__
 from .backend import Limits
 from .channels.lambda_invoke import endpoint_url
+from .ids import check_seed
 from .server import DEFAULT_HOST, CognitoSyncServer
 from .server.app import allowed_name
 from .server.store import StoreError
@@ -47,6 +48,15 @@ def _count(text: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
     return int(text)
+
+
+def _seed(text: str) -> int:
+    number = _count(text)
+    try:
+        check_seed(number)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return number
 
 
 def _host_name(text: str) -> str:
@@ -111,6 +121,7 @@ _OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "strict": (False, _boolean),
     "state": (None, str),
     "seed": (None, str),
+    "seed_ids": (None, _seed),
     "call_history": (CALL_HISTORY, _count),
     "limit": ((), _each(_limit)),
     "allow_host": ((), _each(_host_name)),
@@ -152,6 +163,12 @@ def parser() -> argparse.ArgumentParser:
         "--seed",
         metavar="FILE",
         help="start from a JSON snapshot or short form (with --state: only while FILE holds no state yet)",
+    )
+    serve.add_argument(
+        "--seed-ids",
+        type=_seed,
+        metavar="N",
+        help="make request IDs, device IDs, tokens and credentials the same in every run of the same calls",
     )
     serve.add_argument(
         "--call-history",
@@ -235,6 +252,7 @@ def serve(args: argparse.Namespace) -> int:
             state_file=args.state,
             call_history=args.call_history,
             allow_hosts=args.allow_host,
+            seed_ids=args.seed_ids,
             triggers=triggers,
             lambda_endpoint=args.lambda_endpoint,
             with_moto=args.moto,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, ove
 
 from . import forks, interception
 from .api import StateAPI
+from .ids import check_seed
 from .state import CALL_HISTORY, State, check_options, read_state
 
 if TYPE_CHECKING:
@@ -46,8 +47,10 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
     Use it bare or with options as a decorator (functions, coroutine functions, classes),
     as a context manager, or through ``start()`` / ``stop()``. Options: ``account_id``
     (default: ``$MOTO_ACCOUNT_ID``, else 123456789012), ``strict``, ``limits`` (numbers by
-    ``Limits`` field name), ``state`` (a seed: a snapshot, its short form or the path of
-    a JSON file) and ``call_history`` (how many calls ``calls`` keeps, 10,000 by default).
+    ``Limits`` field name), ``state`` (a starting state: a snapshot, its short form or the
+    path of a JSON file), ``call_history`` (how many calls ``calls`` keeps, 10,000 by
+    default) and ``seed`` (a whole number: request IDs, device IDs, tokens and credentials
+    come out the same in every run of the same calls).
     """
 
     _seed: Mapping[str, Any] | None
@@ -55,6 +58,7 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
     _strict: bool
     _limits: Mapping[str, int] | None
     _call_history: int
+    _ids_seed: int | None
     _entries: list[Activation]
     _state: State | None
 
@@ -72,6 +76,7 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         limits: Mapping[str, int] | None = None,
         state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         call_history: int = CALL_HISTORY,
+        seed: int | None = None,
     ) -> mock_cognito_sync: ...
 
     def __new__(
@@ -84,12 +89,14 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         limits: Mapping[str, int] | None = None,
         state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         call_history: int = CALL_HISTORY,
+        seed: int | None = None,
     ) -> Any:
         # Options are taken here, with no __init__, so that type checkers read this
         # signature, overloads and all: bare, @mock_cognito_sync returns what it decorates.
         self = super().__new__(cls)
         self._seed = read_state(state)
         check_options(account_id, limits, call_history)  # fail now, not at start
+        self._ids_seed = check_seed(seed)
         if self._seed is not None:
             State(account_id, strict, limits, call_history).restore(self._seed)
         self._account_id, self._strict, self._limits = account_id, strict, limits
@@ -104,7 +111,7 @@ class mock_cognito_sync(StateAPI):  # lowercase, like the decorators it sits bes
         global _shared
         with _lock:
             if _shared is None:
-                _shared = State(self._account_id, self._strict, self._limits, self._call_history)
+                _shared = State(self._account_id, self._strict, self._limits, self._call_history, seed=self._ids_seed)
                 if self._seed is not None:
                     _shared.restore(self._seed)
                 interception.install(_shared)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .server import CognitoSyncServer
 
 MARKER = "cognito_sync"
-OPTIONS = ("state", "strict", "account_id", "limits", "call_history")
+OPTIONS = ("state", "strict", "account_id", "limits", "call_history", "seed")
 
 _OPEN_BEFORE = pytest.StashKey[frozenset[Activation]]()  # on an item: open when its set-up began
 _WIDE = pytest.StashKey[set[Activation]]()  # on the config: opened by fixtures wider than a test
@@ -37,9 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker, so that ``--strict-markers`` accepts it and ``pytest --markers`` lists it."""
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(state=None, strict=False, account_id=None, limits=None, call_history=10000): options of "
-        "the cognito_sync and cognito_sync_server fixtures; state is a snapshot, its short form or the path of "
-        "a JSON file",
+        f"{MARKER}(state=None, strict=False, account_id=None, limits=None, call_history=10000, seed=None): "
+        "options of the cognito_sync and cognito_sync_server fixtures; state is a snapshot, its short form or "
+        "the path of a JSON file; seed a whole number that makes generated values the same in every run",
     )
 
 
@@ -98,6 +98,14 @@ def marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
+def server_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The marker's options as ``CognitoSyncServer`` takes them: the marker's ``seed`` is its ``seed_ids``."""
+    if "seed" not in options:
+        return options
+    renamed = {name: value for name, value in options.items() if name != "seed"}
+    return {**renamed, "seed_ids": options["seed"]}
+
+
 @pytest.fixture
 def cognito_sync(request: pytest.FixtureRequest) -> Iterator[mock_cognito_sync]:
     """Cognito Sync mocked for one test (options from ``@pytest.mark.cognito_sync``); yields the mock object."""
@@ -110,5 +118,5 @@ def cognito_sync_server(request: pytest.FixtureRequest) -> Iterator[CognitoSyncS
     """Cognito Sync over HTTP on a free loopback port for one test (options from the marker); yields the server."""
     from .server import CognitoSyncServer
 
-    with CognitoSyncServer(**marker_options(request)) as server:
+    with CognitoSyncServer(**server_options(marker_options(request))) as server:
         yield server

@@ -12,7 +12,6 @@ import copy
 import datetime as _dt
 import json
 import os
-import secrets
 import string
 import threading
 from collections import deque
@@ -25,7 +24,9 @@ from .backend.operations import OPERATIONS, READS
 from .channels import SideChannels
 from .channels.push import Outbox
 from .channels.streams import Streams
+from .channels.triggers import Triggers
 from .exceptions import NotAuthorizedError, error_for_code
+from .ids import Ids
 from .integrations import moto
 from .names import snake
 from .protocol import Request, Response
@@ -71,6 +72,7 @@ class Fault:
 class State:
     """Backends keyed by (account, region), the last ``call_history`` calls answered, and the options.
 
+    ``ids`` makes every value the state makes up (random, or the sequence of ``seed``).
     ``hosts_moto``: a server hosting moto's WSGI application in this process, whose State sees
     moto's backends at all times (else only while moto's mock is active).
     """
@@ -82,15 +84,21 @@ class State:
         limits: Mapping[str, int] | None = None,
         call_history: int = CALL_HISTORY,
         hosts_moto: bool = False,
+        seed: int | None = None,
     ) -> None:
         self.account_id, self.limits = check_options(account_id, limits, call_history)
         self.strict = strict
         self.moto = moto.HOSTED if hosts_moto else moto.IN_PROCESS  # moto's backends, and when they count
+        self.ids = Ids(seed)
         self.lock = forks.renewed(self, "lock", threading.Lock)
         self.backends: dict[tuple[str, str], Backend] = {}
         self.calls: deque[Call] = deque(maxlen=call_history)  # read and written under the lock
         self.answered = 0  # the number of the last call answered: the numbers only grow
-        self.channels = SideChannels(streams=Streams(self.moto.streams), outbox=Outbox(self.moto.push))
+        self.channels = SideChannels(
+            triggers=Triggers(self.ids),
+            streams=Streams(self.moto.streams, self.ids),
+            outbox=Outbox(self.moto.push),
+        )
         self.faults: dict[str, deque[Fault]] = {}
         self.identity_keys: dict[str, IdentityKey] = {}
         self.account_keys: dict[str, str] = {}
@@ -110,29 +118,55 @@ class State:
 
     def new_backend(self, account_id: str, region: str) -> Backend:
         """An empty backend of this state's options, side channels and directory (not kept)."""
-        return Backend(account_id, region, self.strict, self.limits, self.channels, self.moto.directory, rules.FORMS)
+        return Backend(
+            account_id, region, self.strict, self.limits, self.channels, self.moto.directory, rules.FORMS, self.ids
+        )
 
     def reset(self) -> None:
-        """Forget every backend, call, stream record, push notification and injected fault."""
+        """Forget every backend, call, stream record, push notification and injected fault.
+
+        A seeded state's generated values start again from the seed, as in a fresh run.
+        """
         with self.lock:
             self.backends = {}
             self.calls = deque(maxlen=self.calls.maxlen)
             self.faults = {}
             self.identity_keys = {}
             self.account_keys = {}
+            self.ids.restart()
         self.channels.clear()
 
     def checkpoint(self) -> tuple[Any, ...]:
-        """A deep copy of everything a test may change, for ``rewind`` (a test class's baseline)."""
+        """A deep copy of everything a test may change, for ``rewind`` (a test class's baseline).
+
+        It holds how far a seeded sequence of generated values went, too.
+        """
         with self.lock:
             parts = (self.backends, self.calls, self.faults, self.identity_keys, self.account_keys)
-            return copy.deepcopy(parts, {id(self.channels): self.channels})
+            return (*copy.deepcopy(parts, self._shared()), self.ids.position())
 
     def rewind(self, saved: tuple[Any, ...]) -> None:
         """Replace what ``checkpoint`` saved with a fresh copy of it."""
-        parts = copy.deepcopy(saved, {id(self.channels): self.channels})
+        parts = copy.deepcopy(saved[:-1], self._shared())
         with self.lock:
             self.backends, self.calls, self.faults, self.identity_keys, self.account_keys = parts
+            self.ids.resume(saved[-1])
+
+    def _shared(self) -> dict[int, Any]:
+        """What the backends' copies share with the live ones (a deep copy's memo)."""
+        return {id(self.channels): self.channels, id(self.ids): self.ids}
+
+    def seed_ids(self, seed: int | None) -> None:
+        """Make the generated values the sequence of ``seed`` from now on (None: random again).
+
+        Tokens issued before no longer open anything, as after a restart.
+        """
+        with self.lock:
+            self.ids.reseed(seed)
+
+    def request_id(self) -> str:
+        """A fresh ``x-amzn-RequestId`` (the protocol's dispatcher makes them)."""
+        return self.ids.request_id()
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-serializable dict (see ``snapshot.dump``)."""
@@ -218,13 +252,17 @@ class State:
         rules.POOL_ID.check(identity_pool_id, "identity_pool_id")
         rules.IDENTITY_ID.check(identity_id, "identity_id")
         self.backend(region, account).register_identity(identity_pool_id, identity_id)
-        access_key = "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+        ids = self.ids
         with self.lock:
+            access_key = "ASIA" + ids.choices(_KEY_ALPHABET, 16)
+            while access_key in self.identity_keys:  # a seed's sequence repeats when seeded again
+                access_key = "ASIA" + ids.choices(_KEY_ALPHABET, 16)
             self.identity_keys[access_key] = IdentityKey(account, region, identity_pool_id, identity_id)
+            secret_key, session_token = ids.text(30), ids.text(96)
         return {
             "aws_access_key_id": access_key,
-            "aws_secret_access_key": secrets.token_urlsafe(30),
-            "aws_session_token": secrets.token_urlsafe(96),
+            "aws_secret_access_key": secret_key,
+            "aws_session_token": session_token,
         }
 
     def map_access_key(self, access_key_id: str, account_id: str) -> None:

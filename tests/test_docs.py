@@ -36,7 +36,7 @@ from _pytest.assertion.rewrite import rewrite_asserts
 
 import cognito_sync_mock
 from cognito_sync_mock import mock as mock_module
-from cognito_sync_mock.pytest_plugin import MARKER, OPTIONS
+from cognito_sync_mock.pytest_plugin import MARKER, OPTIONS, server_options
 from cognito_sync_mock.server import CognitoSyncServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ def _run_test(func: Callable[..., Any], options: dict[str, Any], instance: Any =
         if "cognito_sync" in parameters:
             values["cognito_sync"] = fixtures.enter_context(cognito_sync_mock.mock_cognito_sync(**options))
         if "cognito_sync_server" in parameters:
-            values["cognito_sync_server"] = fixtures.enter_context(CognitoSyncServer(**options))
+            values["cognito_sync_server"] = fixtures.enter_context(CognitoSyncServer(**server_options(options)))
         args = [] if instance is None else [instance]
         result = func(*args, **values)
         if inspect.iscoroutine(result):

@@ -4,8 +4,8 @@ A server hosting moto hands every request that is not Cognito Sync (nor the mock
 control plane) to moto's WSGI application in the same process; what the in-process mock
 does beside moto holds here too: moto's pools and identities are known in strict mode,
 GetCredentialsForIdentity keys act as their identity, stream records reach moto's Kinesis,
-and both resets empty both. Without moto, another service's request is answered 501
-NotImplemented, in the shape its SDK reads.
+both resets empty both, and moto's seed seeds both. Without moto, another service's request
+is answered 501 NotImplemented, in the shape its SDK reads.
 
 moto's backends are the process's: each test starts with a reset (``hosting``).
 """
@@ -13,19 +13,33 @@ moto's backends are the process's: each test starts with a reset (``hosting``).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from helpers import DATASET, MINTED_KEY, NO_RETRIES, NOT_VALID, ROLE_ARN, STREAM, raises_error, read_kinesis, write
+from freezegun import freeze_time
+from helpers import (
+    APP_ARN,
+    DATASET,
+    MINTED_KEY,
+    NO_RETRIES,
+    NOT_VALID,
+    ROLE_ARN,
+    STREAM,
+    raises_error,
+    read_kinesis,
+    utc,
+    write,
+)
+from moto.moto_api._internal import mock_random  # where moto_server seeds it
 from server_support import post, request
 
 from cognito_sync_mock import CognitoSyncServer
 from cognito_sync_mock.server import gateway
 from cognito_sync_mock.server.gateway import CONTROL, DASHBOARD, MOTO_API, OTHER, SYNC, Route
+from cognito_sync_mock.state import State
 
 DEVELOPER_KEYS = {"aws_access_key_id": "AKIDGATEWAYTEST", "aws_secret_access_key": "secret"}
 SIGNED = "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=00"
@@ -289,6 +303,101 @@ def test_moto_s_control_plane_is_closed_to_other_origins(hosting: CognitoSyncSer
     assert request(hosting, "GET", "/moto-api/data.json").status == 200  # moto answers the rest
 
 
+# -- moto's seed ---------------------------------------------------------------------------------
+
+T0 = utc("2024-05-01 12:00:00")
+
+
+def seeded_run(query: str) -> dict[str, Any]:
+    """A fresh server, ``POST /moto-api/seed?<query>``, then an app's calls through moto and the mock.
+
+    The clock is frozen, so that the answers' dates (and the session token, which holds its
+    expiry) repeat; what is left to differ is what moto and the mock make up.
+    """
+    with freeze_time(T0), CognitoSyncServer() as server:
+        assert post(server, "/moto-api/reset", b"").status == 200  # moto's backends are the process's
+        assert request(server, "POST", f"/moto-api/seed?{query}").status == 200
+        pool_id = new_pool(server)
+        identity_id = new_identity(server, pool_id)
+        keys = identity_keys(server, identity_id)
+        developer, phone = client(server, "cognito-sync"), client(server, "cognito-sync", keys)
+        answers: list[tuple[str, bytes]] = []
+        for sync in (developer, phone):
+            sync.meta.events.register(
+                "after-call.cognito-sync",
+                lambda http_response, **_: answers.append(
+                    (http_response.headers["x-amzn-RequestId"], http_response.content)
+                ),
+            )
+        developer.set_identity_pool_configuration(
+            IdentityPoolId=pool_id, PushSync={"ApplicationArns": [APP_ARN], "RoleArn": ROLE_ARN}
+        )
+        write(phone, {"level": "3"}, pool=pool_id, identity=identity_id)
+        device = phone.register_device(IdentityPoolId=pool_id, IdentityId=identity_id, Platform="GCM", Token="t")
+        server.reset()
+        return {
+            "pool": pool_id,
+            "identity": identity_id,
+            "keys": keys,
+            "device": device["DeviceId"],
+            "answers": answers,
+        }
+
+
+def test_moto_s_seed_seeds_moto_and_this_server_alike() -> None:
+    first, second, other = seeded_run("a=7"), seeded_run("a=7"), seeded_run("a=8")
+    assert first == second  # moto's pool and identity IDs; our request IDs, keys, device ID, every body
+    assert len(first["answers"]) == 4  # SetIdentityPoolConfiguration, ListRecords, UpdateRecords, RegisterDevice
+    assert MINTED_KEY.fullmatch(first["keys"]["aws_access_key_id"])  # ours, in place of moto's
+    assert first["answers"][0][0] == State(seed=7).request_id()  # as a server started with --seed-ids 7
+    for name in ("pool", "identity", "device"):
+        assert first[name] != other[name], name
+    assert not set(first["keys"].values()) & set(other["keys"].values())
+    assert not {r for r, _ in first["answers"]} & {r for r, _ in other["answers"]}
+
+
+def test_a_get_of_moto_s_seed_seeds_both_too(hosting: CognitoSyncServer) -> None:
+    """moto takes its seed by any method; some clients send GET."""
+    assert request(hosting, "GET", "/moto-api/seed?a=7").status == 200
+    assert request(hosting, "GET", "/_mock/health").headers["x-amzn-requestid"] == State(seed=7).request_id()
+    assert hosting.state.ids.seed == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "status", "message"),
+    [
+        ("a=-1", b"", 400, "/moto-api/seed: a seed is a whole number from 0 to 18446744073709551615, not -1"),
+        (
+            "a=18446744073709551616",
+            b"",
+            400,
+            "/moto-api/seed: a seed is a whole number from 0 to 18446744073709551615, not 18446744073709551616",
+        ),
+        ("a=7", b'{"a": 8}', 400, "/moto-api/seed takes its seed in the query (?a=N), not in a body of 8 bytes"),
+        ("a=x", b"", 500, "The mock server failed: ValueError: invalid literal for int() with base 10: 'x'"),
+        (
+            "",
+            b"",
+            500,
+            "The mock server failed: TypeError: int() argument must be a string, a bytes-like object "
+            "or a real number, not 'NoneType'",
+        ),
+    ],
+)
+def test_a_bad_moto_seed_changes_nothing_of_ours(
+    hosting: CognitoSyncServer, query: str, body: bytes, status: int, message: str
+) -> None:
+    hosting.seed_ids(3)
+    expected = State(seed=3)
+    assert request(hosting, "GET", "/_mock/health").headers["x-amzn-requestid"] == expected.request_id()
+    before = mock_random.getstate()
+    answer = request(hosting, "POST", f"/moto-api/seed?{query}", body)
+    assert answer.status == status and json.loads(answer.body)["message"] == message
+    assert mock_random.getstate() == before  # moto refused it, or never saw it: not seeded either
+    assert answer.headers["x-amzn-requestid"] == expected.request_id()  # our sequence goes on, not seeded again
+    assert request(hosting, "GET", "/_mock/health").headers["x-amzn-requestid"] == expected.request_id()
+
+
 # -- without moto ------------------------------------------------------------------------------
 
 
@@ -354,15 +463,20 @@ MISSING = (
 def test_the_answer_names_the_install_command_in_the_xml_of_query_and_rest_xml_services(
     service: str, template: str
 ) -> None:
-    answer = gateway.unavailable(service, None, turned_off=False)
+    answer = gateway.unavailable("ID", service, None, turned_off=False)
     assert (answer.status, answer.headers["Content-Type"], answer.error) == (501, "text/xml", "NotImplemented")
-    body = re.sub(r"<(RequestI[dD])>[-0-9a-f]+<", r"<\1>ID<", answer.body.decode())
+    assert answer.headers["x-amzn-RequestId"] == "ID"  # the same request ID as in the body
+    body = answer.body.decode()
     assert body == '<?xml version="1.0" encoding="UTF-8"?>\n' + template.format(MISSING.format(service))
 
 
 def test_the_answer_to_a_service_botocore_does_not_know_is_json() -> None:
-    answer = gateway.unavailable("no-such-service", None, turned_off=False)
-    assert (answer.status, answer.headers["x-amzn-ErrorType"]) == (501, "NotImplemented:")
+    answer = gateway.unavailable("ID", "no-such-service", None, turned_off=False)
+    assert (answer.status, answer.headers["x-amzn-ErrorType"], answer.headers["x-amzn-RequestId"]) == (
+        501,
+        "NotImplemented:",
+        "ID",
+    )
     assert json.loads(answer.body) == {"__type": "NotImplemented", "message": MISSING.format("no-such-service")}
 
 

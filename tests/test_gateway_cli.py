@@ -21,7 +21,8 @@ from typing import Any, Iterator
 
 import pytest
 from helpers import DATASET, IDENTITY, NOT_VALID, POOL, ROLE_ARN, STREAM
-from test_server_clients import RUN_TIMEOUT, aws_cli, client_env
+from server_support import client_env
+from test_server_clients import RUN_TIMEOUT, aws_cli
 
 from cognito_sync_mock import CognitoSyncServer
 

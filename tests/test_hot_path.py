@@ -14,9 +14,11 @@ from cognito_sync_mock import protocol
 from cognito_sync_mock.backend import tokens
 from cognito_sync_mock.backend.models import Dataset, Record
 from cognito_sync_mock.frozen import FrozenDict
+from cognito_sync_mock.ids import Ids
 from cognito_sync_mock.protocol.serialize import to_json, writer
 
 MOMENT = datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc)
+KEY = bytes(range(32))
 
 
 class _Forgetful(dict):  # type: ignore[type-arg]
@@ -35,24 +37,33 @@ def forgetful_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_token_is_read_back_from_its_text_once_forgotten(forgetful_tokens: None) -> None:
     payload = ["ListRecords", "k\u00e9y \u2603", 3, 1.5, '"quoted"']
-    token = tokens.sign(payload)
-    assert tokens.unseal(token) == payload
+    token = tokens.sign(payload, KEY)
+    assert tokens.unseal(token, KEY) == payload
     assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{24}", token)
 
 
 def test_a_forged_or_damaged_token_is_refused(forgetful_tokens: None) -> None:
-    token = tokens.sign(["a", 1])
+    token = tokens.sign(["a", 1], KEY)
     body, mac = token.split(".")
     forged = tokens._b64(b'["a",2]').decode()
     flipped = mac[:-1] + ("B" if mac[-1] == "A" else "A")
-    assert tokens.unseal(f"{forged}.{mac}") is None
-    assert tokens.unseal(f"{body}.{flipped}") is None
-    assert [tokens.unseal(text) for text in ("", ".", "no-dot", f".{mac}", "\ud800.x")] == [None] * 5
+    assert tokens.unseal(f"{forged}.{mac}", KEY) is None
+    assert tokens.unseal(f"{body}.{flipped}", KEY) is None
+    assert [tokens.unseal(text, KEY) for text in ("", ".", "no-dot", f".{mac}", "\ud800.x")] == [None] * 5
+
+
+@pytest.mark.parametrize("remembered", [True, False], ids=["remembered", "read back"])
+def test_a_token_opens_only_under_its_own_key(remembered: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not remembered:
+        monkeypatch.setattr(tokens, "_recent", _Forgetful())
+    token = tokens.sign(["a", 1], KEY)
+    assert tokens.unseal(token, bytes(32)) is None
+    assert tokens.unseal(token, KEY) == ["a", 1]
 
 
 def test_the_remembered_tokens_are_bounded() -> None:
     for count in range(tokens._RECENT_LIMIT + 10):
-        tokens.sign(["bound", count])
+        tokens.sign(["bound", count], KEY)
     assert 0 < len(tokens._recent) <= tokens._RECENT_LIMIT
 
 
@@ -81,8 +92,10 @@ def test_paging_works_with_forgotten_tokens(forgetful_tokens: None, client: Any)
 # -- request IDs -----------------------------------------------------------------------------
 
 
-def test_request_ids_are_fresh_version_4_uuids() -> None:
-    made = [protocol.request_id() for _ in range(1000)]
+@pytest.mark.parametrize("seed", [None, 7])
+def test_request_ids_are_fresh_version_4_uuids(seed: int | None) -> None:
+    source = Ids(seed)
+    made = [source.request_id() for _ in range(1000)]
     assert len(set(made)) == 1000
     uuid4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
     assert all(re.fullmatch(uuid4, made_id) for made_id in made)

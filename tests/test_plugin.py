@@ -222,11 +222,11 @@ def test_the_marker_seeds_and_configures_both_fixtures(pytester: pytest.Pytester
     errors = [
         (
             "TypeError: @pytest.mark.cognito_sync takes keyword arguments only "
-            "(state, strict, account_id, limits, call_history)"
+            "(state, strict, account_id, limits, call_history, seed)"
         ),
         (
             "TypeError: @pytest.mark.cognito_sync got unknown option(s) ['state_file']; "
-            "it takes ['state', 'strict', 'account_id', 'limits', 'call_history']"
+            "it takes ['state', 'strict', 'account_id', 'limits', 'call_history', 'seed']"
         ),
         f"cognito_sync_mock.snapshot.SnapshotError: state: region 'Moon-1' is not valid: {REGION_RULE}",
     ]
@@ -240,8 +240,9 @@ def test_the_marker_is_registered(pytester: pytest.Pytester, autoload: None) -> 
         [
             (
                 "@pytest.mark.cognito_sync(state=None, strict=False, account_id=None, limits=None, "
-                "call_history=10000): options of the cognito_sync and cognito_sync_server fixtures; state is a "
-                "snapshot, its short form or the path of a JSON file"
+                "call_history=10000, seed=None): options of the cognito_sync and cognito_sync_server fixtures; "
+                "state is a snapshot, its short form or the path of a JSON file; seed a whole number that makes "
+                "generated values the same in every run"
             )
         ]
     )

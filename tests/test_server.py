@@ -859,6 +859,7 @@ def test_control_index_lists_the_endpoints(cognito_sync_server: CognitoSyncServe
         "/_mock/restore": "POST",
         "/_mock/map-access-key": "POST",
         "/_mock/identity-credentials": "POST",
+        "/_mock/seed": "POST",
         "/_mock/triggers": "GET",
         "/_mock/health": "GET",
     }

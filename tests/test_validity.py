@@ -432,10 +432,12 @@ def happen(mock: Any, step: tuple[Any, ...]) -> None:
     try:
         if kind in ("put", "remove"):
             identity, name, key = step[2:5]
-            counts = {r["Key"]: r["SyncCount"] for r in client.list_records(**ids(pool, identity, name))["Records"]}
-            before = mock.snapshot()  # the listing counted a session
+            listing = client.list_records(**ids(pool, identity, name))
+            counts = {r["Key"]: r["SyncCount"] for r in listing["Records"]}
+            before = mock.snapshot()  # the listing counted a session: the update alone may change nothing
             patch = replace(key, step[5], counts.get(key, 0)) if kind == "put" else remove(key, counts.get(key, 0))
-            write(client, [patch], pool=pool, identity=identity, dataset=name)
+            token = listing["SyncSessionToken"]
+            client.update_records(**ids(pool, identity, name), SyncSessionToken=token, RecordPatches=[patch])
         elif kind == "delete":
             client.delete_dataset(**ids(pool, step[2], step[3]))
         elif kind == "merge":

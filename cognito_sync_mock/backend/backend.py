@@ -15,7 +15,6 @@ import datetime as _dt
 import functools
 import logging
 import threading
-import uuid
 from typing import Any, Callable, Iterable, TypeVar
 
 from .. import forks
@@ -28,6 +27,7 @@ from ..exceptions import (
     ResourceConflictError,
     ResourceNotFoundError,
 )
+from ..ids import Ids
 from . import control, existence, limits, paging, sync_trigger
 from .clock import now
 from .existence import NOBODY, Directory
@@ -76,6 +76,7 @@ class Backend:
         channels: SideChannels | None = None,
         directory: Directory = NOBODY,
         forms: Forms = STRINGS,
+        ids: Ids | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -84,11 +85,12 @@ class Backend:
         self.channels = channels or SideChannels()
         self.directory = directory  # who else knows pools and identities (moto's cognito-identity)
         self.forms = forms  # what the model allows names and values to be (the engine's: the domain cannot read it)
+        self.ids = ids or Ids()  # where device IDs and the tokens' key come from (the State's, shared)
         self.lock = forks.renewed(self, "lock", threading.RLock)
         self.pools: dict[str, Pool] = {}
         self.sync_sessions: dict[str, int] = {}  # per pool ID, from the first ListRecords on
         self._scope = (account_id, region)  # what its tokens are bound to
-        self.sessions = Sessions(self._scope)
+        self.sessions = Sessions(self._scope, self.ids)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -158,13 +160,13 @@ class Backend:
         if next_token is None:
             pinned, after = (live.sync_count if live else 0), (last + 1, "")  # no key is empty: sorts first
         else:
-            pinned, key_count, key = paging.unseal(self._scope, next_token, listing)
+            pinned, key_count, key = paging.unseal(self.ids.secret, self._scope, next_token, listing)
             after = (key_count, key)
         page = live.changed_since(after, pinned, limit + 1) if live else []
         token = None
         if len(page) > limit:  # one more than a page: there is a next page
             del page[limit:]
-            token = paging.seal(self._scope, listing, pinned, page[-1].sync_count, page[-1].key)
+            token = paging.seal(self.ids.secret, self._scope, listing, pinned, page[-1].sync_count, page[-1].key)
         records = [record.to_dict() for record in page]
         deleted = dataset.deleted_at_sync_count if dataset else None
         if borrowed:  # a sync session on an identity only the directory knows: it is known here now
@@ -315,7 +317,7 @@ class Backend:
         datasets = identity.live() if identity else []
         listing = ["ListDatasets", identity_pool_id, identity_id]
         limit = _page_size("ListDatasets", max_results)
-        page, token = paging.page(datasets, lambda d: d.name, self._scope, listing, next_token, limit)
+        page, token = paging.page(self.ids.secret, datasets, lambda d: d.name, self._scope, listing, next_token, limit)
         return {"Datasets": [d.to_dict() for d in page], "Count": len(page), "NextToken": token}
 
     # -- usage -------------------------------------------------------------------------
@@ -337,7 +339,9 @@ class Backend:
         """Usage of every known pool of this account and region, a page at a time."""
         limit = _page_size("ListIdentityPoolUsage", max_results)
         pools = existence.known_pools(self)  # those only the directory knows are answered, not stored
-        page, token = paging.page(pools, lambda p: p.pool_id, self._scope, ["ListIdentityPoolUsage"], next_token, limit)
+        page, token = paging.page(
+            self.ids.secret, pools, lambda p: p.pool_id, self._scope, ["ListIdentityPoolUsage"], next_token, limit
+        )
         return {
             "IdentityPoolUsages": [p.to_usage(self.sync_sessions.get(p.pool_id, 0)) for p in page],
             "MaxResults": limit,
@@ -455,7 +459,9 @@ class Backend:
         for device_id, device in identity.devices.items():
             if device == (platform, token):
                 return {"DeviceId": device_id}
-        device_id = str(uuid.uuid4())
+        device_id = str(self.ids.uuid4())
+        while device_id in identity.devices:  # a seed's sequence repeats after a reset and a restore
+            device_id = str(self.ids.uuid4())
         identity.devices[device_id] = (platform, token)
         return {"DeviceId": device_id}
 

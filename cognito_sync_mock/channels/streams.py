@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import threading
-import uuid
 from typing import Any, NamedTuple, Protocol
 
 from .. import forks
+from ..ids import Ids
 
 KINESIS_MAX_RECORD_BYTES = 1024 * 1024
 """Kinesis PutRecord: the data blob plus the partition key may be at most 1 MiB."""
@@ -69,8 +69,9 @@ class NoSink:
 class Streams:
     """Every stream record published, in order, across accounts and regions, and their payloads."""
 
-    def __init__(self, sink: StreamSink | None = None) -> None:
+    def __init__(self, sink: StreamSink | None = None, ids: Ids | None = None) -> None:
         self.sink: StreamSink = sink or NoSink()
+        self.ids = ids or Ids()  # where payload IDs come from
         self._lock = forks.renewed(self, "_lock", threading.Lock)
         self._published: list[StreamRecord] = []
         self._payload_ids: dict[str, str] = {}  # kinesisSyncRecordsURL -> payload ID
@@ -98,7 +99,7 @@ class Streams:
         mock is active), else the mock's own (under the running server's URL, or the
         ``.invalid`` host).
         """
-        payload_id, payload = uuid.uuid4().hex, kinesis_data(data["kinesisSyncRecords"])
+        payload_id, payload = self.ids.uuid4().hex, kinesis_data(data["kinesisSyncRecords"])
         url = self.sink.put_payload(account_id, region, payload_id, payload, self.base_url)
         if url is None:
             url = f"{self.base_url or OFFLINE_BASE_URL}{PAYLOAD_PATH}{payload_id}"

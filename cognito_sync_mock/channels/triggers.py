@@ -10,7 +10,6 @@ Python callable, or an ``InvokeAPI`` that runs the function behind a Lambda Invo
 from __future__ import annotations
 
 import copy
-import uuid
 from typing import Any, Callable
 
 from ..exceptions import (
@@ -19,6 +18,7 @@ from ..exceptions import (
     LambdaThrottled,
     LambdaThrottledError,
 )
+from ..ids import Ids
 from .lambda_invoke import InvokeAPI, function_failed
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -27,11 +27,11 @@ Handler = Callable[[dict[str, Any], Any], Any]
 class LambdaContext:
     """The few context attributes a Python Lambda handler commonly reads."""
 
-    def __init__(self, function_arn: str) -> None:
+    def __init__(self, function_arn: str, request_id: str) -> None:
         self.invoked_function_arn = function_arn
         self.function_name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
         self.function_version = "$LATEST"
-        self.aws_request_id = str(uuid.uuid4())
+        self.aws_request_id = request_id
         self.memory_limit_in_mb = 128
 
     def get_remaining_time_in_millis(self) -> int:
@@ -41,8 +41,9 @@ class LambdaContext:
 class Triggers:
     """The handlers registered per Lambda function ARN (set-up, not state: a reset keeps them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ids: Ids | None = None) -> None:
         self.handlers: dict[str, Handler] = {}
+        self.ids = ids or Ids()  # where each invocation's aws_request_id comes from
         self.default: InvokeAPI | None = None
 
     def register(self, function_arn: str, handler: Handler) -> None:
@@ -64,7 +65,7 @@ class Triggers:
         handler = self.handlers.get(function_arn, self.default)
         assert handler is not None, "invoke only an ARN the triggers contain"
         try:
-            return handler(copy.deepcopy(event), LambdaContext(function_arn))
+            return handler(copy.deepcopy(event), LambdaContext(function_arn, str(self.ids.uuid4())))
         except (InvalidLambdaFunctionOutputError, LambdaThrottledError, LambdaSocketTimeoutError):
             raise  # a Lambda invocation's own errors (an InvokeAPI's), answered as they are
         except LambdaThrottled as throttled:

@@ -22,7 +22,6 @@ from .rest_json import (
     handle,
     json_object,
     message_body,
-    request_id,
     service,
 )
 from .serialize import epoch
@@ -45,6 +44,5 @@ __all__ = [
     "handle",
     "json_object",
     "message_body",
-    "request_id",
     "service",
 ]

@@ -7,10 +7,8 @@ Nothing here is written per operation: every table is built from the model, once
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,7 +72,10 @@ class Response:
 
 
 class Dispatcher(Protocol):
-    """What answers a routed request: an authorization step, then the operation itself."""
+    """What answers a routed request: an authorization step, then the operation itself; and its request IDs."""
+
+    def request_id(self) -> str:
+        """A fresh ``x-amzn-RequestId`` for an answer."""
 
     def authorize(self, operation: str, labels: dict[str, str], request: Request) -> None:
         """Refuse the caller (NotAuthorizedException) before the request is even parsed."""
@@ -191,7 +192,7 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
     svc = service()
     found = svc.route(request.method, request.path)
     if found is None:
-        return _unknown_route(request)
+        return _unknown_route(request, dispatcher.request_id())
     op, labels = found
     params: dict[str, Any] = dict(zip(op.labels, labels))  # what is recorded if parsing fails
     try:
@@ -204,16 +205,16 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
         params = check(op, params)
         result = dispatcher.dispatch(op.name, params, request)
         body = to_json(op.model.output_shape, result)
-        return Response(200, _headers(), body, op.name, params)
+        return Response(200, _headers(dispatcher.request_id()), body, op.name, params)
     except CognitoSyncError as error:
         if error.code not in op.errors:
             logger.error("%s raised %s, which its model does not list", op.name, error.code)
             error = InternalError(f"{error.code}: {error.message}")
-        return _error(svc, op.name, params, error)
+        return _error(svc, op.name, params, error, dispatcher.request_id())
     except Exception as exc:  # a bug in the mock must not leak a traceback to the client
         logger.exception("cognito_sync_mock failed on %s", op.name)
         failure = InternalError(f"The mock failed on {op.name}: {type(exc).__name__}: {cut(str(exc))}")
-        return _error(svc, op.name, params, failure)
+        return _error(svc, op.name, params, failure, dispatcher.request_id())
 
 
 def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]:
@@ -301,24 +302,8 @@ def _nests_at_most(document: Any, depth: int) -> bool:
     return not level
 
 
-def _headers() -> dict[str, str]:
-    return {"Content-Type": "application/json", "x-amzn-RequestId": request_id()}
-
-
-def _uuid_prefix() -> str:
-    h = os.urandom(10).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
-
-
-# Request IDs are version 4 UUIDs whose first 20 digits are random per process and whose
-# last 12 count up from a random start: new on every answer, and cheap to make.
-_ID_PREFIX = _uuid_prefix()
-_ID_COUNTER = itertools.count(int.from_bytes(os.urandom(5), "big"))
-
-
-def request_id() -> str:
-    """A fresh x-amzn-RequestId."""
-    return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFFFFFF:012x}"
+def _headers(request_id: str) -> dict[str, str]:
+    return {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
 
 
 def message_body(message: str) -> bytes:
@@ -326,20 +311,20 @@ def message_body(message: str) -> bytes:
     return ('{"message": ' + string_literal(message) + "}").encode()
 
 
-def error_response(operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:
+def error_response(operation: str, params: dict[str, Any], error: CognitoSyncError, request_id: str) -> Response:
     """The answer of an operation that failed with ``error``, with the status the model gives its code."""
-    return _error(service(), operation, params, error)
+    return _error(service(), operation, params, error, request_id)
 
 
-def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoSyncError) -> Response:
-    headers = _headers()
+def _error(svc: Service, operation: str, params: dict[str, Any], error: CognitoSyncError, request_id: str) -> Response:
+    headers = _headers(request_id)
     headers["x-amzn-ErrorType"] = f"{error.code}:"
     body = message_body(error.message)
     return Response(svc.statuses.get(error.code, 400), headers, body, operation, params, error.code)
 
 
-def _unknown_route(request: Request) -> Response:
-    headers = _headers()
+def _unknown_route(request: Request, request_id: str) -> Response:
+    headers = _headers(request_id)
     headers["x-amzn-ErrorType"] = "UnknownOperationException:"
     message = f"No Cognito Sync operation matches {cut(request.method)} {cut(request.path)}"
     return Response(404, headers, message_body(message), error="UnknownOperationException")

@@ -19,9 +19,10 @@ import re
 import time
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from .. import protocol
+from ..ids import check_seed
 from ..protocol import Request, Response
 from . import control, gateway
 from .gateway import CONTROL, MOTO_API, OTHER, SYNC
@@ -37,6 +38,7 @@ logger = logging.getLogger("cognito_sync_mock.server")
 DRAIN_BYTES = 64 * 1024 * 1024  # a body over the limit up to this is read and dropped, so the client sees the 413
 DASHBOARD = gateway.DASHBOARD_PATHS
 MOTO_RESET = "/moto-api/reset"
+MOTO_SEED = "/moto-api/seed"
 GET_CREDENTIALS = "AWSCognitoIdentityService.GetCredentialsForIdentity"
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _NAME = re.compile(r"[a-z0-9_.-]+")  # a host name or an IPv4 address
@@ -94,14 +96,16 @@ class App:
             else:
                 response, what = self._other(environ, headers, service, body)
         except Refusal as refusal:
+            request_id = self.server.state.request_id()
             if kind == OTHER:  # in the shape the other service's SDK reads
                 target = headers.get("x-amz-target")
-                response = gateway.error(service, target, refusal.status, refusal.code, refusal.message)
+                response = gateway.error(request_id, service, target, refusal.status, refusal.code, refusal.message)
             else:
-                response = refusal.response()
+                response = refusal.response(request_id)
         except Exception as exc:  # a bug here must not reach the client as a traceback
             logger.exception("cognito_sync_mock server failed on %s %s", method, path)
-            response = error(500, "InternalErrorException", f"The mock server failed: {type(exc).__name__}: {exc}")
+            failure = f"The mock server failed: {type(exc).__name__}: {exc}"
+            response = error(self.server.state.request_id(), 500, "InternalErrorException", failure)
         if closed:
             response.headers["X-Content-Type-Options"] = "nosniff"  # never read cross-origin as a script
         else:
@@ -130,7 +134,8 @@ class App:
         target = headers.get("x-amz-target")
         app = self.server.moto_app
         if app is None:
-            return gateway.unavailable(service, target, not self.server.with_moto), "no moto"
+            request_id = self.server.state.request_id()
+            return gateway.unavailable(request_id, service, target, not self.server.with_moto), "no moto"
         response = gateway.forward(app, environ, body)
         for name, value in _CORS.items():
             if not any(key.lower() == name.lower() for key in response.headers):
@@ -173,14 +178,41 @@ class App:
         return answer.response, f"/_mock/{answer.endpoint}"
 
     def _moto_api(self, environ: WSGIEnvironment, method: str, path: str, body: bytes) -> tuple[Response, str]:
-        """moto's own control plane; its reset empties this server's Cognito Sync state too."""
+        """moto's own control plane; its reset empties this server's Cognito Sync state too, its seed seeds it."""
         app = self.server.moto_app
         if app is None:
-            return gateway.unavailable("moto-api", None, not self.server.with_moto), "no moto"
+            request_id = self.server.state.request_id()
+            return gateway.unavailable(request_id, "moto-api", None, not self.server.with_moto), "no moto"
         if path == MOTO_RESET and method == "POST":
             self.server.reset()  # moto's backends and the Cognito Sync state, together
             return Response(200, {"Content-Type": "application/json"}, b'{"status": "ok"}'), path
-        return gateway.forward(app, environ, body), path
+        seed = _moto_seed(environ.get("QUERY_STRING", ""), body) if path == MOTO_SEED else None  # any method, as moto
+        response = gateway.forward(app, environ, body)
+        if seed is not None and response.status == 200:  # moto took it: seed ours the same
+            self.server.seed_ids(seed)
+        return response, path
+
+
+def _moto_seed(query: str, body: bytes) -> int | None:
+    """The seed of ``/moto-api/seed?a=N`` (POST, or GET as some clients send) for this server's values,
+    read as moto reads it (``int``).
+
+    None when ``a`` is missing or not a number: moto answers that its own way, and nothing
+    of ours changes. What would seed moto and not us the same is refused before moto sees
+    it, so that the two are seeded together or not at all: a body (moto would read ``a``
+    from a form or JSON body instead), a number below 0 or over 2**64 - 1.
+    """
+    if body:
+        raise Refusal(400, f"{MOTO_SEED} takes its seed in the query (?a=N), not in a body of {len(body)} bytes")
+    given = next((value for name, value in parse_qsl(query, keep_blank_values=True) if name == "a"), None)
+    try:
+        seed = int(given) if given is not None else None
+    except ValueError:
+        return None
+    try:
+        return check_seed(seed)
+    except ValueError as error:
+        raise Refusal(400, f"{MOTO_SEED}: {error}") from None
 
 
 # -- the request -----------------------------------------------------------------------

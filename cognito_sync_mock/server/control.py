@@ -49,12 +49,17 @@ def _endpoint(method: str, name: str, doc: str, saves: bool = False) -> Callable
 
 
 def answer(server: CognitoSyncServer, method: str, path: str, query: str, body: bytes) -> ControlAnswer:
-    """Answer ``/_mock/<name>``: find the endpoint and run it; a bad request is a Refusal."""
+    """Answer ``/_mock/<name>``: find the endpoint and run it; a bad request is a Refusal.
+
+    The answer's request ID is made first, so that a seeded sequence that a reset or a
+    seed starts again begins with the next request, as in a fresh run.
+    """
+    request_id = server.state.request_id()
     name = path[len("/_mock") :].strip("/")
     if name == "":
         if method not in ("GET", "HEAD"):
             raise Refusal(405, f"{method} is not allowed on /_mock/", "MethodNotAllowed")
-        return ControlAnswer(json_answer(_index()), "index")
+        return ControlAnswer(json_answer(request_id, _index()), "index")
     methods = _ENDPOINTS.get(name)
     params = dict(parse_qsl(query, keep_blank_values=True))
     if methods is None and "/" in name:  # one item of a collection, /_mock/<collection>/<id>
@@ -65,7 +70,7 @@ def answer(server: CognitoSyncServer, method: str, path: str, query: str, body: 
         raise Refusal(404, f"No mock control endpoint {path}; GET /_mock/ lists them", "UnknownOperationException")
     found = methods.get("GET" if method == "HEAD" else method)
     if found is None:
-        refused = error(405, "MethodNotAllowed", f"{path} takes {' or '.join(methods)}, not {method}")
+        refused = error(request_id, 405, "MethodNotAllowed", f"{path} takes {' or '.join(methods)}, not {method}")
         refused.headers["Allow"] = ", ".join(methods)
         return ControlAnswer(refused, name)
     func, _, saves = found
@@ -80,7 +85,7 @@ def answer(server: CognitoSyncServer, method: str, path: str, query: str, body: 
         raise Refusal(400, f"{path}: {message}") from None
     except StoreError as failure:  # the state database cannot be written: nothing was changed
         raise Refusal(500, str(failure), "InternalErrorException") from None
-    return ControlAnswer(json_answer(result), name)
+    return ControlAnswer(json_answer(request_id, result), name)
 
 
 def _scope(server: CognitoSyncServer, document: Mapping[str, Any]) -> Scope:
@@ -294,6 +299,13 @@ def _identity_credentials(server: CognitoSyncServer, query: _Query, document: di
         "SecretAccessKey": keys["aws_secret_access_key"],
         "SessionToken": keys["aws_session_token"],
     }
+
+
+@_endpoint("POST", "seed", "make generated values the sequence of a seed from now on: {seed} (null: random again)")
+def _seed(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -> Any:
+    seed = document["seed"]
+    server.seed_ids(seed)
+    return {"seed": seed}
 
 
 @_endpoint("GET", "triggers", "what runs each SyncTrigger ARN: Invoke API URLs, Python handlers, the default URL")

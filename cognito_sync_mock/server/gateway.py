@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from .. import protocol
-from ..protocol import Response, request_id
+from ..protocol import Response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
@@ -141,39 +141,40 @@ def described(service: str | None, target: str | None) -> str:
     return "this request (neither Cognito Sync's signature nor one of its paths)"
 
 
-def unavailable(service: str | None, target: str | None, turned_off: bool) -> Response:
+def unavailable(request_id: str, service: str | None, target: str | None, turned_off: bool) -> Response:
     """The answer to a request for another service when moto does not answer it (not installed, or
-    ``turned_off``): 501 NotImplemented."""
+    ``turned_off``): 501 NotImplemented, with this ``request_id``."""
     if turned_off:
         why = "this server was started with moto turned off (--no-moto, or with_moto=False)"
     else:
         why = f"moto's server is not installed: {INSTALL_HINT}"
     message = f"cognito-sync-mock answers only Cognito Sync here, not {described(service, target)}: {why}"
-    return error(service, target, UNAVAILABLE_STATUS, "NotImplemented", message)
+    return error(request_id, service, target, UNAVAILABLE_STATUS, "NotImplemented", message)
 
 
-def error(service: str | None, target: str | None, status: int, code: str, message: str) -> Response:
-    """An error in the shape the SDK of ``service`` reads: XML for query and rest-xml services, else JSON."""
+def error(request_id: str, service: str | None, target: str | None, status: int, code: str, message: str) -> Response:
+    """An error in the shape the SDK of ``service`` reads: XML for query and rest-xml services, else JSON;
+    ``request_id`` in its header and, for XML, in its body."""
     shape = "json" if target is not None or service is None else _protocol(service)
     if shape in ("query", "ec2"):
         inner = f"<Error><Type>Sender</Type><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
         if shape == "ec2":
-            body = f"<Response><Errors>{inner}</Errors><RequestID>{request_id()}</RequestID></Response>"
+            body = f"<Response><Errors>{inner}</Errors><RequestID>{request_id}</RequestID></Response>"
         else:
-            body = f"<ErrorResponse>{inner}<RequestId>{request_id()}</RequestId></ErrorResponse>"
-        return _xml(status, code, body)
+            body = f"<ErrorResponse>{inner}<RequestId>{request_id}</RequestId></ErrorResponse>"
+        return _xml(request_id, status, code, body)
     if shape == "rest-xml":
         inner = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
-        return _xml(status, code, f"<Error>{inner}<RequestId>{request_id()}</RequestId></Error>")
-    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id()}
+        return _xml(request_id, status, code, f"<Error>{inner}<RequestId>{request_id}</RequestId></Error>")
+    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id}
     headers["x-amzn-ErrorType"] = f"{code}:"
     body_json = json.dumps({"__type": code, "message": message}).encode()
     return Response(status, headers, body_json, error=code)
 
 
-def _xml(status: int, code: str, body: str) -> Response:
+def _xml(request_id: str, status: int, code: str, body: str) -> Response:
     document = '<?xml version="1.0" encoding="UTF-8"?>\n' + body
-    headers = {"Content-Type": "text/xml", "x-amzn-RequestId": request_id()}
+    headers = {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}
     return Response(status, headers, document.encode("utf-8"), error=code)
 
 

@@ -43,6 +43,8 @@ class CognitoSyncServer(StateAPI):
     transaction, before answering; a change that cannot be written is answered 500 and
     applied nowhere. ``allow_hosts``: host
     names besides loopback ones that may reach the dashboard and the control endpoints.
+    ``seed_ids``: a whole number that makes request IDs, device IDs, tokens and credentials
+    the same in every run of the same calls (``mock_cognito_sync(seed=...)``).
     ``triggers`` maps Lambda function ARNs to Python handlers (as ``register_lambda``);
     ``lambda_endpoint`` is the Lambda Invoke API URL that runs every other SyncTrigger ARN.
 
@@ -66,6 +68,7 @@ class CognitoSyncServer(StateAPI):
         state_file: str | os.PathLike[str] | None = None,
         call_history: int = CALL_HISTORY,
         allow_hosts: Iterable[str] = (),
+        seed_ids: int | None = None,
         triggers: Mapping[str, Handler] | None = None,
         lambda_endpoint: str | None = None,
         with_moto: bool = True,
@@ -74,7 +77,9 @@ class CognitoSyncServer(StateAPI):
         self.allow_hosts = frozenset(allowed_name(name) for name in allow_hosts)
         self.with_moto = with_moto
         self.moto_app: WSGIApplication | None = moto.server_app() if with_moto else None
-        self._state = State(account_id, strict, limits, call_history, hosts_moto=self.moto_app is not None)
+        self._state = State(
+            account_id, strict, limits, call_history, hosts_moto=self.moto_app is not None, seed=seed_ids
+        )
         for function_arn, handler in (triggers or {}).items():
             self.register_lambda(function_arn, handler)
         if lambda_endpoint is not None:

@@ -6,7 +6,7 @@ import datetime as _dt
 import json
 from typing import Any
 
-from ..protocol import Response, message_body, request_id
+from ..protocol import Response, message_body
 from ..protocol.serialize import epoch
 
 
@@ -17,25 +17,26 @@ class Refusal(Exception):
         super().__init__(message)
         self.status, self.message, self.code = status, message, code
 
-    def response(self) -> Response:
-        return error(self.status, self.code, self.message)
+    def response(self, request_id: str) -> Response:
+        """The refusal as an error answer with this ``x-amzn-RequestId``."""
+        return error(request_id, self.status, self.code, self.message)
 
 
-def headers(content_type: str = "application/json") -> dict[str, str]:
-    """The headers of every answer: its type and a fresh ``x-amzn-RequestId``."""
-    return {"Content-Type": content_type, "x-amzn-RequestId": request_id()}
+def headers(request_id: str, content_type: str = "application/json") -> dict[str, str]:
+    """The headers of every answer: its type and its ``x-amzn-RequestId`` (made by the server's State)."""
+    return {"Content-Type": content_type, "x-amzn-RequestId": request_id}
 
 
-def error(status: int, code: str, message: str) -> Response:
+def error(request_id: str, status: int, code: str, message: str) -> Response:
     """An error in the wire format of the API: JSON message, ``x-amzn-ErrorType`` header."""
-    answer = headers()
+    answer = headers(request_id)
     answer["x-amzn-ErrorType"] = f"{code}:"
     return Response(status, answer, message_body(message), error=code)
 
 
-def json_answer(value: Any) -> Response:
+def json_answer(request_id: str, value: Any) -> Response:
     """A 200 answer holding ``value`` as ASCII JSON, so that any string (a lone surrogate too) can be shown."""
-    return Response(200, headers(), json.dumps(value, default=_json_default).encode("ascii"))
+    return Response(200, headers(request_id), json.dumps(value, default=_json_default).encode("ascii"))
 
 
 def _json_default(value: Any) -> Any:

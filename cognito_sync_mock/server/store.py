@@ -432,7 +432,9 @@ class Durable:
             try:
                 self._settle(scope, mark, response.error is None, token if isinstance(token, str) else None)
             except StoreError as error:
-                response = protocol.error_response(operation.name, params, InternalError(str(error)))
+                response = protocol.error_response(
+                    operation.name, params, InternalError(str(error)), state.request_id()
+                )
         return state.record(request, response)
 
     def change(self, scope: Scope, apply: Callable[[], _T]) -> _T:
