@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.client
+import json
 import resource
 import socket
 import subprocess
@@ -283,3 +284,15 @@ def test_stop_closes_idle_keep_alive_connections_promptly() -> None:
         assert serving not in [thread.name for thread in threading.enumerate()]
     finally:
         sock.close()
+
+
+def test_options_asterisk_is_answered_as_the_dashboard_s_path(cognito_sync_server: CognitoSyncServer) -> None:
+    """The asterisk form (``OPTIONS *``) asks about the server: it is the path ``/``, never a failure."""
+    with socket.create_connection(address(cognito_sync_server), timeout=10) as sock:
+        sock.sendall(b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert (response.status, json.loads(response.read())["message"]) == (
+            405,
+            "OPTIONS is not allowed on the dashboard",
+        )

@@ -193,24 +193,21 @@ class App:
         return response, path
 
 
-def _moto_seed(query: str, body: bytes) -> int | None:
-    """The seed of ``/moto-api/seed?a=N`` (POST, or GET as some clients send) for this server's values,
-    read as moto reads it (``int``).
+def _moto_seed(query: str, body: bytes) -> int:
+    """The seed of ``/moto-api/seed?a=N`` (POST, or GET as some clients send) for this server's values.
 
-    None when ``a`` is missing or not a number: moto answers that its own way, and nothing
-    of ours changes. What would seed moto and not us the same is refused before moto sees
-    it, so that the two are seeded together or not at all: a body (moto would read ``a``
-    from a form or JSON body instead), a number below 0 or over 2**64 - 1.
+    What would seed moto and not us the same, or fail inside moto, is refused before moto
+    sees it, so that the two are seeded together or not at all: a body (moto would read
+    ``a`` from a form or JSON body instead), an ``a`` that is missing or not a whole number
+    from 0 to 2**64 - 1.
     """
     if body:
         raise Refusal(400, f"{MOTO_SEED} takes its seed in the query (?a=N), not in a body of {len(body)} bytes")
     given = next((value for name, value in parse_qsl(query, keep_blank_values=True) if name == "a"), None)
+    if given is None or not (given.isascii() and given.isdigit()):
+        raise Refusal(400, f"{MOTO_SEED} needs ?a=N, a whole number from 0 to {2**64 - 1}; not {given!r}")
     try:
-        seed = int(given) if given is not None else None
-    except ValueError:
-        return None
-    try:
-        return check_seed(seed)
+        return check_seed(int(given))
     except ValueError as error:
         raise Refusal(400, f"{MOTO_SEED}: {error}") from None
 
@@ -224,8 +221,9 @@ def _path(environ: WSGIEnvironment) -> str:
     if target is None:  # PEP 3333 only: the decoded path (bytes as latin-1), encoded again
         decoded = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         return quote(decoded.encode("latin-1"), safe="/:@!$&'()*+,;=")
-    if not target.startswith("/"):  # the absolute form, http://host/path
-        return urlsplit(target).path or "/"
+    if not target.startswith("/"):  # the absolute form http://host/path, or the asterisk form (OPTIONS *)
+        path = urlsplit(target).path
+        return path if path.startswith("/") else "/"
     return target.partition("?")[0]
 
 
