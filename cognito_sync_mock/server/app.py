@@ -206,10 +206,12 @@ def _moto_seed(query: str, body: bytes) -> int:
     given = next((value for name, value in parse_qsl(query, keep_blank_values=True) if name == "a"), None)
     if given is None or not (given.isascii() and given.isdigit()):
         raise Refusal(400, f"{MOTO_SEED} needs ?a=N, a whole number from 0 to {2**64 - 1}; not {given!r}")
+    seed = int(given)
     try:
-        return check_seed(int(given))
+        check_seed(seed)
     except ValueError as error:
         raise Refusal(400, f"{MOTO_SEED}: {error}") from None
+    return seed
 
 
 # -- the request -----------------------------------------------------------------------
