@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import EndpointConnectionError
-from helpers import closed_port, make_client
+from helpers import ThreadedHTTP, closed_port, make_client
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # what the network guard lets through
 
@@ -62,7 +62,7 @@ class NetworkGuard:
 # -- a local HTTP server ---------------------------------------------------------------
 
 
-class LocalServer:
+class LocalServer(ThreadedHTTP):
     """A ThreadingHTTPServer on 127.0.0.1 that answers every request with ``reply`` as JSON,
     but a path of ``pages`` with that HTML page."""
 
@@ -98,17 +98,7 @@ class LocalServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        super().__init__(Handler)
 
 
 # -- inner test modules (pytester) ---------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import http.client
+import http.server
 import json
 import re
 import socket
@@ -465,3 +466,20 @@ def run_threads(workers: list[Callable[[], None]], seconds: float = 120.0) -> li
     alive = [t.name for t in threads if t.is_alive()]
     assert alive == [], f"threads still running after {seconds}s (deadlock?): {alive}"
     return raised
+
+
+class ThreadedHTTP:
+    """An ``http.server`` handler class served on a free 127.0.0.1 port from a daemon thread."""
+
+    def __init__(self, handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> None:
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)

@@ -19,14 +19,13 @@ import http.server
 import json
 import re
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
 import boto3
 import pytest
-from helpers import NO_RETRIES, NOT_VALID, make_client
+from helpers import NO_RETRIES, NOT_VALID, ThreadedHTTP, make_client
 from install_support import require
 from server_support import client_env, dump_dom
 
@@ -42,7 +41,7 @@ BUNDLES = {  # what device.html loads, from the npm packages
 }
 
 
-class StaticSite:
+class StaticSite(ThreadedHTTP):
     """A folder served over HTTP on a free 127.0.0.1 port: another origin than the mock's."""
 
     def __init__(self, folder: Path) -> None:
@@ -50,17 +49,7 @@ class StaticSite:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        handler = functools.partial(Quiet, directory=str(folder))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        super().__init__(functools.partial(Quiet, directory=str(folder)))
 
 
 @pytest.fixture
