@@ -64,12 +64,14 @@ class Record:
         """The record as the model's Record shape; made once, since a record never changes."""
         if self._view is None:
             view = FrozenDict(
-                Key=self.key,
-                Value=self.value,
-                SyncCount=self.sync_count,
-                LastModifiedDate=self.last_modified_date,
-                LastModifiedBy=self.last_modified_by,
-                DeviceLastModifiedDate=self.device_last_modified_date,
+                {  # a literal: keyword arguments would cost a dict more
+                    "Key": self.key,
+                    "Value": self.value,
+                    "SyncCount": self.sync_count,
+                    "LastModifiedDate": self.last_modified_date,
+                    "LastModifiedBy": self.last_modified_by,
+                    "DeviceLastModifiedDate": self.device_last_modified_date,
+                }
             )
             view._json = None  # not written yet
             self._view = view
@@ -111,15 +113,17 @@ class Dataset:
     def store(self, records: list[Record]) -> None:
         """Put records (of distinct keys) in place of those with their keys, keeping the order and the usage."""
         order, stored = self._order, self.records
+        data_storage, num_records = self.data_storage, self.num_records
         for record in records:
             old = stored.get(record.key)
             if old is not None:
                 del order[bisect.bisect_left(order, (old.sync_count, old.key))]
-                self.data_storage -= old.size
-                self.num_records -= old.value is not None
+                data_storage -= old.size
+                num_records -= old.value is not None
             stored[record.key] = record
-            self.data_storage += record.size
-            self.num_records += record.value is not None
+            data_storage += record.size
+            num_records += record.value is not None
+        self.data_storage, self.num_records = data_storage, num_records
         entries = sorted([(record.sync_count, record.key) for record in records])
         if entries and (not order or order[-1] < entries[0]):
             order.extend(entries)  # a write's records: all newer than any stored
