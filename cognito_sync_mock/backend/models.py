@@ -48,8 +48,13 @@ class Record:
         self.last_modified_date = modified
         self.last_modified_by = modified_by
         self.device_last_modified_date = device_modified
-        # What this record adds to DataStorage (0 for a tombstone).
-        self.size = 0 if value is None else utf8_size(key) + utf8_size(value)
+        # What this record adds to DataStorage (0 for a tombstone); ASCII text, mostly, is its length.
+        if value is None:
+            self.size = 0
+        elif key.isascii() and value.isascii():
+            self.size = len(key) + len(value)
+        else:
+            self.size = utf8_size(key) + utf8_size(value)
         self._view: FrozenDict | None = None
 
     def __getstate__(self) -> dict[str, Any]:
