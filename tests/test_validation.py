@@ -239,6 +239,42 @@ def test_wrong_types_in_a_patch(unvalidated_client: Any, patch: dict[str, Any], 
     assert f"at '{member}' failed to satisfy constraint: " in message
 
 
+@pytest.mark.parametrize(
+    ("patch", "extra", "violation"),
+    [
+        (
+            {"Op": "replace", "Key": "a", "Value": "1", "SyncCount": True},
+            {},
+            "Value 'true' at 'recordPatches.1.member.syncCount' failed to satisfy constraint: "
+            "Member must be a whole number",
+        ),
+        (
+            {"Op": "replace", "Key": "a", "Value": "1", "SyncCount": 2**63},
+            {},
+            "Value '9223372036854775808' at 'recordPatches.1.member.syncCount' failed to satisfy constraint: "
+            "Member must be between -9223372036854775808 and 9223372036854775807",
+        ),
+        (
+            {"Op": "replace", "Key": "a", "Value": "\ud800", "SyncCount": 0},
+            {},
+            "Value '\\ud800' at 'recordPatches.1.member.value' failed to satisfy constraint: "
+            "Member must be valid Unicode text",
+        ),
+        (
+            replace("a", "1"),
+            {"DeviceId": ""},
+            "Value '' at 'deviceId' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ),
+    ],
+    ids=["bool count", "count too big", "half a character", "empty device ID"],
+)
+def test_values_that_look_almost_valid_are_refused(
+    unvalidated_client: Any, patch: dict[str, Any], extra: dict[str, Any], violation: str
+) -> None:
+    with raises_error("InvalidParameterException", 400, one_error(violation)):
+        write(unvalidated_client, [patch], **extra)
+
+
 @pytest.mark.parametrize(("member", "wire_name"), [("MaxResults", "maxResults"), ("LastSyncCount", "lastSyncCount")])
 def test_a_query_number_that_is_not_a_number(unvalidated_client: Any, member: str, wire_name: str) -> None:
     with raises_error("InvalidParameterException", 400) as info:

@@ -48,8 +48,13 @@ class Record:
         self.last_modified_date = modified
         self.last_modified_by = modified_by
         self.device_last_modified_date = device_modified
-        # What this record adds to DataStorage (0 for a tombstone).
-        self.size = 0 if value is None else utf8_size(key) + utf8_size(value)
+        # What this record adds to DataStorage (0 for a tombstone); ASCII text, mostly, is its length.
+        if value is None:
+            self.size = 0
+        elif key.isascii() and value.isascii():
+            self.size = len(key) + len(value)
+        else:
+            self.size = utf8_size(key) + utf8_size(value)
         self._view: FrozenDict | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -64,12 +69,14 @@ class Record:
         """The record as the model's Record shape; made once, since a record never changes."""
         if self._view is None:
             view = FrozenDict(
-                Key=self.key,
-                Value=self.value,
-                SyncCount=self.sync_count,
-                LastModifiedDate=self.last_modified_date,
-                LastModifiedBy=self.last_modified_by,
-                DeviceLastModifiedDate=self.device_last_modified_date,
+                {  # a literal: keyword arguments would cost a dict more
+                    "Key": self.key,
+                    "Value": self.value,
+                    "SyncCount": self.sync_count,
+                    "LastModifiedDate": self.last_modified_date,
+                    "LastModifiedBy": self.last_modified_by,
+                    "DeviceLastModifiedDate": self.device_last_modified_date,
+                }
             )
             view._json = None  # not written yet
             self._view = view
@@ -111,15 +118,17 @@ class Dataset:
     def store(self, records: list[Record]) -> None:
         """Put records (of distinct keys) in place of those with their keys, keeping the order and the usage."""
         order, stored = self._order, self.records
+        data_storage, num_records = self.data_storage, self.num_records
         for record in records:
             old = stored.get(record.key)
             if old is not None:
                 del order[bisect.bisect_left(order, (old.sync_count, old.key))]
-                self.data_storage -= old.size
-                self.num_records -= old.value is not None
+                data_storage -= old.size
+                num_records -= old.value is not None
             stored[record.key] = record
-            self.data_storage += record.size
-            self.num_records += record.value is not None
+            data_storage += record.size
+            num_records += record.value is not None
+        self.data_storage, self.num_records = data_storage, num_records
         entries = sorted([(record.sync_count, record.key) for record in records])
         if entries and (not order or order[-1] < entries[0]):
             order.extend(entries)  # a write's records: all newer than any stored

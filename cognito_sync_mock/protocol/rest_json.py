@@ -201,7 +201,7 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
                 f"Credential should be scoped to a valid region, not {shown(request.region)}: a region {REGION_RULE}"
             )
         dispatcher.authorize(op.name, params, request)
-        params = gather(op, labels, request)
+        params = gather(op, params, request)
         params = check(op, params)
         result = dispatcher.dispatch(op.name, params, request)
         body = to_json(op.model.output_shape, result)
@@ -217,9 +217,9 @@ def handle(request: Request, dispatcher: Dispatcher) -> Response:
         return _error(svc, op.name, params, failure, dispatcher.request_id())
 
 
-def gather(op: Operation, labels: list[str], request: Request) -> dict[str, Any]:
-    """The operation's inputs from path, query, headers and body, by member name."""
-    raw: dict[str, Any] = dict(zip(op.labels, labels))
+def gather(op: Operation, labels: dict[str, str], request: Request) -> dict[str, Any]:
+    """The operation's inputs from path (``labels``, by member name), query, headers and body, by member name."""
+    raw: dict[str, Any] = dict(labels)
     shape = op.model.input_shape
     members = shape.members if shape else {}
     if request.query:

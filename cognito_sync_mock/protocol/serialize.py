@@ -33,17 +33,17 @@ def epoch(moment: _dt.datetime) -> float:
     return ((moment - _EPOCH) // _MILLISECOND) / 1000
 
 
-# The last timestamp written and its text: the records of one answer share their moment.
-_last_timestamp: tuple[Any, str] = (None, "")
+# The last timestamp written and its text, in the one slot of a list that generated writers
+# read inline: the records of one answer share their moment.
+_last_timestamp: list[tuple[Any, str]] = [(None, "")]
 
 
 def _timestamp(value: Any) -> str:
-    global _last_timestamp
-    last = _last_timestamp
+    last = _last_timestamp[0]
     if last[0] is value:
         return last[1]
     text = repr(epoch(value))
-    _last_timestamp = (value, text)  # one tuple, swapped whole: safe across threads
+    _last_timestamp[0] = (value, text)  # one tuple, swapped whole: safe across threads
     return text
 
 
@@ -83,6 +83,8 @@ def _member_text(i: int, member: Shape) -> str:
         return f"(string_literal(v{i}) if type(v{i}) is str else w{i}(v{i}))"
     if member.type_name in ("integer", "long"):
         return f"(str(v{i}) if type(v{i}) is int else w{i}(v{i}))"
+    if member.type_name == "timestamp":  # the last one's text, read from one tuple (another thread may swap it)
+        return f"(t[1] if (t := last[0])[0] is v{i} else w{i}(v{i}))"
     return f"w{i}(v{i})"
 
 
@@ -105,7 +107,7 @@ def _structure_writer(shape: Shape) -> Writer:
     for i, (prefix, text) in enumerate(zip(prefixes, texts)):
         lines += [f"    if v{i} is not None:", f"        parts.append({prefix!r} + {text})"]
     lines.append('    return "{" + ",".join(parts) + "}"')
-    namespace: dict[str, Any] = {"string_literal": string_literal}
+    namespace: dict[str, Any] = {"string_literal": string_literal, "last": _last_timestamp}
     write_dict: Writer = generated(lines, namespace, f"write {shape.name}")
 
     def write(value: Any) -> str:

@@ -104,7 +104,7 @@ def _fail(value: Any, parent: Any, name: str | int, constraint: str) -> str:
 
 
 Check = Callable[[Any, Any, "str | int", Errors], Any]
-_known_valid: dict[Shape, dict[str, None]] = {}  # per string shape
+_known_valid: dict[Shape, dict[str, None]] = {}  # per string shape with an enum or a pattern
 
 
 def validate(shape: Shape, value: Any, errors: Errors) -> Any:
@@ -152,7 +152,12 @@ def _string_checker(shape: Shape) -> Check:
     enum = shape.metadata.get("enum")
     pattern = shape.metadata.get("pattern")
     compiled = None if pattern is None else re.compile(pattern, re.ASCII | re.DOTALL)  # Java: ASCII \w
-    valid = _known_valid[shape] = {}  # short values seen valid: IDs and names recur on every call
+    # Short values seen valid are kept where that saves matching (IDs and names recur on every
+    # call); a value of a shape with only lengths is checked inline by its structure (``_passes``).
+    cached = enum is not None or pattern is not None
+    valid: dict[str, None] = {}
+    if cached:
+        _known_valid[shape] = valid
 
     def check(value: Any, parent: Any, name: str | int, errors: Errors) -> Any:
         if type(value) is str and value in valid:
@@ -171,7 +176,7 @@ def _string_checker(shape: Shape) -> Check:
             errors.append(_fail(value, parent, name, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
         if compiled is not None and compiled.fullmatch(value) is None:
             errors.append(_fail(value, parent, name, f"Member must satisfy regular expression pattern: {pattern}"))
-        if len(errors) == failures and len(value) <= 256 and len(valid) < _CACHE_LIMIT:
+        if cached and len(errors) == failures and len(value) <= 256 and len(valid) < _CACHE_LIMIT:
             valid[value] = None
         return value
 
@@ -243,6 +248,28 @@ def _map_checker(shape: Shape) -> Check:
 _UNCHANGED = ("string", "integer", "long", "boolean")  # shapes whose check returns its value as is
 
 
+def _passes(value: str, cache: str, shape: Shape) -> str | None:
+    """An expression true only of a ``value`` that ``shape``'s check passes unchanged, or None.
+
+    A structure tests it inline, and calls the check only when it is false: a string of
+    an enum or a pattern seen valid before (in ``cache``), an ASCII string (so no
+    surrogate) of a fitting length, a whole number in range.
+    """
+    kind = shape.type_name
+    if kind in _INT_RANGES:
+        lowest, highest = _INT_RANGES[kind]
+        return f"type({value}) is int and {lowest} <= {value} <= {highest}"
+    if kind != "string":
+        return None
+    if "enum" in shape.metadata or "pattern" in shape.metadata:
+        return f"type({value}) is str and {value} in {cache}"
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    tests = [f"type({value}) is str", f"{value}.isascii()"]
+    if low is not None or high is not None:
+        tests.append(" <= ".join(str(part) for part in (low, f"len({value})", high) if part is not None))
+    return " and ".join(tests)
+
+
 def _structure_checker(shape: Shape) -> Check:
     """A structure's check as straight-line code: one block per member, no loop, no lookups.
 
@@ -270,8 +297,9 @@ def _structure_checker(shape: Shape) -> Check:
     for i, (member, member_shape) in enumerate(members):
         call = f"c{i}(v{i}, here, {camel(member)!r}, errors)"
         lines += [f"    if v{i} is not None:", "        present += 1"]
-        if member_shape.type_name == "string":  # a value already seen valid needs no call
-            lines.append(f"        if not (type(v{i}) is str and v{i} in s{i}): {call}")
+        passes = _passes(f"v{i}", f"s{i}", member_shape)
+        if passes is not None:  # a value that surely passes needs no call
+            lines.append(f"        if not ({passes}): {call}")
         elif member_shape.type_name in _UNCHANGED:
             lines.append(f"        {call}")
         else:
