@@ -196,6 +196,38 @@ def test_stream_records_are_read_back_from_kinesis_on_the_same_url(hosting: Cogn
     assert [(r["key"], r["value"], r["op"]) for r in data["kinesisSyncRecords"]] == [("level", "3", "replace")]
 
 
+def test_a_push_sync_reaches_the_device_endpoint_in_moto_s_sns_on_the_same_url(hosting: CognitoSyncServer) -> None:
+    pool_id = new_pool(hosting)
+    identity_id = new_identity(hosting, pool_id)
+    sns = client(hosting, "sns")
+    made = sns.create_platform_application(Name="my-game", Platform="GCM", Attributes={"PlatformCredential": "key"})
+    application = made["PlatformApplicationArn"]
+    sync = client(hosting, "cognito-sync")
+    sync.set_identity_pool_configuration(
+        IdentityPoolId=pool_id, PushSync={"ApplicationArns": [application], "RoleArn": ROLE_ARN}
+    )
+    ids = {"IdentityPoolId": pool_id, "IdentityId": identity_id, "DatasetName": DATASET}
+    write(sync, {"a": "1"}, pool=pool_id, identity=identity_id)
+    devices = {}
+    for token in ("phone-token", "tablet-token"):
+        device = sync.register_device(IdentityPoolId=pool_id, IdentityId=identity_id, Platform="GCM", Token=token)
+        sync.subscribe_to_dataset(**ids, DeviceId=device["DeviceId"])
+        devices[token] = device["DeviceId"]
+    patch = [{"Op": "replace", "Key": "a", "Value": "2", "SyncCount": 1}]
+    write(sync, patch, pool=pool_id, identity=identity_id, DeviceId=devices["phone-token"])
+
+    (endpoint,) = sns.list_endpoints_by_platform_application(PlatformApplicationArn=application)["Endpoints"]
+    assert endpoint["Attributes"]["Token"] == "tablet-token"  # the other device's, made by the push
+    from moto.sns.models import sns_backends
+
+    messages = list(
+        sns_backends["123456789012"]["us-east-1"].platform_endpoints[endpoint["EndpointArn"]].messages.values()
+    )
+    payload = {"source": "cognito-sync", "identityPoolId": pool_id, "identityId": identity_id, "datasetName": DATASET}
+    payload["syncCount"] = 2
+    assert [json.loads(m) for m in messages] == [{"default": json.dumps(payload), "GCM": json.dumps({"data": payload})}]
+
+
 def test_a_large_payload_is_in_moto_s3_behind_a_url_of_the_server(hosting: CognitoSyncServer) -> None:
     pool_id = new_pool(hosting)
     identity_id = new_identity(hosting, pool_id)
