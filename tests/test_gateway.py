@@ -223,8 +223,8 @@ def test_a_push_sync_reaches_the_device_endpoint_in_moto_s_sns_on_the_same_url(h
     messages = list(
         sns_backends["123456789012"]["us-east-1"].platform_endpoints[endpoint["EndpointArn"]].messages.values()
     )
-    payload = {"source": "cognito-sync", "identityPoolId": pool_id, "identityId": identity_id, "datasetName": DATASET}
-    payload["syncCount"] = 2
+    payload: dict[str, object] = {"source": "cognito-sync", "identityPoolId": pool_id, "identityId": identity_id}
+    payload.update(datasetName=DATASET, syncCount=2)
     assert [json.loads(m) for m in messages] == [{"default": json.dumps(payload), "GCM": json.dumps({"data": payload})}]
 
 
