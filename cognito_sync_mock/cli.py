@@ -23,6 +23,7 @@ from .channels.lambda_invoke import endpoint_url
 from .ids import check_seed
 from .server import DEFAULT_HOST, CognitoSyncServer
 from .server.app import allowed_name
+from .server.responses import whole_number
 from .server.store import StoreError
 from .state import CALL_HISTORY
 
@@ -33,21 +34,24 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 def _limit(text: str) -> tuple[str, int]:
     name, sep, value = text.partition("=")
-    if not sep or not value.strip().isdigit():
+    number = whole_number(value.strip()) if sep else None
+    if number is None:
         raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, not {text!r}")
-    return name.strip(), int(value)
+    return name.strip(), number
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
+    number = whole_number(text)
+    if number is None or number > 65535:
         raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {text!r}")
-    return int(text)
+    return number
 
 
 def _count(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
+    number = whole_number(text)
+    if number is None:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
-    return int(text)
+    return number
 
 
 def _seed(text: str) -> int:

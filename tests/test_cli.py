@@ -120,6 +120,9 @@ def test_serve_refuses_a_bad_seed_and_a_state_file_it_cannot_make(
     [
         (["serve", "--port", "70000"], "a port is a number from 0 to 65535, not '70000'"),
         (["serve", "--limit", "records_per_dataset"], "expected NAME=NUMBER, not 'records_per_dataset'"),
+        (["serve", "--port", "\u0668\u0660"], "a port is a number from 0 to 65535, not '\u0668\u0660'"),
+        (["serve", "--limit", "records_per_dataset=\u0665"], "expected NAME=NUMBER, not 'records_per_dataset=\u0665'"),
+        (["serve", "--limit", "records_per_dataset=+5"], "expected NAME=NUMBER, not 'records_per_dataset=+5'"),
         ([], "the following arguments are required: COMMAND"),
     ],
 )

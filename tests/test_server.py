@@ -599,6 +599,7 @@ def test_calls_endpoint_answers_the_latest_and_those_since_a_number(cognito_sync
     assert numbers(cognito_sync_server, "limit=2") == [4, 5]
     assert numbers(cognito_sync_server, "limit=0") == []
     assert numbers(cognito_sync_server, "limit=9") == [1, 2, 3, 4, 5]
+    assert numbers(cognito_sync_server, "limit=" + "9" * 20) == [1, 2, 3, 4, 5]  # past any list's length
     assert numbers(cognito_sync_server, "since=4") == [4, 5]  # the call numbered since too
     assert numbers(cognito_sync_server, "since=6") == []
     assert numbers(cognito_sync_server, "since=0") == [1, 2, 3, 4, 5]
@@ -626,7 +627,7 @@ def test_calls_endpoint_keeps_to_the_call_history() -> None:
         ("limit=", "limit must be a whole number, 0 or more, not ''"),
         ("since=1.5", "since must be a whole number, 0 or more, not '1.5'"),
         ("since=%D9%A1", "since must be a whole number, 0 or more, not '\u0661'"),  # an Arabic-Indic digit one
-        ("limit=" + "9" * 20, "limit must be a whole number, 0 or more, not '" + "9" * 20 + "'"),
+        ("limit=" + "9" * 21, "limit must be a whole number, 0 or more, not '" + "9" * 21 + "'"),
     ],
 )
 def test_calls_endpoint_refuses_a_bad_query(cognito_sync_server: CognitoSyncServer, query: str, message: str) -> None:

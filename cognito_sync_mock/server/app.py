@@ -26,7 +26,7 @@ from ..ids import check_seed
 from ..protocol import Request, Response
 from . import control, gateway
 from .gateway import CONTROL, MOTO_API, OTHER, SYNC
-from .responses import Refusal, error
+from .responses import Refusal, error, whole_number
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -40,7 +40,6 @@ DASHBOARD = gateway.DASHBOARD_PATHS
 MOTO_RESET = "/moto-api/reset"
 MOTO_SEED = "/moto-api/seed"
 GET_CREDENTIALS = "AWSCognitoIdentityService.GetCredentialsForIdentity"
-_DIGITS = re.compile(r"[0-9]{1,19}")
 _NAME = re.compile(r"[a-z0-9_.-]+")  # a host name or an IPv4 address
 _HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^:\[\]]+))(?::[0-9]*)?")
 _CORS = {
@@ -204,9 +203,9 @@ def _moto_seed(query: str, body: bytes) -> int:
     if body:
         raise Refusal(400, f"{MOTO_SEED} takes its seed in the query (?a=N), not in a body of {len(body)} bytes")
     given = next((value for name, value in parse_qsl(query, keep_blank_values=True) if name == "a"), None)
-    if given is None or not (given.isascii() and given.isdigit()):
+    seed = None if given is None else whole_number(given)
+    if seed is None:
         raise Refusal(400, f"{MOTO_SEED} needs ?a=N, a whole number from 0 to {2**64 - 1}; not {given!r}")
-    seed = int(given)
     try:
         check_seed(seed)
     except ValueError as error:
@@ -243,9 +242,9 @@ def read_body(environ: WSGIEnvironment, limit: int) -> bytes:
     stream = environ["wsgi.input"]
     text = environ.get("CONTENT_LENGTH") or ""
     if text:
-        if not _DIGITS.fullmatch(text):
+        length = whole_number(text)
+        if length is None:
             raise Refusal(400, f"Content-Length is not a valid number: {text[:40]!r}")
-        length = int(text)
         if length > limit:
             if length <= DRAIN_BYTES and "100-continue" not in environ.get("HTTP_EXPECT", "").lower():
                 _drain(stream, length)  # else the client may be reset before it reads the answer

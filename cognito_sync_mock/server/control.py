@@ -8,7 +8,6 @@ state database, all or nothing).
 
 from __future__ import annotations
 
-import re
 from itertools import islice, takewhile
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 from urllib.parse import parse_qsl
@@ -17,14 +16,13 @@ from .. import __version__
 from ..exceptions import InvalidParameterError
 from ..protocol import Response, json_object
 from ..views import call_view, state_view
-from .responses import Refusal, error, json_answer
+from .responses import Refusal, error, json_answer, whole_number
 from .store import Scope, StoreError
 
 if TYPE_CHECKING:
     from .lifecycle import CognitoSyncServer
 
 HEALTH = "/_mock/health"
-_DIGITS = re.compile(r"[0-9]{1,19}")
 
 _Query = dict[str, str]
 _Control = Callable[["CognitoSyncServer", _Query, dict[str, Any]], Any]
@@ -150,7 +148,7 @@ def _calls(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -
     since, limit = _whole(query, "since") or 0, _whole(query, "limit")
     with server.state.lock:  # the calls are numbered in order: the wanted ones are the newest
         wanted = takewhile(lambda call: call.number >= since, reversed(server.state.calls))
-        latest = list(islice(wanted, limit))
+        latest = list(islice(wanted, None if limit is None else min(limit, len(server.state.calls))))
     return [call_view(call) for call in reversed(latest)]
 
 
@@ -159,9 +157,10 @@ def _whole(query: _Query, name: str) -> int | None:
     text = query.get(name)
     if text is None:
         return None
-    if not _DIGITS.fullmatch(text):
+    number = whole_number(text)
+    if number is None:
         raise ValueError(f"{name} must be a whole number, 0 or more, not {text[:40]!r}")
-    return int(text)
+    return number
 
 
 @_endpoint("GET", "push-notifications", "the silent pushes sent to subscribed devices")

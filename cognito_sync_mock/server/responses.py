@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from typing import Any
 
 from ..protocol import Response, message_body
 from ..protocol.serialize import epoch
+
+_DIGITS = re.compile(r"[0-9]{1,20}")  # 20 digits reach 2**64 - 1, the largest seed
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number when it is 1 to 20 ASCII digits; None for all else.
+
+    int() alone would also read "+1", " 1", "1_0" and other scripts' digits.
+    """
+    return int(text) if _DIGITS.fullmatch(text) else None
 
 
 class Refusal(Exception):
