@@ -148,7 +148,8 @@ def _calls(server: CognitoSyncServer, query: _Query, document: dict[str, Any]) -
     since, limit = _whole(query, "since") or 0, _whole(query, "limit")
     with server.state.lock:  # the calls are numbered in order: the wanted ones are the newest
         wanted = takewhile(lambda call: call.number >= since, reversed(server.state.calls))
-        latest = list(islice(wanted, None if limit is None else min(limit, len(server.state.calls))))
+        stop = None if limit is None else min(limit, len(server.state.calls))  # islice stops at sys.maxsize
+        latest = list(islice(wanted, stop))
     return [call_view(call) for call in reversed(latest)]
 
 

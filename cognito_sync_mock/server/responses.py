@@ -1,4 +1,7 @@
-"""What the server answers outside the protocol: JSON in the API's error shape, and refusals."""
+"""What the server answers outside the protocol: JSON in the API's error shape, and refusals.
+
+Also ``whole_number``, how the server and the command line read a number they are given.
+"""
 
 from __future__ import annotations
 
