@@ -21,6 +21,8 @@ import time
 from typing import Any, Iterator
 
 import pytest
+import time_machine
+from freezegun import freeze_time
 from helpers import IDENTITY, POOL, run_threads, write
 from server_support import address, client_for, records_path, still_answers
 
@@ -138,6 +140,37 @@ def test_an_idle_connection_is_closed_after_the_idle_timeout(monkeypatch: pytest
             for sock in (silent, kept, stalled, slow_body):
                 sock.close()
         assert [c.operation for c in server.calls] == ["ListDatasets"]  # the kept connection's, no other
+        still_answers(server)
+
+
+FROZEN = "2024-05-01 12:00:00"
+FREEZERS = [
+    pytest.param(lambda: freeze_time(FROZEN), id="freezegun"),
+    pytest.param(lambda: time_machine.travel(FROZEN, tick=False), id="time-machine"),
+]
+
+
+@pytest.mark.parametrize("freezer", FREEZERS)
+def test_under_a_frozen_clock_a_new_connection_waits_for_its_request(freezer: Any) -> None:
+    """Under freezegun, cheroot stamped a connection with the frozen time and expired it by the
+    real one: idle past the next check (every 0.5 s), it was closed before its first request."""
+    with freezer(), CognitoSyncServer() as server:
+        with socket.create_connection(address(server), timeout=30) as sock:
+            time.sleep(1.2)
+            assert get(sock).status == 200
+            time.sleep(1.2)  # idle between requests, as long again
+            assert get(sock).status == 200
+        assert [c.operation for c in server.calls] == ["ListDatasets", "ListDatasets"]
+
+
+@pytest.mark.parametrize("freezer", FREEZERS)
+def test_under_a_frozen_clock_the_idle_timeout_still_runs(freezer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host, "IDLE_SECONDS", 1)
+    with freezer(), CognitoSyncServer() as server:
+        with socket.create_connection(address(server), timeout=30) as silent:
+            started = time.clock_gettime(time.CLOCK_MONOTONIC)  # time.time and time.monotonic are frozen
+            assert silent.recv(1) == b""
+            assert 1 <= time.clock_gettime(time.CLOCK_MONOTONIC) - started < 10
         still_answers(server)
 
 

@@ -4,11 +4,12 @@ cheroot does the HTTP: framing, chunked bodies, 100-continue, keep-alive, a pool
 worker threads, and a selector that holds idle connections without a thread. It is the
 ``server`` extra, so this module is imported only when a server starts.
 
-Three things are changed, each measured: a new connection waits in the selector, not in a
+Four things are changed, three of them measured: a new connection waits in the selector, not in a
 thread; its files are buffered in C, and an answer leaves in one send (cheroot's
 pure-Python files and two sends per answer made it 0.75 times as fast as the stdlib
 server it replaced, one client at a time); a connection whose client keeps sending stays
-on its thread for a few milliseconds instead of a trip through the selector.
+on its thread for a few milliseconds instead of a trip through the selector. And its idle
+timeout runs on a monotonic clock that no test's clock freezer moves (``_Clock``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import io
 import logging
 import select
 import socket
+import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from cheroot import errors, wsgi
+from cheroot import connections, errors, wsgi
 from cheroot import server as cheroot_server
 from cheroot.server import ChunkedRFile, SizeCheckWrapper
 
@@ -39,6 +42,30 @@ IDLE_SECONDS = 30  # a connection silent this long is closed (between requests, 
 KEEP_ALIVE_LIMIT = 128  # idle connections kept open between requests; past it an answer closes its connection
 LINGER_SECONDS = 0.005  # after an answer, how long a thread waits for the same client's next request
 MAX_HEADER_BYTES = 64 * 1024  # request line and headers together (cheroot: 414 or 413, in text)
+
+
+if sys.platform == "win32":
+    _monotonic = time.monotonic
+else:
+
+    def _monotonic() -> float:
+        return time.clock_gettime(time.CLOCK_MONOTONIC)  # freezegun and time-machine leave this clock alone
+
+
+class _Clock:
+    """The clock cheroot times idle connections by, in place of ``time``: a test's frozen clock must not.
+
+    freezegun answers the frozen or the real time by who calls: cheroot stamped a connection
+    with the frozen time and its selector compared it with the real one, so under
+    ``freeze_time`` an in-process server closed each new connection within half a second,
+    before its request came; under time-machine's frozen clock no idle connection ever closed.
+    """
+
+    sleep = staticmethod(time.sleep)
+    time = staticmethod(_monotonic)
+
+
+connections.time = _Clock  # type: ignore[attr-defined]  # cheroot reads its clock as connections.time.time()
 
 
 class _Reader(io.BufferedReader):
